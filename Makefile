@@ -1,0 +1,125 @@
+# cognito-identity-gateway: build, test and run.
+#
+#   make deps      install the Debian packages that are missing (root, apt-get)
+#   make           build the nginx module against Debian's nginx-dev
+#   make asan      the same module with AddressSanitizer and UBSan
+#   make unit      the core's unit tests (no server needed)
+#   make test      everything, then the whole suite, plain and sanitized
+#   make run       start nginx on the development example (see README)
+#   make stop      stop it
+
+SHELL        := /bin/bash
+ROOT         := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD        := $(ROOT)/build
+NGX_SRC      ?= /usr/share/nginx/src
+NGINX        ?= /usr/sbin/nginx
+MODULE       := ngx_http_cognito_identity_module.so
+CC           ?= cc
+
+CORE_SRCS    := $(wildcard core/*.c)
+CORE_HDRS    := core/include/cig.h core/cig_internal.h
+NGX_SRCS     := $(wildcard ngx_http_cognito_identity_module/*.c \
+                           ngx_http_cognito_identity_module/*.h)
+UNIT_SRCS    := $(wildcard t/unit/*.c t/unit/*.h)
+
+# Debian's own flags for nginx modules (nginx -V), plus ours; nginx adds
+# -W -Wall -Werror itself.
+NGX_CC_OPT   := -g -O2 -fstack-protector-strong -Wformat \
+                -Werror=format-security -fPIC -D_FORTIFY_SOURCE=2 -Wextra \
+                -Wno-unused-parameter
+NGX_LD_OPT   := -Wl,-z,relro -Wl,-z,now -fPIC
+SAN_FLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+
+CORE_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+                -Wstrict-prototypes -Wmissing-prototypes -g -O1 \
+                -Icore/include -Icore
+
+LIBASAN      := $(shell $(CC) -print-file-name=libasan.so)
+
+DEB_PACKAGES := build-essential nginx nginx-dev libssl-dev openssl perl \
+                curl python3 python3-jwt
+
+PROVE        := prove -I t/lib -r t/
+
+.PHONY: all deps module asan unit test test-plain test-asan run stop clean
+
+all: module
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+	        | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends $$missing; \
+	else \
+	    echo "all Debian packages present"; \
+	fi
+
+# $(1): build directory, $(2): extra compiler flags, $(3): extra linker flags
+define ngx_module_build
+	@mkdir -p $(1)
+	@if [ ! -f $(1)/nginx/objs/Makefile ] \
+	    || [ config -nt $(1)/nginx/objs/Makefile ]; then \
+	    rm -rf $(1)/nginx && cp -r $(NGX_SRC) $(1)/nginx && \
+	    cd $(1)/nginx && source ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="$(NGX_CC_OPT) $(2)" \
+	        --with-ld-opt="$(NGX_LD_OPT) $(3)" \
+	        --add-dynamic-module=$(ROOT) > $(1)/configure.log 2>&1 \
+	    || { cat $(1)/configure.log; exit 1; }; \
+	fi
+	$(MAKE) -s -C $(1)/nginx -f objs/Makefile modules
+	cp $(1)/nginx/objs/$(MODULE) $(1)/$(MODULE)
+endef
+
+module: $(BUILD)/$(MODULE)
+
+$(BUILD)/$(MODULE): config $(CORE_SRCS) $(CORE_HDRS) $(NGX_SRCS)
+	$(call ngx_module_build,$(BUILD),,)
+
+asan: $(BUILD)/asan/$(MODULE)
+
+$(BUILD)/asan/$(MODULE): config $(CORE_SRCS) $(CORE_HDRS) $(NGX_SRCS)
+	$(call ngx_module_build,$(BUILD)/asan,$(SAN_FLAGS),$(SAN_FLAGS))
+
+unit: $(BUILD)/unit/cig-unit $(BUILD)/unit-asan/cig-unit
+
+$(BUILD)/unit/cig-unit: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -o $@ $(CORE_SRCS) $(filter %.c,$(UNIT_SRCS)) \
+	    -lcrypto -lm
+
+$(BUILD)/unit-asan/cig-unit: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) $(SAN_FLAGS) -o $@ $(CORE_SRCS) \
+	    $(filter %.c,$(UNIT_SRCS)) -lcrypto -lm
+
+test: deps module asan unit
+	$(MAKE) -s test-plain
+	$(MAKE) -s test-asan
+
+test-plain:
+	@echo "== test suite, plain build"
+	$(PROVE)
+
+test-asan:
+	@echo "== test suite, AddressSanitizer + UBSan build"
+	CIG_MODULE=$(BUILD)/asan/$(MODULE) CIG_PRELOAD=$(LIBASAN) \
+	CIG_UNIT=$(BUILD)/unit-asan/cig-unit \
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(PROVE)
+
+run: deps module
+	@examples/run-quickstart.sh start
+
+stop:
+	@examples/run-quickstart.sh stop
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,548 @@
+/*
+ * Verification of a compact JWS and of Cognito's claims.
+ *
+ * Order matters for both safety and cost: the structure, the header and the
+ * key are checked first (a malformed token or an unknown kid costs no RSA
+ * work), then every part is decoded strictly, then the signature is
+ * verified, and only then are the claims parsed and interpreted.
+ */
+
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "cig.h"
+#include "cig_internal.h"
+
+
+#define cig_fail(err, ...)                                                    \
+    (cig_err_set(err, CIG_ERR_INVALID_TOKEN, __VA_ARGS__),                    \
+     CIG_ERR_INVALID_TOKEN)
+
+
+static const EVP_MD *
+cig_alg_md(cig_alg_t alg)
+{
+    switch (alg) {
+    case CIG_ALG_RS256: return EVP_sha256();
+    case CIG_ALG_RS384: return EVP_sha384();
+    case CIG_ALG_RS512: return EVP_sha512();
+    default:            return NULL;
+    }
+}
+
+
+int
+cig_rsa_verify(const cig_key_t *key, cig_alg_t alg, const unsigned char *msg,
+    size_t msg_len, const unsigned char *sig, size_t sig_len)
+{
+    EVP_MD_CTX    *ctx;
+    const EVP_MD  *md;
+    int            rc;
+
+    md = cig_alg_md(alg);
+
+    if (md == NULL || sig_len != key->sig_len) {
+        return 0;
+    }
+
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        return 0;
+    }
+
+    rc = EVP_DigestVerifyInit(ctx, NULL, md, NULL, key->pkey) == 1
+         && EVP_DigestVerify(ctx, sig, sig_len, msg, msg_len) == 1;
+
+    EVP_MD_CTX_free(ctx);
+
+    return rc;
+}
+
+
+static unsigned char *
+cig_decode_part(const char *part, size_t len, const cig_allocator_t *a,
+    size_t *out_len)
+{
+    unsigned char  *buf;
+
+    buf = a->alloc(a->ctx, cig_b64_decoded_max(len) + 1);
+    if (buf == NULL) {
+        return NULL;
+    }
+
+    if (!cig_b64url_decode_strict(part, len, buf, out_len)) {
+        *out_len = (size_t) -1;
+        return buf;
+    }
+
+    buf[*out_len] = '\0';
+
+    return buf;
+}
+
+
+static cig_code_t
+cig_json_failed(cig_err_t *err, const char *part)
+{
+    char  reason[CIG_ERR_MSG_LEN];
+
+    if (err->code == CIG_ERR_INTERNAL) {
+        return CIG_ERR_INTERNAL;
+    }
+
+    memcpy(reason, err->msg, sizeof(reason));
+
+    return cig_fail(err, "%s: %s", part, reason);
+}
+
+
+static cig_code_t
+cig_header(const cig_verifier_t *v, const cig_json_t *hdr, cig_identity_t *id,
+    cig_err_t *err)
+{
+    static const char *const  forbidden[] = {
+        "crit", "jwk", "jku", "x5u", "x5c", "b64", "zip", "enc"
+    };
+    const cig_json_t  *alg, *kid, *typ;
+    size_t             i;
+
+    if (hdr->type != CIG_JSON_OBJECT) {
+        return cig_fail(err, "header is not a JSON object");
+    }
+
+    /*
+     * Members that would make the token carry or point to its own key, or
+     * change how it is processed, are refused outright: Cognito never sends
+     * them, and honouring any of them is how JWT libraries got bypassed.
+     */
+
+    for (i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++) {
+        if (cig_json_get(hdr, forbidden[i]) != NULL) {
+            return cig_fail(err, "header member \"%s\" is not accepted",
+                            forbidden[i]);
+        }
+    }
+
+    alg = cig_json_get(hdr, "alg");
+
+    if (alg == NULL || alg->type != CIG_JSON_STRING) {
+        return cig_fail(err, "header has no \"alg\" string");
+    }
+
+    id->alg = cig_alg_from_name(alg->str.data, alg->str.len);
+
+    if (id->alg == CIG_ALG_NONE || !(v->algs & id->alg)) {
+        return cig_fail(err, "algorithm \"%.*s\" is not allowed",
+                        (int) (alg->str.len > 16 ? 16 : alg->str.len),
+                        alg->str.data);
+    }
+
+    typ = cig_json_get(hdr, "typ");
+
+    if (typ != NULL && typ->type != CIG_JSON_STRING) {
+        return cig_fail(err, "header \"typ\" is not a string");
+    }
+
+    kid = cig_json_get(hdr, "kid");
+
+    if (kid == NULL || kid->type != CIG_JSON_STRING || kid->str.len == 0) {
+        return cig_fail(err, "header has no \"kid\" string");
+    }
+
+    if (kid->str.len > CIG_MAX_KID_LEN) {
+        return cig_fail(err, "header \"kid\" is too long");
+    }
+
+    id->kid = kid->str;
+
+    return CIG_OK;
+}
+
+
+static const cig_key_t *
+cig_find_key(const cig_verifier_t *v, cig_str_t kid, size_t *total)
+{
+    const cig_key_t  *key;
+    size_t            i;
+
+    *total = 0;
+
+    for (i = 0; i < v->nkeysets; i++) {
+        if (v->keysets[i] == NULL) {
+            continue;
+        }
+
+        *total += v->keysets[i]->nkeys;
+
+        key = cig_keyset_find(v->keysets[i], kid.data, kid.len);
+        if (key != NULL) {
+            return key;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* A printable, bounded rendition of a claim value for the log. */
+
+static int
+cig_loglen(cig_str_t s)
+{
+    size_t  i;
+
+    for (i = 0; i < s.len && i < 64; i++) {
+        if ((unsigned char) s.data[i] < 0x20 || s.data[i] == 0x7f
+            || s.data[i] == '"' || s.data[i] == '\\')
+        {
+            break;
+        }
+    }
+
+    return (int) i;
+}
+
+
+static cig_code_t
+cig_time_claims(const cig_verifier_t *v, const cig_json_t *claims,
+    int64_t now, cig_identity_t *id, cig_err_t *err)
+{
+    const cig_json_t  *exp, *nbf, *iat;
+    double             t, leeway;
+
+    t = (double) now;
+    leeway = (double) v->leeway;
+
+    exp = cig_json_get(claims, "exp");
+
+    if (exp == NULL) {
+        return cig_fail(err, "claim \"exp\" is missing");
+    }
+
+    if (exp->type != CIG_JSON_NUMBER) {
+        return cig_fail(err, "claim \"exp\" is not a number");
+    }
+
+    /* RFC 7519 4.1.4: the current time must be before exp */
+
+    if (t >= exp->num + leeway) {
+        return cig_fail(err, "token expired %.0f s ago", t - exp->num);
+    }
+
+    id->exp = exp->num;
+
+    nbf = cig_json_get(claims, "nbf");
+
+    if (nbf != NULL) {
+        if (nbf->type != CIG_JSON_NUMBER) {
+            return cig_fail(err, "claim \"nbf\" is not a number");
+        }
+
+        if (t + leeway < nbf->num) {
+            return cig_fail(err, "token not valid for another %.0f s",
+                            nbf->num - t);
+        }
+    }
+
+    iat = cig_json_get(claims, "iat");
+
+    if (iat != NULL) {
+        if (iat->type != CIG_JSON_NUMBER) {
+            return cig_fail(err, "claim \"iat\" is not a number");
+        }
+
+        if (iat->num > t + leeway) {
+            return cig_fail(err, "token issued %.0f s in the future",
+                            iat->num - t);
+        }
+
+        id->iat = iat->num;
+        id->has_iat = 1;
+    }
+
+    return CIG_OK;
+}
+
+
+static cig_code_t
+cig_cognito_amr(const cig_json_t *claims, cig_identity_t *id, cig_err_t *err)
+{
+    const cig_json_t  *amr, *m;
+    size_t             i;
+
+    amr = cig_json_get(claims, "amr");
+
+    if (amr == NULL) {
+        return cig_fail(err, "claim \"amr\" is missing");
+    }
+
+    if (amr->type != CIG_JSON_ARRAY) {
+        return cig_fail(err, "claim \"amr\" is not an array");
+    }
+
+    if (amr->count == 0 || amr->count > CIG_MAX_AMR) {
+        return cig_fail(err, "claim \"amr\" has %zu entries", amr->count);
+    }
+
+    i = 0;
+
+    for (m = amr->child; m; m = m->next) {
+        if (m->type != CIG_JSON_STRING || m->str.len == 0
+            || memchr(m->str.data, '\0', m->str.len) != NULL)
+        {
+            return cig_fail(err, "claim \"amr\" has an entry that is not a "
+                            "non-empty string");
+        }
+
+        /* only the first entry may say how the identity authenticated */
+
+        if (i > 0 && (cig_str_is(m->str, "authenticated")
+                      || cig_str_is(m->str, "unauthenticated")))
+        {
+            return cig_fail(err, "claim \"amr\" is contradictory");
+        }
+
+        id->amr[i++] = m->str;
+    }
+
+    id->namr = i;
+
+    if (cig_str_is(id->amr[0], "unauthenticated")) {
+        if (id->namr != 1) {
+            return cig_fail(err, "claim \"amr\" of a guest has extra entries");
+        }
+
+        id->authenticated = 0;
+
+    } else if (cig_str_is(id->amr[0], "authenticated")) {
+        id->authenticated = 1;
+
+        if (id->namr > 1) {
+            id->provider = id->amr[1];
+        }
+
+    } else {
+        return cig_fail(err, "claim \"amr\" starts with neither "
+                        "\"authenticated\" nor \"unauthenticated\"");
+    }
+
+    return CIG_OK;
+}
+
+
+static cig_code_t
+cig_claims(const cig_verifier_t *v, const cig_json_t *claims, int64_t now,
+    cig_identity_t *id, cig_err_t *err)
+{
+    const cig_json_t  *iss, *aud, *sub;
+    cig_code_t         rc;
+
+    if (claims->type != CIG_JSON_OBJECT) {
+        return cig_fail(err, "payload is not a JSON object");
+    }
+
+    iss = cig_json_get(claims, "iss");
+
+    if (iss == NULL || iss->type != CIG_JSON_STRING) {
+        return cig_fail(err, "claim \"iss\" is missing or not a string");
+    }
+
+    if (iss->str.len != v->issuer.len
+        || memcmp(iss->str.data, v->issuer.data, iss->str.len) != 0)
+    {
+        return cig_fail(err, "issuer \"%.*s\" is not trusted",
+                        cig_loglen(iss->str), iss->str.data);
+    }
+
+    aud = cig_json_get(claims, "aud");
+
+    if (aud == NULL) {
+        return cig_fail(err, "claim \"aud\" is missing");
+    }
+
+    /* Cognito sends one pool id as a string; an array is refused */
+
+    if (aud->type != CIG_JSON_STRING) {
+        return cig_fail(err, "claim \"aud\" is not a string");
+    }
+
+    if (!cig_strs_find(v->audiences, v->naudiences, aud->str.data,
+                       aud->str.len))
+    {
+        return cig_fail(err, "audience \"%.*s\" is not an allowed pool",
+                        cig_loglen(aud->str), aud->str.data);
+    }
+
+    rc = cig_time_claims(v, claims, now, id, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    sub = cig_json_get(claims, "sub");
+
+    if (sub == NULL || sub->type != CIG_JSON_STRING || sub->str.len == 0) {
+        return cig_fail(err, "claim \"sub\" is missing or not a string");
+    }
+
+    if (v->cognito && !cig_identity_id_valid(sub->str.data, sub->str.len)) {
+        return cig_fail(err, "claim \"sub\" is not an identity id");
+    }
+
+    id->iss = iss->str;
+    id->aud = aud->str;
+    id->sub = sub->str;
+    id->claims = claims;
+
+    if (v->cognito) {
+        return cig_cognito_amr(claims, id, err);
+    }
+
+    return CIG_OK;
+}
+
+
+cig_code_t
+cig_token_verify(const cig_verifier_t *v, const char *token, size_t len,
+    int64_t now, const cig_allocator_t *a, cig_identity_t *id,
+    cig_err_t *err)
+{
+    const char        *dot1, *dot2, *hpart, *ppart, *spart;
+    size_t             hlen, plen, slen, hdr_len, pay_len, sig_len, nkeys;
+    unsigned char     *hdr_buf, *pay_buf, *sig_buf;
+    cig_json_t        *hdr, *claims;
+    const cig_key_t   *key;
+    cig_code_t         rc;
+
+    memset(id, 0, sizeof(cig_identity_t));
+
+    if (len == 0) {
+        cig_err_set(err, CIG_ERR_NO_TOKEN, "no token");
+        return CIG_ERR_NO_TOKEN;
+    }
+
+    if (len > CIG_MAX_TOKEN_LEN) {
+        return cig_fail(err, "token of %zu bytes, at most %d accepted", len,
+                        CIG_MAX_TOKEN_LEN);
+    }
+
+    /* exactly three non-empty parts */
+
+    dot1 = memchr(token, '.', len);
+    dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t) (dot1 + 1 - token))
+                : NULL;
+
+    if (dot2 == NULL
+        || memchr(dot2 + 1, '.', len - (size_t) (dot2 + 1 - token)) != NULL)
+    {
+        return cig_fail(err, "not a compact JWS of three parts");
+    }
+
+    hpart = token;
+    hlen = (size_t) (dot1 - token);
+    ppart = dot1 + 1;
+    plen = (size_t) (dot2 - ppart);
+    spart = dot2 + 1;
+    slen = len - (size_t) (spart - token);
+
+    if (hlen == 0 || plen == 0 || slen == 0) {
+        return cig_fail(err, "a token part is empty");
+    }
+
+    /* header */
+
+    hdr_buf = cig_decode_part(hpart, hlen, a, &hdr_len);
+    if (hdr_buf == NULL) {
+        goto nomem;
+    }
+
+    if (hdr_len == (size_t) -1) {
+        return cig_fail(err, "header is not canonical base64url");
+    }
+
+    hdr = cig_json_parse((char *) hdr_buf, hdr_len, 2, a, err);
+    if (hdr == NULL) {
+        return cig_json_failed(err, "header");
+    }
+
+    rc = cig_header(v, hdr, id, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    key = cig_find_key(v, id->kid, &nkeys);
+
+    if (key == NULL) {
+        if (nkeys == 0) {
+            cig_err_set(err, CIG_ERR_NO_KEYS, "no verification keys");
+            return CIG_ERR_NO_KEYS;
+        }
+
+        id->unknown_kid = 1;
+        return cig_fail(err, "unknown kid \"%.*s\"", cig_loglen(id->kid),
+                        id->kid.data);
+    }
+
+    if (key->alg != CIG_ALG_NONE && key->alg != id->alg) {
+        return cig_fail(err, "key \"%.*s\" is for %s, token says %s",
+                        cig_loglen(id->kid), id->kid.data,
+                        cig_alg_name(key->alg), cig_alg_name(id->alg));
+    }
+
+    /* payload and signature are decoded strictly before any RSA work */
+
+    pay_buf = cig_decode_part(ppart, plen, a, &pay_len);
+    if (pay_buf == NULL) {
+        goto nomem;
+    }
+
+    if (pay_len == (size_t) -1) {
+        return cig_fail(err, "payload is not canonical base64url");
+    }
+
+    sig_buf = cig_decode_part(spart, slen, a, &sig_len);
+    if (sig_buf == NULL) {
+        goto nomem;
+    }
+
+    if (sig_len == (size_t) -1) {
+        return cig_fail(err, "signature is not canonical base64url");
+    }
+
+    if (sig_len != key->sig_len) {
+        return cig_fail(err, "signature of %zu bytes, key \"%.*s\" needs %zu",
+                        sig_len, cig_loglen(id->kid), id->kid.data,
+                        key->sig_len);
+    }
+
+    if (!cig_rsa_verify(key, id->alg, (const unsigned char *) token,
+                        (size_t) (dot2 - token), sig_buf, sig_len))
+    {
+        return cig_fail(err, "signature does not verify with key \"%.*s\"",
+                        cig_loglen(id->kid), id->kid.data);
+    }
+
+    /* claims, now that they are authentic */
+
+    claims = cig_json_parse((char *) pay_buf, pay_len, CIG_MAX_JSON_DEPTH, a,
+                            err);
+    if (claims == NULL) {
+        return cig_json_failed(err, "payload");
+    }
+
+    rc = cig_claims(v, claims, now, id, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    err->code = CIG_OK;
+    err->msg[0] = '\0';
+
+    return CIG_OK;
+
+nomem:
+
+    cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
+
+    return CIG_ERR_INTERNAL;
+}

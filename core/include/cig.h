@@ -1,0 +1,236 @@
+/*
+ * cognito-identity-gateway core: server-agnostic validation of AWS Cognito
+ * Identity OpenID tokens (and, later, role choice and IAM policy decisions).
+ *
+ * This is the only public header of the core.  It names no nginx or Apache
+ * type: connectors hand in bytes, a clock and an allocator, and get back a
+ * plain result or a fixed-size error.  Objects built at configuration time
+ * (key sets, verifiers) are immutable afterwards and may be shared by any
+ * number of requests and threads.
+ */
+
+#ifndef CIG_H
+#define CIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+
+/* Limits.  Everything a client or a file can make us read is bounded. */
+
+#define CIG_MAX_TOKEN_LEN        16384  /* compact JWS, bytes */
+#define CIG_MAX_JSON_DEPTH       16     /* nesting in token parts */
+#define CIG_MAX_JSON_FILE        (1024 * 1024)
+#define CIG_MAX_KEYS             64     /* keys in one JWKS */
+#define CIG_MAX_KID_LEN          128
+#define CIG_MAX_AMR              16
+#define CIG_MAX_ID_LEN           55     /* Cognito IdentityId / pool id */
+#define CIG_MIN_RSA_BITS         2048
+#define CIG_MAX_RSA_BITS         16384
+
+
+typedef struct {
+    const char  *data;
+    size_t       len;
+} cig_str_t;
+
+#define cig_str_is(s, lit)                                                    \
+    ((s).len == sizeof(lit) - 1 && memcmp((s).data, lit, sizeof(lit) - 1) == 0)
+
+
+/*
+ * Errors never allocate: a code that decides the response, and a short
+ * human-readable reason for the log.  The reason never contains the token.
+ */
+
+typedef enum {
+    CIG_OK = 0,
+    CIG_ERR_NO_TOKEN,        /* 401 without error= */
+    CIG_ERR_INVALID_TOKEN,   /* 401 error="invalid_token" */
+    CIG_ERR_GUEST,           /* 403: valid guest identity, guests not allowed */
+    CIG_ERR_FORBIDDEN,       /* 403: valid identity, denied */
+    CIG_ERR_NO_KEYS,         /* 503: no verification keys can be had */
+    CIG_ERR_CONFIG,          /* configuration file or value is invalid */
+    CIG_ERR_INTERNAL         /* allocation or library failure */
+} cig_code_t;
+
+#define CIG_ERR_MSG_LEN  192
+
+typedef struct {
+    cig_code_t   code;
+    char         msg[CIG_ERR_MSG_LEN];
+} cig_err_t;
+
+void cig_err_set(cig_err_t *err, cig_code_t code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+const char *cig_code_name(cig_code_t code);
+
+
+/*
+ * Memory: per-request work allocates only through the caller's allocator
+ * (the request pool in a server).  Nothing returned must be freed one by one.
+ */
+
+typedef void *(*cig_alloc_pt)(void *ctx, size_t size);
+
+typedef struct {
+    cig_alloc_pt  alloc;
+    void         *ctx;
+} cig_allocator_t;
+
+
+/* Base64.  Tokens are decoded strictly, JWKS members tolerantly. */
+
+size_t cig_b64_decoded_max(size_t len);
+/* Canonical base64url: no padding, alphabet [A-Za-z0-9_-], unused bits 0. */
+int cig_b64url_decode_strict(const char *in, size_t len, unsigned char *out,
+    size_t *out_len);
+/* Standard or url alphabet, padded or not (as Cognito's jwks_uri serves). */
+int cig_b64_decode_lenient(const char *in, size_t len, unsigned char *out,
+    size_t *out_len);
+size_t cig_b64url_encode(const unsigned char *in, size_t len, char *out);
+
+
+/*
+ * JSON.  A strict RFC 8259 parser: valid UTF-8 only, no duplicate member
+ * names, bounded depth, the whole input consumed.  Values live in the
+ * caller's allocator; strings are unescaped copies with their length (they
+ * may contain NUL when the JSON had \u0000, so compare with lengths).
+ */
+
+typedef enum {
+    CIG_JSON_NULL = 0,
+    CIG_JSON_FALSE,
+    CIG_JSON_TRUE,
+    CIG_JSON_NUMBER,
+    CIG_JSON_STRING,
+    CIG_JSON_ARRAY,
+    CIG_JSON_OBJECT
+} cig_json_type_t;
+
+typedef struct cig_json_s  cig_json_t;
+
+struct cig_json_s {
+    cig_json_type_t   type;
+    cig_str_t         key;      /* member name when inside an object */
+    cig_str_t         str;      /* unescaped string value */
+    cig_str_t         raw;      /* the value's source text */
+    double            num;
+    cig_json_t       *child;    /* first element or member */
+    cig_json_t       *next;     /* next sibling */
+    size_t            count;    /* number of children */
+};
+
+cig_json_t *cig_json_parse(const char *text, size_t len, unsigned depth_max,
+    const cig_allocator_t *a, cig_err_t *err);
+const cig_json_t *cig_json_get(const cig_json_t *obj, const char *name);
+const cig_json_t *cig_json_getn(const cig_json_t *obj, const char *name,
+    size_t len);
+const char *cig_json_type_name(cig_json_type_t type);
+
+/* Reads a whole file (bounded by CIG_MAX_JSON_FILE) with malloc; free(). */
+char *cig_file_read(const char *path, size_t *len, cig_err_t *err);
+
+
+/* Keys: a JWKS turned into ready-to-use OpenSSL keys, once. */
+
+typedef struct cig_keyset_s  cig_keyset_t;
+
+typedef enum {
+    CIG_ALG_NONE  = 0,
+    CIG_ALG_RS256 = 1 << 0,
+    CIG_ALG_RS384 = 1 << 1,
+    CIG_ALG_RS512 = 1 << 2
+} cig_alg_t;
+
+cig_alg_t cig_alg_from_name(const char *name, size_t len);
+const char *cig_alg_name(cig_alg_t alg);
+
+/*
+ * Parses a JWKS document.  RSA signing keys under CIG_MIN_RSA_BITS, keys
+ * without kid, duplicate kids and malformed members are errors; keys of other
+ * types or for encryption are skipped (reported through *skipped).
+ */
+cig_keyset_t *cig_keyset_from_jwks(const char *text, size_t len,
+    unsigned *skipped, cig_err_t *err);
+cig_keyset_t *cig_keyset_from_file(const char *path, unsigned *skipped,
+    cig_err_t *err);
+void cig_keyset_free(cig_keyset_t *ks);
+size_t cig_keyset_count(const cig_keyset_t *ks);
+
+
+/* Token verification. */
+
+typedef struct {
+    cig_str_t            issuer;
+    const cig_str_t     *audiences;     /* sorted with cig_strs_sort() */
+    size_t               naudiences;
+    cig_keyset_t *const *keysets;       /* searched in order by kid */
+    size_t               nkeysets;
+    unsigned             algs;          /* cig_alg_t bits allowed */
+    int64_t              leeway;        /* seconds, >= 0 */
+    unsigned             cognito:1;     /* sub and amr must be Cognito's */
+} cig_verifier_t;
+
+typedef struct {
+    cig_str_t            kid;
+    cig_alg_t            alg;
+    cig_str_t            iss;
+    cig_str_t            aud;
+    cig_str_t            sub;
+    cig_str_t            amr[CIG_MAX_AMR];
+    size_t               namr;
+    cig_str_t            provider;      /* amr[1] when authenticated */
+    unsigned             authenticated:1;
+    double               exp;
+    double               iat;
+    unsigned             has_iat:1;
+    unsigned             unknown_kid:1; /* set when no key has the kid */
+    const cig_json_t    *claims;        /* the whole verified payload */
+} cig_identity_t;
+
+/*
+ * Verifies a compact JWS and its claims at time `now` (seconds since the
+ * epoch).  Structure, header and key are checked before any RSA work; claims
+ * are interpreted only after the signature verified.  On failure the error
+ * code is CIG_ERR_INVALID_TOKEN (or CIG_ERR_NO_KEYS), with the reason.
+ */
+cig_code_t cig_token_verify(const cig_verifier_t *v, const char *token,
+    size_t len, int64_t now, const cig_allocator_t *a, cig_identity_t *id,
+    cig_err_t *err);
+
+
+/* Identifiers and small helpers. */
+
+/* Identity pool id / identity id: REGION:UUID, lower-case hex. */
+int cig_pool_id_valid(const char *s, size_t len);
+int cig_identity_id_valid(const char *s, size_t len);
+
+void cig_strs_sort(cig_str_t *strs, size_t n);
+int cig_strs_find(const cig_str_t *sorted, size_t n, const char *s,
+    size_t len);
+
+/* Constant-time equality of two byte strings of possibly unequal length. */
+int cig_ct_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+/* An allocator over malloc that frees everything at once (tests, tools). */
+typedef struct cig_arena_s  cig_arena_t;
+
+cig_arena_t *cig_arena_create(void);
+void cig_arena_destroy(cig_arena_t *arena);
+void cig_arena_allocator(cig_arena_t *arena, cig_allocator_t *a);
+
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CIG_H */

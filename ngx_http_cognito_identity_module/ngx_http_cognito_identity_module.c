@@ -1,0 +1,580 @@
+/*
+ * ngx_http_cognito_identity_module: module tables, configuration and
+ * directive handlers.  Everything a request needs (keys, sorted pool ids,
+ * the verifier, the challenge headers) is built here once and is read-only
+ * afterwards.
+ */
+
+#include "ngx_http_cognito_identity_module.h"
+
+
+static ngx_int_t ngx_http_cognito_identity_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_cognito_identity_postconfiguration(ngx_conf_t *cf);
+static void *ngx_http_cognito_identity_create_main_conf(ngx_conf_t *cf);
+static void *ngx_http_cognito_identity_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+
+static char *ngx_http_cognito_identity(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_cognito_identity_pool(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_cognito_identity_key_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_cognito_identity_issuer(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+
+
+static ngx_command_t  ngx_http_cognito_identity_commands[] = {
+
+    { ngx_string("cognito_identity"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_HTTP_LMT_CONF
+                        |NGX_CONF_TAKE12,
+      ngx_http_cognito_identity,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_cognito_identity_pool,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cognito_identity_key_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_issuer"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cognito_identity_issuer,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cognito_identity_loc_conf_t, issuer),
+      NULL },
+
+    { ngx_string("cognito_identity_leeway"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cognito_identity_loc_conf_t, leeway),
+      NULL },
+
+    { ngx_string("cognito_identity_unauthenticated"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cognito_identity_loc_conf_t, unauthenticated),
+      NULL },
+
+    { ngx_string("cognito_identity_cors_preflight"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cognito_identity_loc_conf_t, cors_preflight),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_cognito_identity_module_ctx = {
+    ngx_http_cognito_identity_preconfiguration,  /* preconfiguration */
+    ngx_http_cognito_identity_postconfiguration, /* postconfiguration */
+
+    ngx_http_cognito_identity_create_main_conf,  /* create main configuration */
+    NULL,                                        /* init main configuration */
+
+    NULL,                                        /* create server configuration */
+    NULL,                                        /* merge server configuration */
+
+    ngx_http_cognito_identity_create_loc_conf,   /* create location configuration */
+    ngx_http_cognito_identity_merge_loc_conf     /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_cognito_identity_module = {
+    NGX_MODULE_V1,
+    &ngx_http_cognito_identity_module_ctx,       /* module context */
+    ngx_http_cognito_identity_commands,          /* module directives */
+    NGX_HTTP_MODULE,                             /* module type */
+    NULL,                                        /* init master */
+    NULL,                                        /* init module */
+    NULL,                                        /* init process */
+    NULL,                                        /* init thread */
+    NULL,                                        /* exit thread */
+    NULL,                                        /* exit process */
+    NULL,                                        /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_http_cognito_identity_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_cognito_identity_add_variables(cf);
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt                    *h;
+    ngx_http_core_main_conf_t              *cmcf;
+    ngx_http_cognito_identity_main_conf_t  *cimcf;
+
+    cimcf = ngx_http_conf_get_module_main_conf(cf,
+                                            ngx_http_cognito_identity_module);
+
+    /* no handler, and no cost, unless some location asks for the check */
+
+    if (!cimcf->enabled) {
+        return NGX_OK;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_cognito_identity_access_handler;
+
+    /*
+     * nginx skips the access phase in subrequests; a protected location
+     * reached by one (auth_request, SSI, mirror) is checked here instead.
+     */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_cognito_identity_precontent_handler;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_cognito_identity_keyset_cleanup(void *data)
+{
+    cig_keyset_free(data);
+}
+
+
+static void *
+ngx_http_cognito_identity_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_cognito_identity_main_conf_t  *cimcf;
+
+    cimcf = ngx_pcalloc(cf->pool,
+                        sizeof(ngx_http_cognito_identity_main_conf_t));
+    if (cimcf == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&cimcf->key_files, cf->pool, 4,
+                       sizeof(ngx_http_cognito_identity_key_file_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return cimcf;
+}
+
+
+static void *
+ngx_http_cognito_identity_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *conf;
+
+    conf = ngx_pcalloc(cf->pool, sizeof(ngx_http_cognito_identity_loc_conf_t));
+    if (conf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     conf->challenge = { 0, NULL };
+     *     conf->token = NULL;
+     *     conf->audiences = NULL;
+     *     conf->keysets = NULL;
+     *     conf->issuer = { 0, NULL };
+     */
+
+    conf->enable = NGX_CONF_UNSET;
+    conf->naudiences = NGX_CONF_UNSET_UINT;
+    conf->leeway = NGX_CONF_UNSET;
+    conf->unauthenticated = NGX_CONF_UNSET;
+    conf->cors_preflight = NGX_CONF_UNSET;
+
+    return conf;
+}
+
+
+static char *
+ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_http_cognito_identity_loc_conf_t  *prev = parent;
+    ngx_http_cognito_identity_loc_conf_t  *conf = child;
+
+    if (conf->enable == NGX_CONF_UNSET) {
+        conf->enable = prev->enable;
+        conf->challenge = prev->challenge;
+        conf->challenge_invalid = prev->challenge_invalid;
+        conf->token = prev->token;
+        conf->enable_file = prev->enable_file;
+        conf->enable_line = prev->enable_line;
+    }
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+
+    if (conf->naudiences == NGX_CONF_UNSET_UINT) {
+        conf->audiences = prev->audiences;
+        conf->naudiences = prev->naudiences;
+    }
+
+    ngx_conf_merge_uint_value(conf->naudiences, prev->naudiences, 0);
+    if (conf->keysets == NULL) {
+        conf->keysets = prev->keysets;
+    }
+
+    ngx_conf_merge_str_value(conf->issuer, prev->issuer,
+                             NGX_HTTP_COGNITO_IDENTITY_ISSUER);
+    ngx_conf_merge_sec_value(conf->leeway, prev->leeway,
+                             NGX_HTTP_COGNITO_IDENTITY_LEEWAY);
+    ngx_conf_merge_value(conf->unauthenticated, prev->unauthenticated, 0);
+    ngx_conf_merge_value(conf->cors_preflight, prev->cors_preflight, 0);
+
+    if (conf->enable) {
+        if (conf->naudiences == 0) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"cognito_identity\" in %V:%ui has no "
+                          "\"cognito_identity_pool\" to accept",
+                          &conf->enable_file, conf->enable_line);
+            return NGX_CONF_ERROR;
+        }
+
+        if (conf->keysets == NULL || conf->keysets->nelts == 0) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"cognito_identity\" in %V:%ui has no keys: "
+                          "use \"cognito_identity_key_file\"",
+                          &conf->enable_file, conf->enable_line);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    conf->verifier.issuer.data = (const char *) conf->issuer.data;
+    conf->verifier.issuer.len = conf->issuer.len;
+    conf->verifier.audiences = conf->audiences;
+    conf->verifier.naudiences = conf->naudiences;
+    conf->verifier.keysets = conf->keysets ? conf->keysets->elts : NULL;
+    conf->verifier.nkeysets = conf->keysets ? conf->keysets->nelts : 0;
+    conf->verifier.algs = CIG_ALG_RS512;
+    conf->verifier.leeway = conf->leeway;
+    conf->verifier.cognito = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/* cognito_identity <realm> [token=$variable] | off; */
+
+static char *
+ngx_http_cognito_identity(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    u_char                                 *p;
+    ngx_str_t                              *value, realm, token;
+    ngx_uint_t                              i;
+    ngx_http_compile_complex_value_t        ccv;
+    ngx_http_cognito_identity_main_conf_t  *cimcf;
+
+    if (cilcf->enable != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        if (cf->args->nelts != 2) {
+            return "takes no other parameters with \"off\"";
+        }
+
+        cilcf->enable = 0;
+        return NGX_CONF_OK;
+    }
+
+    realm = value[1];
+
+    if (realm.len == 0) {
+        return "needs a non-empty realm";
+    }
+
+    /* the realm goes into a quoted-string of WWW-Authenticate verbatim */
+
+    for (i = 0; i < realm.len; i++) {
+        if (realm.data[i] < 0x20 || realm.data[i] >= 0x7f
+            || realm.data[i] == '"' || realm.data[i] == '\\')
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "realm \"%V\" may contain only printable "
+                               "ASCII without '\"' and '\\'", &realm);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "token=", 6) != 0
+            || value[2].len == 6)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\", expected "
+                               "\"token=$variable\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        token.data = value[2].data + 6;
+        token.len = value[2].len - 6;
+
+        cilcf->token = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+        if (cilcf->token == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+        ccv.cf = cf;
+        ccv.value = &token;
+        ccv.complex_value = cilcf->token;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    cilcf->challenge.len = sizeof("Bearer realm=\"\"") - 1 + realm.len;
+    cilcf->challenge.data = ngx_pnalloc(cf->pool, cilcf->challenge.len);
+    if (cilcf->challenge.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_sprintf(cilcf->challenge.data, "Bearer realm=\"%V\"", &realm);
+
+    cilcf->challenge_invalid.len = cilcf->challenge.len
+                                   + sizeof(", error=\"invalid_token\"") - 1;
+    p = ngx_pnalloc(cf->pool, cilcf->challenge_invalid.len);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cilcf->challenge_invalid.data = p;
+    p = ngx_cpymem(p, cilcf->challenge.data, cilcf->challenge.len);
+    ngx_memcpy(p, ", error=\"invalid_token\"",
+               sizeof(", error=\"invalid_token\"") - 1);
+
+    cilcf->enable = 1;
+    cilcf->enable_file = cf->conf_file->file.name;
+    cilcf->enable_line = cf->conf_file->line;
+
+    cimcf = ngx_http_conf_get_module_main_conf(cf,
+                                            ngx_http_cognito_identity_module);
+    cimcf->enabled = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/* cognito_identity_pool <pool-id> ...; */
+
+static char *
+ngx_http_cognito_identity_pool(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    ngx_str_t   *value;
+    ngx_uint_t   i, n;
+    cig_str_t   *aud;
+
+    if (cilcf->naudiences != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    n = cf->args->nelts - 1;
+
+    aud = ngx_palloc(cf->pool, n * sizeof(cig_str_t));
+    if (aud == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (!cig_pool_id_valid((char *) value[i + 1].data, value[i + 1].len)) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid identity pool id \"%V\", expected "
+                               "REGION:UUID such as "
+                               "\"eu-west-1:0f2c5e3a-1b4d-4c6e-8f90-"
+                               "1a2b3c4d5e6f\"", &value[i + 1]);
+            return NGX_CONF_ERROR;
+        }
+
+        aud[i].data = (const char *) value[i + 1].data;
+        aud[i].len = value[i + 1].len;
+    }
+
+    /* sorted once, so a request's look-up does not grow with the pools */
+
+    cig_strs_sort(aud, n);
+
+    for (i = 1; i < n; i++) {
+        if (aud[i].len == aud[i - 1].len
+            && ngx_memcmp(aud[i].data, aud[i - 1].data, aud[i].len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "identity pool \"%*s\" is listed twice",
+                               aud[i].len, aud[i].data);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    cilcf->audiences = aud;
+    cilcf->naudiences = n;
+
+    return NGX_CONF_OK;
+}
+
+
+/* cognito_identity_key_file <file>; several allowed */
+
+static char *
+ngx_http_cognito_identity_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    ngx_str_t                              *value, path;
+    ngx_uint_t                              i;
+    cig_err_t                               err;
+    cig_keyset_t                          **ksp, *ks;
+    unsigned                                skipped;
+    ngx_pool_cleanup_t                     *cln;
+    ngx_http_cognito_identity_key_file_t   *kf;
+    ngx_http_cognito_identity_main_conf_t  *cimcf;
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cimcf = ngx_http_conf_get_module_main_conf(cf,
+                                            ngx_http_cognito_identity_module);
+
+    /* the same file named in many places is loaded once */
+
+    ks = NULL;
+    kf = cimcf->key_files.elts;
+
+    for (i = 0; i < cimcf->key_files.nelts; i++) {
+        if (kf[i].path.len == path.len
+            && ngx_strncmp(kf[i].path.data, path.data, path.len) == 0)
+        {
+            ks = kf[i].keyset;
+            break;
+        }
+    }
+
+    if (ks == NULL) {
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ks = cig_keyset_from_file((char *) path.data, &skipped, &err);
+        if (ks == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "cognito_identity_key_file \"%V\": %s",
+                               &path, err.msg);
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_cognito_identity_keyset_cleanup;
+        cln->data = ks;
+
+        if (skipped) {
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "cognito_identity_key_file \"%V\": %ui keys "
+                               "that are not RSA signing keys are ignored",
+                               &path, (ngx_uint_t) skipped);
+        }
+
+        kf = ngx_array_push(&cimcf->key_files);
+        if (kf == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        kf->path = path;
+        kf->keyset = ks;
+    }
+
+    if (cilcf->keysets == NULL) {
+        cilcf->keysets = ngx_array_create(cf->pool, 2, sizeof(cig_keyset_t *));
+        if (cilcf->keysets == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    ksp = cilcf->keysets->elts;
+
+    for (i = 0; i < cilcf->keysets->nelts; i++) {
+        if (ksp[i] == ks) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "key file \"%V\" is named twice", &path);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    ksp = ngx_array_push(cilcf->keysets);
+    if (ksp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *ksp = ks;
+
+    return NGX_CONF_OK;
+}
+
+
+/* cognito_identity_issuer <url>; */
+
+static char *
+ngx_http_cognito_identity_issuer(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_str_t  *value;
+    char       *rv;
+
+    rv = ngx_conf_set_str_slot(cf, cmd, conf);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0 || value[1].len > 512) {
+        return "needs an issuer of 1 to 512 characters";
+    }
+
+    return NGX_CONF_OK;
+}

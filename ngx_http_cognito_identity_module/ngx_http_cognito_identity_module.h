@@ -1,0 +1,72 @@
+/*
+ * ngx_http_cognito_identity_module: shared declarations of the nginx
+ * connector.  The connector translates only: request in, core decision out.
+ */
+
+#ifndef NGX_HTTP_COGNITO_IDENTITY_MODULE_H
+#define NGX_HTTP_COGNITO_IDENTITY_MODULE_H
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "cig.h"
+
+
+#define NGX_HTTP_COGNITO_IDENTITY_ISSUER                                      \
+    "https://cognito-identity.amazonaws.com"
+#define NGX_HTTP_COGNITO_IDENTITY_LEEWAY  10
+
+
+typedef struct {
+    ngx_str_t                    path;
+    cig_keyset_t                *keyset;
+} ngx_http_cognito_identity_key_file_t;
+
+
+typedef struct {
+    ngx_array_t                  key_files;   /* loaded once per path */
+    ngx_flag_t                   enabled;     /* any location enables it */
+} ngx_http_cognito_identity_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                   enable;
+    ngx_str_t                    challenge;        /* Bearer realm="..." */
+    ngx_str_t                    challenge_invalid;
+    ngx_http_complex_value_t    *token;
+    ngx_str_t                    enable_file;       /* where it was enabled */
+    ngx_uint_t                   enable_line;
+
+    cig_str_t                   *audiences;        /* sorted pool ids */
+    ngx_uint_t                   naudiences;
+    ngx_array_t                 *keysets;          /* of cig_keyset_t * */
+    ngx_str_t                    issuer;
+    time_t                       leeway;
+    ngx_flag_t                   unauthenticated;
+    ngx_flag_t                   cors_preflight;
+
+    cig_verifier_t               verifier;         /* built at merge */
+} ngx_http_cognito_identity_loc_conf_t;
+
+
+/* Per-request state; never kept in configuration. */
+
+typedef struct {
+    ngx_uint_t                   done;
+    ngx_int_t                    status;      /* NGX_OK or an HTTP status */
+    ngx_uint_t                   verified;
+    cig_identity_t               identity;
+    ngx_str_t                    error;
+} ngx_http_cognito_identity_ctx_t;
+
+
+extern ngx_module_t  ngx_http_cognito_identity_module;
+
+
+ngx_int_t ngx_http_cognito_identity_access_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_cognito_identity_precontent_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_cognito_identity_add_variables(ngx_conf_t *cf);
+
+
+#endif /* NGX_HTTP_COGNITO_IDENTITY_MODULE_H */
