@@ -21,6 +21,7 @@ typedef struct {
 
 struct cig_keyset_s {
     size_t        nkeys;
+    unsigned      development:1;  /* holds a key published with us */
     cig_key_t     keys[CIG_MAX_KEYS];
 };
 

@@ -12,6 +12,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/sha.h>
 
 #include "cig.h"
 #include "cig_internal.h"
@@ -45,6 +46,45 @@ cig_alg_name(cig_alg_t alg)
     case CIG_ALG_RS512: return "RS512";
     default:            return "none";
     }
+}
+
+
+/*
+ * SHA-256 of the moduli of keys whose private half is published with this
+ * project (examples/dev/dev-key.pem).  A key set holding one of them is
+ * marked, so that connectors refuse to trust it for AWS's issuer.
+ */
+
+static const unsigned char  cig_development_keys[][SHA256_DIGEST_LENGTH] = {
+    { 0xd1, 0x81, 0x9f, 0x48, 0xb5, 0xf1, 0xc5, 0x83, 0xc4, 0x2b, 0x99, 0x29,
+      0x84, 0xb0, 0xf3, 0xd6, 0x4f, 0x38, 0x32, 0xfc, 0x70, 0x7b, 0xff, 0xf9,
+      0x0f, 0x7f, 0xa0, 0xd5, 0x37, 0x6b, 0x49, 0x8f }
+};
+
+
+static int
+cig_modulus_is_development(const BIGNUM *n)
+{
+    unsigned char   buf[CIG_MAX_RSA_BITS / 8];
+    unsigned char   md[SHA256_DIGEST_LENGTH];
+    size_t          i;
+    int             len;
+
+    len = BN_bn2bin(n, buf);
+    if (len <= 0) {
+        return 0;
+    }
+
+    SHA256(buf, (size_t) len, md);
+
+    for (i = 0; i < sizeof(cig_development_keys) / SHA256_DIGEST_LENGTH; i++)
+    {
+        if (memcmp(md, cig_development_keys[i], SHA256_DIGEST_LENGTH) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -92,7 +132,8 @@ cig_jwk_bignum(const cig_json_t *jwk, const char *name, cig_str_t kid,
 
 
 static EVP_PKEY *
-cig_jwk_rsa(const cig_json_t *jwk, cig_str_t kid, cig_err_t *err)
+cig_jwk_rsa(const cig_json_t *jwk, cig_str_t kid, int *development,
+    cig_err_t *err)
 {
     BIGNUM          *n, *e;
     EVP_PKEY        *pkey;
@@ -133,6 +174,8 @@ cig_jwk_rsa(const cig_json_t *jwk, cig_str_t kid, cig_err_t *err)
                     "modulus or exponent", (int) kid.len, kid.data);
         goto done;
     }
+
+    *development = cig_modulus_is_development(n);
 
     bld = OSSL_PARAM_BLD_new();
     if (bld == NULL
@@ -178,7 +221,7 @@ cig_jwks_key(cig_keyset_t *ks, const cig_json_t *jwk, unsigned *skipped,
     cig_key_t         *key;
     cig_str_t          name;
     size_t             i;
-    int                verify;
+    int                verify, development = 0;
 
     if (jwk->type != CIG_JSON_OBJECT) {
         cig_err_set(err, CIG_ERR_CONFIG, "a member of \"keys\" is not an "
@@ -293,9 +336,13 @@ cig_jwks_key(cig_keyset_t *ks, const cig_json_t *jwk, unsigned *skipped,
         }
     }
 
-    key->pkey = cig_jwk_rsa(jwk, name, err);
+    key->pkey = cig_jwk_rsa(jwk, name, &development, err);
     if (key->pkey == NULL) {
         return 0;
+    }
+
+    if (development) {
+        ks->development = 1;
     }
 
     memcpy(key->kid, name.data, name.len);
@@ -411,6 +458,13 @@ size_t
 cig_keyset_count(const cig_keyset_t *ks)
 {
     return ks ? ks->nkeys : 0;
+}
+
+
+int
+cig_keyset_is_development(const cig_keyset_t *ks)
+{
+    return ks ? ks->development : 0;
 }
 
 

@@ -219,12 +219,37 @@ ngx_http_cognito_identity_create_loc_conf(ngx_conf_t *cf)
 }
 
 
+static ngx_str_t *
+ngx_http_cognito_identity_key_path(ngx_conf_t *cf, cig_keyset_t *ks)
+{
+    ngx_uint_t                              i;
+    ngx_http_cognito_identity_key_file_t   *kf;
+    ngx_http_cognito_identity_main_conf_t  *cimcf;
+    static ngx_str_t                        unknown = ngx_string("?");
+
+    cimcf = ngx_http_conf_get_module_main_conf(cf,
+                                            ngx_http_cognito_identity_module);
+    kf = cimcf->key_files.elts;
+
+    for (i = 0; i < cimcf->key_files.nelts; i++) {
+        if (kf[i].keyset == ks) {
+            return &kf[i].path;
+        }
+    }
+
+    return &unknown;
+}
+
+
 static char *
 ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child)
 {
     ngx_http_cognito_identity_loc_conf_t  *prev = parent;
     ngx_http_cognito_identity_loc_conf_t  *conf = child;
+
+    ngx_uint_t      i;
+    cig_keyset_t  **ksp;
 
     if (conf->enable == NGX_CONF_UNSET) {
         conf->enable = prev->enable;
@@ -248,7 +273,7 @@ ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
     }
 
     ngx_conf_merge_str_value(conf->issuer, prev->issuer,
-                             NGX_HTTP_COGNITO_IDENTITY_ISSUER);
+                             CIG_AWS_ISSUER);
     ngx_conf_merge_sec_value(conf->leeway, prev->leeway,
                              NGX_HTTP_COGNITO_IDENTITY_LEEWAY);
     ngx_conf_merge_value(conf->unauthenticated, prev->unauthenticated, 0);
@@ -269,6 +294,26 @@ ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
                           "use \"cognito_identity_key_file\"",
                           &conf->enable_file, conf->enable_line);
             return NGX_CONF_ERROR;
+        }
+    }
+
+    if (conf->keysets != NULL && conf->issuer.len == sizeof(CIG_AWS_ISSUER) - 1
+        && ngx_strncmp(conf->issuer.data, CIG_AWS_ISSUER,
+                       sizeof(CIG_AWS_ISSUER) - 1) == 0)
+    {
+        ksp = conf->keysets->elts;
+
+        for (i = 0; i < conf->keysets->nelts; i++) {
+            if (cig_keyset_is_development(ksp[i])) {
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "key file \"%V\" holds the public development "
+                              "key of examples/dev, which must never verify "
+                              "tokens of issuer \"" CIG_AWS_ISSUER "\"; "
+                              "set \"cognito_identity_issuer\" to the "
+                              "development issuer",
+                              ngx_http_cognito_identity_key_path(cf, ksp[i]));
+                return NGX_CONF_ERROR;
+            }
         }
     }
 

@@ -13,8 +13,6 @@
 #include "cig.h"
 
 
-#define NGX_HTTP_COGNITO_IDENTITY_ISSUER                                      \
-    "https://cognito-identity.amazonaws.com"
 #define NGX_HTTP_COGNITO_IDENTITY_LEEWAY  10
 
 

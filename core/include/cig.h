@@ -165,6 +165,11 @@ cig_keyset_t *cig_keyset_from_file(const char *path, unsigned *skipped,
     cig_err_t *err);
 void cig_keyset_free(cig_keyset_t *ks);
 size_t cig_keyset_count(const cig_keyset_t *ks);
+/* True when the set holds a key whose private half ships with this project
+ * (examples/dev): never to be trusted for AWS's issuer. */
+int cig_keyset_is_development(const cig_keyset_t *ks);
+
+#define CIG_AWS_ISSUER  "https://cognito-identity.amazonaws.com"
 
 
 /* Token verification. */

@@ -292,7 +292,11 @@ sub _check_one {
     $srv->mark_log if $c->{log_like} || $c->{log_unlike};
     my $r = $srv->request($c->{method} // 'GET', $c->{path} // '/',
                           $c->{headers}, $c->{body});
-    is($r->{status}, $c->{status}, "$name: status") if defined $c->{status};
+    if (ref $c->{status} eq 'Regexp') {
+        like($r->{status}, $c->{status}, "$name: status");
+    } elsif (defined $c->{status}) {
+        is($r->{status}, $c->{status}, "$name: status");
+    }
     if (my $hl = $c->{headers_like}) {
         for my $h (sort keys %$hl) {
             my $v = $r->{headers}{lc $h};

@@ -1,0 +1,107 @@
+# The examples work as the README says: the quick start is started with its
+# own script and walked through with curl, the real client; the production
+# example passes "nginx -t" with AWS-format keys.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use CigTest;
+use Test::More;
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+
+my $root = repo_root();
+
+sub free_port {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                  Listen => 1) or die "no port: $!";
+    return $s->sockport;
+}
+
+sub sh {
+    my ($cmd) = @_;
+    my $out = `$cmd 2>&1`;
+    return ($? >> 8, $out);
+}
+
+# curl -i: status line and headers, like a user sees them
+sub curl {
+    my (@args) = @_;
+    my ($rc, $out) = sh(join ' ', 'curl -sS -i', @args);
+    my ($status) = $out =~ m{^HTTP/1\.1 (\d+)}m;
+    return ($status // 0, $out);
+}
+
+# The quick start, as `make run` starts it.
+my $run = tempdir('cigquick-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my ($port, $app) = (free_port(), free_port());
+local $ENV{CIG_RUN} = $run;
+
+my ($rc, $out) = sh("$root/examples/run-quickstart.sh start $port $app");
+is($rc, 0, 'quick start starts') or diag($out);
+like($out, qr/curl -i -H "Authorization: Bearer \$TOKEN"/,
+     'it prints the next commands to try');
+
+my $token = `$root/examples/dev/dev-token.sh`;
+chomp $token;
+my $guest = `$root/examples/dev/dev-token.sh guest`;
+chomp $guest;
+my $url = "http://127.0.0.1:$port";
+
+my ($status, $resp) = curl("-H 'Authorization: Bearer $token'", "$url/api/hello");
+is($status, 200, 'walkthrough: token accepted');
+like($resp, qr/"identity":"us-east-1:11111111-2222-4333-8444-555555555555"/,
+     'walkthrough: the application sees the identity');
+
+($status, $resp) = curl("$url/api/hello");
+is($status, 401, 'walkthrough: no token');
+like($resp, qr/^WWW-Authenticate: Bearer realm="quickstart"\r?$/m,
+     'walkthrough: challenge names the realm');
+
+($status, $resp) = curl("-H 'Authorization: Bearer x$token'", "$url/api/hello");
+is($status, 401, 'walkthrough: damaged token');
+like($resp, qr/error="invalid_token"/, 'walkthrough: invalid_token');
+
+($status) = curl("-H 'Authorization: Bearer $guest'", "$url/api/hello");
+is($status, 403, 'walkthrough: guest refused on /api/');
+
+($status, $resp) = curl("-H 'Authorization: Bearer $guest'", "$url/guest/hello");
+is($status, 200, 'walkthrough: guest accepted on /guest/');
+
+($status, $resp) = curl("-H 'X-Cognito-Identity-Id: admin'",
+                        "-H 'Authorization: Bearer $token'", "$url/api/hello");
+unlike($resp, qr/"identity":"admin"/, 'walkthrough: spoofed header replaced');
+
+($status) = curl("$url/");
+is($status, 200, 'walkthrough: public page');
+
+# A token forged with the public development key but claiming AWS's issuer.
+my $forged = `$root/examples/dev/mint-token.sh -k $root/examples/dev/dev-key.pem -H '{"kid":"dev-1","typ":"JWS","alg":"RS512"}' -P '{"iss":"https://cognito-identity.amazonaws.com","aud":"us-east-1:0d0d0d0d-0000-4000-8000-000000000001","sub":"us-east-1:11111111-2222-4333-8444-555555555555","amr":["authenticated","x"],"exp":@{[time + 600]}}'`;
+chomp $forged;
+($status) = curl("-H 'Authorization: Bearer $forged'", "$url/api/hello");
+is($status, 401, 'a token claiming AWS as issuer is refused by the dev config');
+
+my $log = do { local (@ARGV, $/) = "$run/error.log"; <> };
+like($log, qr/cognito identity: 401, issuer "https:\/\/cognito-identity\.amazonaws\.com" is not trusted/,
+     'the log says why');
+unlike($log, qr/\[(alert|emerg)\]/, 'no alerts in the quick start log');
+
+($rc, $out) = sh("$root/examples/run-quickstart.sh stop");
+is($rc, 0, 'quick start stops');
+
+# The production example, with AWS-format keys in place of the real ones.
+my $prod = do {
+    local (@ARGV, $/) = "$root/examples/aws/cognito-identity-api.conf"; <>
+};
+$prod =~ s{/etc/nginx/cognito-identity-jwks\.json}{%%ROOT%%/t/keys/jwks-aws-style.json}g;
+$prod =~ s{listen 443 ssl;}{listen 127.0.0.1:%%PORT%%;};
+$prod =~ s{^\s*ssl_certificate.*$}{}mg;
+nginx_config_ok($prod, 'the production example passes nginx -t');
+
+# ... and the same example with the development key is refused.
+(my $bad = $prod) =~ s{%%ROOT%%/t/keys/jwks-aws-style\.json}{%%ROOT%%/examples/dev/dev-jwks.json}g;
+nginx_config_fails($bad, qr/holds the public development key/,
+                   'the production example refuses the development key');
+
+done_testing();
