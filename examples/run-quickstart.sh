@@ -42,6 +42,7 @@ start)
 esac
 
 [ -f "$module" ] || { echo "module not built: $module (run make)" >&2; exit 1; }
+module=$(realpath "$module")
 
 stop
 mkdir -p "$run"
@@ -51,6 +52,13 @@ sed -e "s|@ROOT@|$root|g" -e "s|@RUN@|$run|g" -e "s|@MODULE@|$module|g" \
 
 user=""
 [ "$(id -u)" = 0 ] && user="user root;"
+
+# test runs of a sanitizer build (make test): the runtime must load first
+if [ -n "${CIG_PRELOAD:-}" ]; then
+    export LD_PRELOAD="$CIG_PRELOAD"
+    export ASAN_OPTIONS="detect_leaks=0:log_path=$run/asan"
+    export UBSAN_OPTIONS="print_stacktrace=1:log_path=$run/ubsan"
+fi
 "$nginx" -p "$run/" -c "$run/nginx.conf" -g "$user" -t -q
 "$nginx" -p "$run/" -c "$run/nginx.conf" -g "$user"
 

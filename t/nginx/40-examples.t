@@ -90,6 +90,10 @@ unlike($log, qr/\[(alert|emerg)\]/, 'no alerts in the quick start log');
 ($rc, $out) = sh("$root/examples/run-quickstart.sh stop");
 is($rc, 0, 'quick start stops');
 
+my @reports = grep { -s } glob("$run/asan.* $run/ubsan.*");
+is(scalar @reports, 0, 'no sanitizer reports from the quick start')
+    or diag(map { local (@ARGV, $/) = $_; <> } @reports);
+
 # The production example, with AWS-format keys in place of the real ones.
 my $prod = do {
     local (@ARGV, $/) = "$root/examples/aws/cognito-identity-api.conf"; <>
