@@ -75,6 +75,9 @@ define ngx_module_build
 	    || { cat $(1)/configure.log; exit 1; }; \
 	fi
 	$(MAKE) -s -C $(1)/nginx -f objs/Makefile modules
+	@# a core file missing from ./config would only fail at load_module
+	@if nm -D --undefined-only $(1)/nginx/objs/$(MODULE) | grep -w 'cig_.*'; \
+	then echo "undefined core symbols: add their files to ./config"; exit 1; fi
 	cp $(1)/nginx/objs/$(MODULE) $(1)/$(MODULE)
 endef
 

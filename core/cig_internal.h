@@ -33,4 +33,8 @@ int cig_rsa_verify(const cig_key_t *key, cig_alg_t alg,
     const unsigned char *msg, size_t msg_len, const unsigned char *sig,
     size_t sig_len);
 
+/* Refuses members not in the NULL-terminated list, naming path.member. */
+int cig_json_members_check(const cig_json_t *obj, const char *const *allowed,
+    const char *path, cig_err_t *err);
+
 #endif /* CIG_INTERNAL_H */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cig.h"
+#include "cig_internal.h"
 
 
 #define CIG_JSON_NUM_MAX  64    /* longest number text accepted */
@@ -687,4 +688,37 @@ cig_json_type_name(cig_json_type_t type)
 
     return (unsigned) type < sizeof(names) / sizeof(names[0])
            ? names[type] : "unknown";
+}
+
+
+int
+cig_json_members_check(const cig_json_t *obj, const char *const *allowed,
+    const char *path, cig_err_t *err)
+{
+    const cig_json_t   *m;
+    const char *const  *a;
+
+    if (obj->type != CIG_JSON_OBJECT) {
+        cig_err_set(err, CIG_ERR_CONFIG, "%s: not an object", path);
+        return 0;
+    }
+
+    for (m = obj->child; m; m = m->next) {
+        for (a = allowed; *a; a++) {
+            if (m->key.len == strlen(*a)
+                && memcmp(m->key.data, *a, m->key.len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (*a == NULL) {
+            cig_err_set(err, CIG_ERR_CONFIG, "%s: unknown field \"%.*s\"",
+                        path, (int) (m->key.len > 64 ? 64 : m->key.len),
+                        m->key.data);
+            return 0;
+        }
+    }
+
+    return 1;
 }

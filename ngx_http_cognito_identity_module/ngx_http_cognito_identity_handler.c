@@ -184,6 +184,150 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
 }
 
 
+static ngx_http_cognito_identity_login_t *
+ngx_http_cognito_identity_login_for(ngx_http_cognito_identity_loc_conf_t *conf,
+    cig_str_t provider)
+{
+    ngx_uint_t                          i;
+    ngx_http_cognito_identity_login_t  *login;
+
+    if (conf->logins == NULL || provider.len == 0) {
+        return NULL;
+    }
+
+    login = conf->logins->elts;
+
+    for (i = 0; i < conf->logins->nelts; i++) {
+        if (login[i].provider.len == provider.len
+            && ngx_strncmp(login[i].provider.data, provider.data,
+                           provider.len) == 0)
+        {
+            return &login[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/* A header the client may send to ask for a role, like CustomRoleArn. */
+
+static void
+ngx_http_cognito_identity_requested_role(ngx_http_request_t *r,
+    cig_str_t *role)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    static const char  name[] = "X-Cognito-Custom-Role-Arn";
+
+    role->data = NULL;
+    role->len = 0;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof(name) - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name,
+                               sizeof(name) - 1) == 0)
+        {
+            role->data = (char *) h[i].value.data;
+            role->len = h[i].value.len;
+            return;
+        }
+    }
+}
+
+
+static cig_code_t
+ngx_http_cognito_identity_choose_role(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf,
+    ngx_http_cognito_identity_ctx_t *ctx, cig_allocator_t *alloc,
+    cig_err_t *err)
+{
+    ngx_str_t                           token;
+    cig_code_t                          rc;
+    cig_role_input_t                    in;
+    const cig_roles_t                  *roles;
+    ngx_http_cognito_identity_login_t  *login;
+
+    roles = cig_roleset_find(conf->roleset, ctx->identity.aud);
+
+    if (roles == NULL) {
+        cig_err_set(err, CIG_ERR_FORBIDDEN, "no role attachment for pool "
+                    "\"%.*s\"", (int) ctx->identity.aud.len,
+                    ctx->identity.aud.data);
+        return CIG_ERR_FORBIDDEN;
+    }
+
+    in.claims = ctx->identity.claims;
+    in.client_id.data = NULL;
+    in.client_id.len = 0;
+    ngx_http_cognito_identity_requested_role(r, &in.requested);
+
+    login = ctx->identity.authenticated
+            ? ngx_http_cognito_identity_login_for(conf,
+                                                  ctx->identity.provider)
+            : NULL;
+
+    if (login != NULL) {
+
+        /* configured for this provider, the login token is required */
+
+        if (ngx_http_complex_value(r, login->token, &token) != NGX_OK) {
+            cig_err_set(err, CIG_ERR_INTERNAL, "token variable failed");
+            return CIG_ERR_INTERNAL;
+        }
+
+        if (token.len == 0) {
+            cig_err_set(err, CIG_ERR_FORBIDDEN, "a login token of \"%.*s\" "
+                        "is required to choose the role",
+                        (int) login->provider.len, login->provider.data);
+            return CIG_ERR_FORBIDDEN;
+        }
+
+        rc = cig_token_verify(&login->verifier, (char *) token.data,
+                              token.len, ngx_time(), alloc, &ctx->login, err);
+
+        if (rc != CIG_OK) {
+            char  reason[CIG_ERR_MSG_LEN];
+
+            ngx_memcpy(reason, err->msg, sizeof(reason));
+            cig_err_set(err, rc == CIG_ERR_NO_KEYS ? CIG_ERR_NO_KEYS
+                                                   : CIG_ERR_INVALID_TOKEN,
+                        "login token: %s", reason);
+            return err->code;
+        }
+
+        rc = cig_login_bind(&ctx->identity, &ctx->login,
+                            (cig_str_t) { (char *) login->provider.data,
+                                          login->provider.len },
+                            login->bind, err);
+        if (rc != CIG_OK) {
+            return rc;
+        }
+
+        in.claims = ctx->login.claims;
+        in.client_id = ctx->login.aud;
+    }
+
+    return cig_roles_choose(roles, &ctx->identity, &in, &ctx->role, err);
+}
+
+
 static ngx_int_t
 ngx_http_cognito_identity_check(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf)
@@ -260,6 +404,14 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
         return ngx_http_cognito_identity_fail(r, ctx, conf, CIG_ERR_GUEST,
                                               "unauthenticated identities "
                                               "are not allowed here");
+    }
+
+    if (conf->roleset != NULL) {
+        rc = ngx_http_cognito_identity_choose_role(r, conf, ctx, &alloc,
+                                                   &err);
+        if (rc != CIG_OK) {
+            return ngx_http_cognito_identity_fail(r, ctx, conf, rc, err.msg);
+        }
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

@@ -23,6 +23,12 @@ static char *ngx_http_cognito_identity_key_file(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_cognito_identity_issuer(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_cognito_identity_roles(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_cognito_identity_role(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_cognito_identity_login(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 static ngx_command_t  ngx_http_cognito_identity_commands[] = {
@@ -75,6 +81,27 @@ static ngx_command_t  ngx_http_cognito_identity_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_cognito_identity_loc_conf_t, cors_preflight),
+      NULL },
+
+    { ngx_string("cognito_identity_roles"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cognito_identity_roles,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_role"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_cognito_identity_role,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_login"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_cognito_identity_login,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
       ngx_null_command
@@ -167,6 +194,20 @@ ngx_http_cognito_identity_keyset_cleanup(void *data)
 }
 
 
+static void
+ngx_http_cognito_identity_roles_cleanup(void *data)
+{
+    cig_roles_free(data);
+}
+
+
+static void
+ngx_http_cognito_identity_roleset_cleanup(void *data)
+{
+    cig_roleset_free(data);
+}
+
+
 static void *
 ngx_http_cognito_identity_create_main_conf(ngx_conf_t *cf)
 {
@@ -180,6 +221,13 @@ ngx_http_cognito_identity_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&cimcf->key_files, cf->pool, 4,
                        sizeof(ngx_http_cognito_identity_key_file_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&cimcf->roles_files, cf->pool, 4,
+                       sizeof(ngx_http_cognito_identity_roles_file_t))
         != NGX_OK)
     {
         return NULL;
@@ -241,6 +289,78 @@ ngx_http_cognito_identity_key_path(ngx_conf_t *cf, cig_keyset_t *ks)
 }
 
 
+/*
+ * Role configuration is inherited as a whole: a level with any
+ * cognito_identity_roles or cognito_identity_role uses only its own.
+ */
+
+static ngx_int_t
+ngx_http_cognito_identity_merge_roles(ngx_conf_t *cf,
+    ngx_http_cognito_identity_loc_conf_t *prev,
+    ngx_http_cognito_identity_loc_conf_t *conf)
+{
+    cig_err_t            err;
+    cig_roles_t         *defaults, **roles;
+    ngx_uint_t           nroles;
+    ngx_pool_cleanup_t  *cln;
+
+    if (!conf->roles_set) {
+        conf->roles_set = prev->roles_set;
+        conf->roles_files = prev->roles_files;
+        conf->role_authenticated = prev->role_authenticated;
+        conf->role_unauthenticated = prev->role_unauthenticated;
+        conf->roleset = prev->roleset;
+    }
+
+    if (!conf->roles_set || conf->roleset != NULL) {
+        return NGX_OK;
+    }
+
+    defaults = NULL;
+
+    if (conf->role_authenticated.len || conf->role_unauthenticated.len) {
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        defaults = cig_roles_defaults(
+                  conf->role_authenticated.len
+                  ? (char *) conf->role_authenticated.data : NULL,
+                  conf->role_unauthenticated.len
+                  ? (char *) conf->role_unauthenticated.data : NULL, &err);
+        if (defaults == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "cognito_identity_role: %s", err.msg);
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_cognito_identity_roles_cleanup;
+        cln->data = defaults;
+    }
+
+    roles = conf->roles_files ? conf->roles_files->elts : NULL;
+    nroles = conf->roles_files ? conf->roles_files->nelts : 0;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    conf->roleset = cig_roleset_create(roles, nroles, defaults, &err);
+    if (conf->roleset == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "cognito_identity_roles: %s", err.msg);
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_cognito_identity_roleset_cleanup;
+    cln->data = conf->roleset;
+
+    return NGX_OK;
+}
+
+
 static char *
 ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child)
@@ -248,8 +368,9 @@ ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
     ngx_http_cognito_identity_loc_conf_t  *prev = parent;
     ngx_http_cognito_identity_loc_conf_t  *conf = child;
 
-    ngx_uint_t      i;
-    cig_keyset_t  **ksp;
+    ngx_uint_t                          i;
+    cig_keyset_t                      **ksp;
+    ngx_http_cognito_identity_login_t  *login;
 
     if (conf->enable == NGX_CONF_UNSET) {
         conf->enable = prev->enable;
@@ -314,6 +435,30 @@ ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
                               ngx_http_cognito_identity_key_path(cf, ksp[i]));
                 return NGX_CONF_ERROR;
             }
+        }
+    }
+
+    if (ngx_http_cognito_identity_merge_roles(cf, prev, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->logins == NULL) {
+        conf->logins = prev->logins;
+    }
+
+    if (conf->logins != NULL) {
+        login = conf->logins->elts;
+
+        for (i = 0; i < conf->logins->nelts; i++) {
+            login[i].verifier.issuer.data = (const char *) login[i].issuer.data;
+            login[i].verifier.issuer.len = login[i].issuer.len;
+            login[i].verifier.audiences = login[i].clients;
+            login[i].verifier.naudiences = login[i].nclients;
+            login[i].verifier.keysets = &login[i].keyset;
+            login[i].verifier.nkeysets = 1;
+            login[i].verifier.algs = login[i].algs;
+            login[i].verifier.leeway = conf->leeway;
+            login[i].verifier.cognito = 0;
         }
     }
 
@@ -499,6 +644,73 @@ ngx_http_cognito_identity_pool(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
+/* A JWKS file, loaded once however many places name it. */
+
+static cig_keyset_t *
+ngx_http_cognito_identity_load_keys(ngx_conf_t *cf, ngx_str_t *name,
+    const char *directive)
+{
+    ngx_str_t                               path;
+    ngx_uint_t                              i;
+    cig_err_t                               err;
+    cig_keyset_t                           *ks;
+    unsigned                                skipped;
+    ngx_pool_cleanup_t                     *cln;
+    ngx_http_cognito_identity_key_file_t   *kf;
+    ngx_http_cognito_identity_main_conf_t  *cimcf;
+
+    path = *name;
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NULL;
+    }
+
+    cimcf = ngx_http_conf_get_module_main_conf(cf,
+                                            ngx_http_cognito_identity_module);
+    kf = cimcf->key_files.elts;
+
+    for (i = 0; i < cimcf->key_files.nelts; i++) {
+        if (kf[i].path.len == path.len
+            && ngx_strncmp(kf[i].path.data, path.data, path.len) == 0)
+        {
+            return kf[i].keyset;
+        }
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ks = cig_keyset_from_file((char *) path.data, &skipped, &err);
+    if (ks == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s \"%V\": %s",
+                           directive, &path, err.msg);
+        return NULL;
+    }
+
+    cln->handler = ngx_http_cognito_identity_keyset_cleanup;
+    cln->data = ks;
+
+    if (skipped) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "%s \"%V\": %ui keys that are not RSA signing "
+                           "keys are ignored", directive, &path,
+                           (ngx_uint_t) skipped);
+    }
+
+    kf = ngx_array_push(&cimcf->key_files);
+    if (kf == NULL) {
+        return NULL;
+    }
+
+    kf->path = path;
+    kf->keyset = ks;
+
+    return ks;
+}
+
+
 /* cognito_identity_key_file <file>; several allowed */
 
 static char *
@@ -507,70 +719,16 @@ ngx_http_cognito_identity_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
 
-    ngx_str_t                              *value, path;
-    ngx_uint_t                              i;
-    cig_err_t                               err;
-    cig_keyset_t                          **ksp, *ks;
-    unsigned                                skipped;
-    ngx_pool_cleanup_t                     *cln;
-    ngx_http_cognito_identity_key_file_t   *kf;
-    ngx_http_cognito_identity_main_conf_t  *cimcf;
+    ngx_str_t      *value;
+    ngx_uint_t      i;
+    cig_keyset_t  **ksp, *ks;
 
     value = cf->args->elts;
-    path = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    cimcf = ngx_http_conf_get_module_main_conf(cf,
-                                            ngx_http_cognito_identity_module);
-
-    /* the same file named in many places is loaded once */
-
-    ks = NULL;
-    kf = cimcf->key_files.elts;
-
-    for (i = 0; i < cimcf->key_files.nelts; i++) {
-        if (kf[i].path.len == path.len
-            && ngx_strncmp(kf[i].path.data, path.data, path.len) == 0)
-        {
-            ks = kf[i].keyset;
-            break;
-        }
-    }
-
+    ks = ngx_http_cognito_identity_load_keys(cf, &value[1],
+                                             "cognito_identity_key_file");
     if (ks == NULL) {
-        cln = ngx_pool_cleanup_add(cf->pool, 0);
-        if (cln == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        ks = cig_keyset_from_file((char *) path.data, &skipped, &err);
-        if (ks == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "cognito_identity_key_file \"%V\": %s",
-                               &path, err.msg);
-            return NGX_CONF_ERROR;
-        }
-
-        cln->handler = ngx_http_cognito_identity_keyset_cleanup;
-        cln->data = ks;
-
-        if (skipped) {
-            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                               "cognito_identity_key_file \"%V\": %ui keys "
-                               "that are not RSA signing keys are ignored",
-                               &path, (ngx_uint_t) skipped);
-        }
-
-        kf = ngx_array_push(&cimcf->key_files);
-        if (kf == NULL) {
-            return NGX_CONF_ERROR;
-        }
-
-        kf->path = path;
-        kf->keyset = ks;
+        return NGX_CONF_ERROR;
     }
 
     if (cilcf->keysets == NULL) {
@@ -585,7 +743,7 @@ ngx_http_cognito_identity_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     for (i = 0; i < cilcf->keysets->nelts; i++) {
         if (ksp[i] == ks) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "key file \"%V\" is named twice", &path);
+                               "key file \"%V\" is named twice", &value[1]);
             return NGX_CONF_ERROR;
         }
     }
@@ -622,4 +780,324 @@ ngx_http_cognito_identity_issuer(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* cognito_identity_roles <file>; as get-identity-pool-roles prints it */
+
+static char *
+ngx_http_cognito_identity_roles(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    ngx_str_t                                *value, path;
+    ngx_uint_t                                i;
+    cig_err_t                                 err;
+    cig_roles_t                              *roles, **rp;
+    ngx_pool_cleanup_t                       *cln;
+    ngx_http_cognito_identity_roles_file_t   *rf;
+    ngx_http_cognito_identity_main_conf_t    *cimcf;
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cimcf = ngx_http_conf_get_module_main_conf(cf,
+                                            ngx_http_cognito_identity_module);
+
+    roles = NULL;
+    rf = cimcf->roles_files.elts;
+
+    for (i = 0; i < cimcf->roles_files.nelts; i++) {
+        if (rf[i].path.len == path.len
+            && ngx_strncmp(rf[i].path.data, path.data, path.len) == 0)
+        {
+            roles = rf[i].roles;
+            break;
+        }
+    }
+
+    if (roles == NULL) {
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        roles = cig_roles_from_file((char *) path.data, &err);
+        if (roles == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "cognito_identity_roles \"%V\": %s",
+                               &path, err.msg);
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_cognito_identity_roles_cleanup;
+        cln->data = roles;
+
+        rf = ngx_array_push(&cimcf->roles_files);
+        if (rf == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        rf->path = path;
+        rf->roles = roles;
+    }
+
+    if (cilcf->roles_files == NULL) {
+        cilcf->roles_files = ngx_array_create(cf->pool, 2,
+                                              sizeof(cig_roles_t *));
+        if (cilcf->roles_files == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rp = cilcf->roles_files->elts;
+
+    for (i = 0; i < cilcf->roles_files->nelts; i++) {
+        if (rp[i] == roles) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "roles file \"%V\" is named twice", &path);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rp = ngx_array_push(cilcf->roles_files);
+    if (rp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *rp = roles;
+    cilcf->roles_set = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/* cognito_identity_role authenticated | unauthenticated <role-arn>; */
+
+static char *
+ngx_http_cognito_identity_role(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    ngx_str_t  *value, *slot;
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "authenticated") == 0) {
+        slot = &cilcf->role_authenticated;
+
+    } else if (ngx_strcmp(value[1].data, "unauthenticated") == 0) {
+        slot = &cilcf->role_unauthenticated;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid role kind \"%V\", expected "
+                           "\"authenticated\" or \"unauthenticated\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (slot->len) {
+        return "is duplicate";
+    }
+
+    if (!cig_role_arn_valid((char *) value[2].data, value[2].len)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is not an IAM role ARN "
+                           "(arn:aws:iam::ACCOUNT:role/NAME)", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    *slot = value[2];
+    cilcf->roles_set = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * cognito_identity_login <provider> <jwks-file> issuer=<url>
+ *     client=<id>[,<id>...] [alg=RS256|RS384|RS512] [token=$variable]
+ *     [bind=subject|provider];
+ */
+
+static char *
+ngx_http_cognito_identity_login(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    u_char                              *p, *last, *comma;
+    ngx_str_t                           *value, v, def;
+    ngx_uint_t                           i, n;
+    cig_alg_t                            alg;
+    ngx_http_compile_complex_value_t     ccv;
+    ngx_http_cognito_identity_login_t   *login;
+
+    value = cf->args->elts;
+
+    if (cilcf->logins == NULL) {
+        cilcf->logins = ngx_array_create(cf->pool, 2,
+                                   sizeof(ngx_http_cognito_identity_login_t));
+        if (cilcf->logins == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    login = cilcf->logins->elts;
+
+    for (i = 0; i < cilcf->logins->nelts; i++) {
+        if (login[i].provider.len == value[1].len
+            && ngx_strncmp(login[i].provider.data, value[1].data,
+                           value[1].len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "login provider \"%V\" is configured twice",
+                               &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    login = ngx_array_push(cilcf->logins);
+    if (login == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(login, sizeof(ngx_http_cognito_identity_login_t));
+
+    login->provider = value[1];
+    login->bind = CIG_BIND_SUBJECT;
+    login->algs = CIG_ALG_RS256;
+
+    login->keyset = ngx_http_cognito_identity_load_keys(cf, &value[2],
+                                                "cognito_identity_login");
+    if (login->keyset == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 3; i < cf->args->nelts; i++) {
+        v = value[i];
+
+        if (ngx_strncmp(v.data, "issuer=", 7) == 0 && v.len > 7) {
+            login->issuer.data = v.data + 7;
+            login->issuer.len = v.len - 7;
+            continue;
+        }
+
+        if (ngx_strncmp(v.data, "client=", 7) == 0 && v.len > 7) {
+            p = v.data + 7;
+            last = v.data + v.len;
+
+            for (n = 1, comma = p; comma < last; comma++) {
+                n += (*comma == ',');
+            }
+
+            login->clients = ngx_palloc(cf->pool, n * sizeof(cig_str_t));
+            if (login->clients == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            while (p < last) {
+                comma = ngx_strlchr(p, last, ',');
+                if (comma == NULL) {
+                    comma = last;
+                }
+
+                if (comma == p) {
+                    goto invalid;
+                }
+
+                login->clients[login->nclients].data = (char *) p;
+                login->clients[login->nclients].len = comma - p;
+                login->nclients++;
+                p = comma + 1;
+            }
+
+            cig_strs_sort(login->clients, login->nclients);
+            continue;
+        }
+
+        if (ngx_strncmp(v.data, "alg=", 4) == 0) {
+            alg = cig_alg_from_name((char *) v.data + 4, v.len - 4);
+            if (alg == CIG_ALG_NONE) {
+                goto invalid;
+            }
+
+            login->algs = alg;
+            continue;
+        }
+
+        if (ngx_strcmp(v.data, "bind=subject") == 0) {
+            login->bind = CIG_BIND_SUBJECT;
+            continue;
+        }
+
+        if (ngx_strcmp(v.data, "bind=provider") == 0) {
+            login->bind = CIG_BIND_PROVIDER;
+            continue;
+        }
+
+        if (ngx_strncmp(v.data, "token=", 6) == 0 && v.len > 6) {
+            v.data += 6;
+            v.len -= 6;
+            goto token;
+        }
+
+        goto invalid;
+
+    token:
+
+        login->token = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+        if (login->token == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+        ccv.cf = cf;
+        ccv.value = &v;
+        ccv.complex_value = login->token;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (login->issuer.len == 0 || login->nclients == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "login provider \"%V\" needs issuer= and client=",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (login->token == NULL) {
+        ngx_str_set(&def, "$http_x_cognito_login_token");
+
+        login->token = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
+        if (login->token == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+        ccv.cf = cf;
+        ccv.value = &def;
+        ccv.complex_value = login->token;
+
+        if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
+                       &value[i]);
+    return NGX_CONF_ERROR;
 }

@@ -23,9 +23,31 @@ typedef struct {
 
 
 typedef struct {
+    ngx_str_t                    path;
+    cig_roles_t                 *roles;
+} ngx_http_cognito_identity_roles_file_t;
+
+
+typedef struct {
     ngx_array_t                  key_files;   /* loaded once per path */
+    ngx_array_t                  roles_files; /* loaded once per path */
     ngx_flag_t                   enabled;     /* any location enables it */
 } ngx_http_cognito_identity_main_conf_t;
+
+
+/* An identity provider's own login token (cognito_identity_login). */
+
+typedef struct {
+    ngx_str_t                    provider;    /* as amr names it */
+    ngx_http_complex_value_t    *token;
+    cig_bind_t                   bind;
+    cig_keyset_t                *keyset;
+    cig_str_t                   *clients;     /* sorted app client ids */
+    ngx_uint_t                   nclients;
+    ngx_str_t                    issuer;
+    unsigned                     algs;
+    cig_verifier_t               verifier;    /* built at merge */
+} ngx_http_cognito_identity_login_t;
 
 
 typedef struct {
@@ -44,6 +66,13 @@ typedef struct {
     ngx_flag_t                   unauthenticated;
     ngx_flag_t                   cors_preflight;
 
+    ngx_array_t                 *roles_files;      /* of cig_roles_t * */
+    ngx_str_t                    role_authenticated;
+    ngx_str_t                    role_unauthenticated;
+    ngx_uint_t                   roles_set;        /* any role directive */
+    cig_roleset_t               *roleset;          /* built at merge */
+    ngx_array_t                 *logins;  /* of ..._login_t */
+
     cig_verifier_t               verifier;         /* built at merge */
 } ngx_http_cognito_identity_loc_conf_t;
 
@@ -55,6 +84,8 @@ typedef struct {
     ngx_int_t                    status;      /* NGX_OK or an HTTP status */
     ngx_uint_t                   verified;
     cig_identity_t               identity;
+    cig_identity_t               login;
+    cig_role_choice_t            role;
     ngx_str_t                    error;
 } ngx_http_cognito_identity_ctx_t;
 

@@ -13,7 +13,8 @@ typedef enum {
     NGX_HTTP_COGNITO_IDENTITY_VAR_POOL,
     NGX_HTTP_COGNITO_IDENTITY_VAR_AMR,
     NGX_HTTP_COGNITO_IDENTITY_VAR_AUTHENTICATED,
-    NGX_HTTP_COGNITO_IDENTITY_VAR_PROVIDER
+    NGX_HTTP_COGNITO_IDENTITY_VAR_PROVIDER,
+    NGX_HTTP_COGNITO_IDENTITY_VAR_ROLE
 } ngx_http_cognito_identity_var_e;
 
 
@@ -47,6 +48,10 @@ static ngx_http_variable_t  ngx_http_cognito_identity_vars[] = {
     { ngx_string("cognito_identity_provider"), NULL,
       ngx_http_cognito_identity_variable,
       NGX_HTTP_COGNITO_IDENTITY_VAR_PROVIDER, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("cognito_identity_role"), NULL,
+      ngx_http_cognito_identity_variable,
+      NGX_HTTP_COGNITO_IDENTITY_VAR_ROLE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("cognito_identity_error"), NULL,
       ngx_http_cognito_identity_error_variable, 0,
@@ -165,9 +170,10 @@ static ngx_int_t
 ngx_http_cognito_identity_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    u_char          *p;
-    size_t           len, i;
-    cig_identity_t  *id;
+    u_char                           *p;
+    size_t                            len, i;
+    cig_identity_t                   *id;
+    ngx_http_cognito_identity_ctx_t  *ctx;
 
     id = ngx_http_cognito_identity_verified(r);
 
@@ -191,6 +197,21 @@ ngx_http_cognito_identity_variable(ngx_http_request_t *r,
     case NGX_HTTP_COGNITO_IDENTITY_VAR_AUTHENTICATED:
         ngx_http_cognito_identity_set(v, (u_char *)
                                       (id->authenticated ? "1" : "0"), 1);
+        return NGX_OK;
+
+    case NGX_HTTP_COGNITO_IDENTITY_VAR_ROLE:
+        ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
+
+        if (ctx->role.role.len == 0 || ctx->status != NGX_OK
+            || ngx_http_cognito_identity_has_ctl(ctx->role.role.data,
+                                                 ctx->role.role.len))
+        {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        ngx_http_cognito_identity_set(v, (u_char *) ctx->role.role.data,
+                                      ctx->role.role.len);
         return NGX_OK;
 
     case NGX_HTTP_COGNITO_IDENTITY_VAR_PROVIDER:

@@ -213,6 +213,71 @@ cig_code_t cig_token_verify(const cig_verifier_t *v, const char *token,
     cig_err_t *err);
 
 
+/*
+ * Roles: an identity pool's role attachment (get-identity-pool-roles JSON),
+ * and the choice of a role for a verified identity.
+ */
+
+typedef struct cig_roles_s    cig_roles_t;
+typedef struct cig_roleset_s  cig_roleset_t;
+
+cig_roles_t *cig_roles_from_json(const char *text, size_t len,
+    cig_err_t *err);
+cig_roles_t *cig_roles_from_file(const char *path, cig_err_t *err);
+/* Defaults for any pool without a file; either ARN may be NULL. */
+cig_roles_t *cig_roles_defaults(const char *authenticated,
+    const char *unauthenticated, cig_err_t *err);
+void cig_roles_free(cig_roles_t *r);
+cig_str_t cig_roles_pool(const cig_roles_t *r);
+/* How many mappings are keyed "PROVIDER:CLIENTID" for this provider. */
+size_t cig_roles_clients_of(const cig_roles_t *r, cig_str_t provider);
+int cig_role_arn_valid(const char *s, size_t len);
+
+typedef struct {
+    /* claims that Rules and Token mappings read: the verified login token's
+     * when one is configured for the provider, else the OpenID token's */
+    const cig_json_t    *claims;
+    /* the login token's aud (a user pool app client id), or empty: selects
+     * the mapping keyed "PROVIDER:CLIENTID" */
+    cig_str_t            client_id;
+    /* a role the client asked for (like CustomRoleArn), or empty */
+    cig_str_t            requested;
+} cig_role_input_t;
+
+typedef struct {
+    cig_str_t            role;      /* the chosen role ARN */
+    const char          *how;       /* why, for logs and the simulator */
+    cig_str_t            mapping;   /* the role mapping used, or empty */
+    int                  rule;      /* index of the matching rule, or -1 */
+} cig_role_choice_t;
+
+/*
+ * Guests get the unauthenticated role.  Authenticated identities: the
+ * mapping keyed "PROVIDER:CLIENTID" (client id from the login token), else
+ * keyed by the provider itself, else (no login token) the single mapping
+ * keyed "PROVIDER:anything"; no mapping: the authenticated role.  Returns
+ * CIG_ERR_FORBIDDEN with the reason when no role can be had.
+ */
+cig_code_t cig_roles_choose(const cig_roles_t *r, const cig_identity_t *id,
+    const cig_role_input_t *in, cig_role_choice_t *out, cig_err_t *err);
+
+typedef enum {
+    CIG_BIND_SUBJECT = 0,   /* amr names the provider and the login's sub */
+    CIG_BIND_PROVIDER       /* amr names the provider */
+} cig_bind_t;
+
+/* Does a verified login token belong to this verified OpenID identity? */
+cig_code_t cig_login_bind(const cig_identity_t *id,
+    const cig_identity_t *login, cig_str_t provider, cig_bind_t bind,
+    cig_err_t *err);
+
+/* Attachments by pool (not owned), with defaults for the other pools. */
+cig_roleset_t *cig_roleset_create(cig_roles_t *const *roles, size_t n,
+    cig_roles_t *defaults, cig_err_t *err);
+void cig_roleset_free(cig_roleset_t *set);
+const cig_roles_t *cig_roleset_find(const cig_roleset_t *set, cig_str_t pool);
+
+
 /* Identifiers and small helpers. */
 
 /* Identity pool id / identity id: REGION:UUID, lower-case hex. */
