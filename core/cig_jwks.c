@@ -70,6 +70,10 @@ cig_modulus_is_development(const BIGNUM *n)
     size_t          i;
     int             len;
 
+    if (BN_num_bytes(n) > (int) sizeof(buf)) {
+        return 0;
+    }
+
     len = BN_bn2bin(n, buf);
     if (len <= 0) {
         return 0;

@@ -1001,7 +1001,9 @@ cig_roleset_create(cig_roles_t *const *roles, size_t n, cig_roles_t *defaults,
         return NULL;
     }
 
-    memcpy(set->roles, roles, n * sizeof(cig_roles_t *));
+    if (n > 0) {
+        memcpy(set->roles, roles, n * sizeof(cig_roles_t *));
+    }
     set->nroles = n;
     set->defaults = defaults;
 

@@ -20,6 +20,9 @@
      CIG_ERR_INVALID_TOKEN)
 
 
+static int cig_loglen(cig_str_t s);
+
+
 static const EVP_MD *
 cig_alg_md(cig_alg_t alg)
 {
@@ -134,7 +137,7 @@ cig_header(const cig_verifier_t *v, const cig_json_t *hdr, cig_identity_t *id,
 
     if (id->alg == CIG_ALG_NONE || !(v->algs & id->alg)) {
         return cig_fail(err, "algorithm \"%.*s\" is not allowed",
-                        (int) (alg->str.len > 16 ? 16 : alg->str.len),
+                        cig_loglen(alg->str) > 16 ? 16 : cig_loglen(alg->str),
                         alg->str.data);
     }
 

@@ -1,0 +1,29 @@
+/*
+ * Shared declarations of the core's unit tests (see main.c).
+ */
+
+#ifndef CIG_UNIT_H
+#define CIG_UNIT_H
+
+#include <stddef.h>
+
+#include "cig.h"
+#include "tap.h"
+
+
+#define UNIT_NELTS(a)  (sizeof(a) / sizeof((a)[0]))
+
+/* The repository root given on the command line (default "."). */
+extern const char  *unit_root;
+
+/* "$root/t/keys/<name>" in buf (aborts if it does not fit). */
+const char *unit_key_path(char *buf, size_t size, const char *name);
+
+/* Test groups. */
+void test_b64(void);
+void test_json(void);
+void test_ids(void);
+void test_jwks(void);
+void test_token(void);
+
+#endif /* CIG_UNIT_H */
