@@ -33,6 +33,80 @@ int cig_rsa_verify(const cig_key_t *key, cig_alg_t alg,
     const unsigned char *msg, size_t msg_len, const unsigned char *sig,
     size_t sig_len);
 
+/* Policy variables and condition keys. */
+
+#define CIG_MAX_SEGS        64      /* pieces of one template */
+#define CIG_MAX_VALUES      32      /* values of one multi-valued key */
+
+typedef enum {
+    CIG_KEY_UNKNOWN = 0,
+    CIG_KEY_SUB,
+    CIG_KEY_AUD,
+    CIG_KEY_AMR,
+    CIG_KEY_TAG,                    /* aws:PrincipalTag/NAME */
+    CIG_KEY_SOURCE_IP,
+    CIG_KEY_SECURE,
+    CIG_KEY_CURRENT_TIME,
+    CIG_KEY_EPOCH_TIME,
+    CIG_KEY_REQUEST                 /* set by the request mapping */
+} cig_key_id_t;
+
+typedef struct {
+    cig_key_id_t  id;
+    cig_str_t     name;             /* as written, for messages */
+    cig_str_t     arg;              /* tag name, or lower-case request key */
+} cig_ckey_t;
+
+typedef enum {
+    CIG_SEG_LIT = 0,
+    CIG_SEG_STAR,
+    CIG_SEG_QMARK,
+    CIG_SEG_VAR
+} cig_seg_type_t;
+
+typedef struct {
+    cig_seg_type_t  type;
+    cig_str_t       text;           /* literal text */
+    cig_ckey_t      key;            /* variable */
+    cig_str_t       def;            /* ${key, 'default'} */
+    unsigned        has_def:1;
+} cig_seg_t;
+
+struct cig_template_s {
+    cig_seg_t      *segs;
+    size_t          nsegs;
+    cig_str_t       raw;
+    unsigned        vars:1;
+};
+
+/* Per-request values computed once for an evaluation. */
+typedef struct {
+    const cig_request_t  *req;
+    const cig_json_t     *tags;     /* principal_tags object, or NULL */
+    char                  now_iso[24];
+    size_t                now_iso_len;
+    char                  epoch[24];
+    size_t                epoch_len;
+} cig_eval_t;
+
+void cig_eval_init(cig_eval_t *e, const cig_request_t *req);
+cig_template_t *cig_template_compile_ex(const char *s, size_t len, int glob,
+    int vars, const cig_allocator_t *a, cig_err_t *err);
+int cig_parse_date(const char *s, size_t len, double *out);
+int cig_key_resolve(const char *name, size_t len, cig_ckey_t *key);
+/* 1 and the values when the key is present; 0 when absent. */
+int cig_key_values(const cig_eval_t *e, const cig_ckey_t *key,
+    cig_str_t *vals, size_t max, size_t *n);
+/* Resolves variables: 0 when one is missing (the template matches nothing). */
+int cig_template_resolve(const cig_template_t *t, const cig_eval_t *e,
+    cig_seg_t *out, size_t *n);
+int cig_glob_match(const cig_seg_t *p, size_t np, const char *s, size_t n,
+    int icase);
+int cig_lit_equal(const cig_seg_t *p, size_t np, const char *s, size_t n,
+    int icase);
+size_t cig_segs_flatten(const cig_seg_t *p, size_t np, char *buf,
+    size_t size);
+
 /* Refuses members not in the NULL-terminated list, naming path.member. */
 int cig_json_members_check(const cig_json_t *obj, const char *const *allowed,
     const char *path, cig_err_t *err);

@@ -39,6 +39,7 @@ cig_code_name(cig_code_t code)
     case CIG_ERR_GUEST:         return "guest identity";
     case CIG_ERR_FORBIDDEN:     return "forbidden";
     case CIG_ERR_NO_KEYS:       return "no keys";
+    case CIG_ERR_BAD_REQUEST:   return "bad request";
     case CIG_ERR_CONFIG:        return "configuration error";
     case CIG_ERR_INTERNAL:      return "internal error";
     }

@@ -54,6 +54,7 @@ typedef enum {
     CIG_ERR_GUEST,           /* 403: valid guest identity, guests not allowed */
     CIG_ERR_FORBIDDEN,       /* 403: valid identity, denied */
     CIG_ERR_NO_KEYS,         /* 503: no verification keys can be had */
+    CIG_ERR_BAD_REQUEST,     /* 400: a request that can be read two ways */
     CIG_ERR_CONFIG,          /* configuration file or value is invalid */
     CIG_ERR_INTERNAL         /* allocation or library failure */
 } cig_code_t;
@@ -276,6 +277,128 @@ cig_roleset_t *cig_roleset_create(cig_roles_t *const *roles, size_t n,
     cig_roles_t *defaults, cig_err_t *err);
 void cig_roleset_free(cig_roleset_t *set);
 const cig_roles_t *cig_roleset_find(const cig_roleset_t *set, cig_str_t pool);
+
+
+/*
+ * IAM policies, compiled once; evaluated per request with the Cognito
+ * policy variables and condition keys, allocating nothing.
+ */
+
+typedef struct cig_policy_s     cig_policy_t;
+typedef struct cig_policyset_s  cig_policyset_t;
+
+/* Configuration warnings (e.g. a variable written without its '$'). */
+typedef void (*cig_warn_pt)(void *ctx, const char *msg);
+
+cig_policy_t *cig_policy_from_json(const char *text, size_t len,
+    cig_warn_pt warn, void *warn_ctx, cig_err_t *err);
+cig_policy_t *cig_policy_from_file(const char *path, cig_warn_pt warn,
+    void *warn_ctx, cig_err_t *err);
+void cig_policy_free(cig_policy_t *p);
+size_t cig_policy_statements(const cig_policy_t *p);
+
+/* A request context key set by the request mapping, e.g. s3:prefix. */
+typedef struct {
+    cig_str_t            name;      /* lower-case */
+    cig_str_t            value;
+} cig_kv_t;
+
+#define CIG_MAX_REQUEST_KEYS  8
+
+typedef struct {
+    const cig_identity_t  *id;
+    cig_str_t              action;      /* "s3:GetObject" */
+    cig_str_t              resource;    /* "arn:aws:s3:::bucket/key" */
+    cig_str_t              source_ip;   /* textual, v4 or v6 */
+    int                    secure;      /* aws:SecureTransport */
+    int64_t                now;
+    const cig_kv_t        *keys;
+    size_t                 nkeys;
+} cig_request_t;
+
+typedef enum {
+    CIG_DENY_DEFAULT = 0,               /* no statement allowed */
+    CIG_ALLOW,
+    CIG_DENY_EXPLICIT
+} cig_decision_t;
+
+typedef struct {
+    cig_decision_t         decision;
+    size_t                 policy;      /* deciding policy's index */
+    size_t                 statement;   /* its statement's index */
+    cig_str_t              sid;
+} cig_verdict_t;
+
+cig_decision_t cig_policy_evaluate(const cig_policy_t *const *policies,
+    size_t n, const cig_request_t *req, cig_verdict_t *verdict);
+
+/* Policies by role ARN; policies are not owned. */
+typedef struct {
+    cig_str_t              role;
+    cig_policy_t          *policy;
+} cig_role_policy_t;
+
+cig_policyset_t *cig_policyset_create(const cig_role_policy_t *entries,
+    size_t n, cig_err_t *err);
+void cig_policyset_free(cig_policyset_t *set);
+/* The policies attached to a role (n = 0 when none). */
+cig_policy_t *const *cig_policyset_find(const cig_policyset_t *set,
+    cig_str_t role, size_t *n);
+
+
+/*
+ * Requests: the path exactly as it will be forwarded, and what an S3 or
+ * API Gateway request means in IAM terms.
+ */
+
+/*
+ * Percent-decodes a request path, refusing (CIG_ERR_BAD_REQUEST) anything
+ * that could be read two ways: encoded '/' or '\', a literal '\', dot
+ * segments, encoded NUL, '?', '#' or '%', control characters, invalid or
+ * overlong UTF-8.
+ */
+cig_code_t cig_path_decode(const char *raw, size_t len,
+    const cig_allocator_t *a, cig_str_t *out, cig_err_t *err);
+
+typedef struct {
+    cig_str_t              action;
+    cig_str_t              resource;
+} cig_check_t;
+
+typedef struct {
+    cig_check_t            checks[2];   /* a copy also reads its source */
+    size_t                 nchecks;
+    cig_kv_t               keys[CIG_MAX_REQUEST_KEYS];
+    size_t                 nkeys;
+} cig_mapped_t;
+
+typedef struct {
+    cig_str_t              method;
+    cig_str_t              path;        /* decoded by cig_path_decode */
+    cig_str_t              query;       /* raw, without '?' */
+    cig_str_t              copy_source; /* x-amz-copy-source, raw */
+} cig_http_t;
+
+/* S3 REST: path-style "/bucket/key", or "/key" under a fixed bucket. */
+cig_code_t cig_map_s3(const cig_http_t *h, cig_str_t bucket,
+    const cig_allocator_t *a, cig_mapped_t *out, cig_err_t *err);
+/* API Gateway: execute-api:Invoke on PREFIX/METHOD/path. */
+cig_code_t cig_map_execute_api(const cig_http_t *h, cig_str_t arn_prefix,
+    const cig_allocator_t *a, cig_mapped_t *out, cig_err_t *err);
+
+
+/*
+ * Templates: strings with policy variables, compiled once.  Used by
+ * policies and by the connectors' path-prefix shorthand.
+ */
+
+typedef struct cig_template_s  cig_template_t;
+
+cig_template_t *cig_template_compile(const char *s, size_t len, int glob,
+    const cig_allocator_t *a, cig_err_t *err);
+/* Substitutes into buf; 0 when a variable is missing or buf is short. */
+int cig_template_expand(const cig_template_t *t, const cig_request_t *req,
+    char *buf, size_t size, size_t *len);
 
 
 /* Identifiers and small helpers. */

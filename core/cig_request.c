@@ -1,0 +1,801 @@
+/*
+ * What a request means in IAM terms.
+ *
+ * The path is decoded once, strictly: anything another component could
+ * read differently (an encoded '/', a dot segment, a double encoding) is a
+ * bad request rather than a guess.  S3 REST requests become the action S3
+ * itself would authorize, on the object or bucket ARN, with the condition
+ * keys S3 sets; an operation this mapping does not know is refused.
+ */
+
+#include <string.h>
+
+#include "cig.h"
+#include "cig_internal.h"
+
+
+#define cig_bad(err, ...)                                                     \
+    (cig_err_set(err, CIG_ERR_BAD_REQUEST, __VA_ARGS__), CIG_ERR_BAD_REQUEST)
+
+
+static int
+cig_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
+}
+
+
+static int
+cig_utf8_valid(const unsigned char *p, size_t n)
+{
+    size_t         i, len, k;
+    unsigned char  c, lo, hi;
+
+    for (i = 0; i < n; i += len) {
+        c = p[i];
+        lo = 0x80;
+        hi = 0xbf;
+
+        if (c < 0x80) {
+            len = 1;
+            continue;
+        }
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+        } else if (c == 0xe0) {
+            len = 3; lo = 0xa0;
+        } else if ((c >= 0xe1 && c <= 0xec) || c == 0xee || c == 0xef) {
+            len = 3;
+        } else if (c == 0xed) {
+            len = 3; hi = 0x9f;
+        } else if (c == 0xf0) {
+            len = 4; lo = 0x90;
+        } else if (c >= 0xf1 && c <= 0xf3) {
+            len = 4;
+        } else if (c == 0xf4) {
+            len = 4; hi = 0x8f;
+        } else {
+            return 0;
+        }
+
+        if (n - i < len || p[i + 1] < lo || p[i + 1] > hi) {
+            return 0;
+        }
+
+        for (k = 2; k < len; k++) {
+            if (p[i + k] < 0x80 || p[i + k] > 0xbf) {
+                return 0;
+            }
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * Strict percent-decoding shared by paths, query parameters and
+ * x-amz-copy-source.  path: '/' must be literal and dot segments are
+ * refused; query: '+' is a space.
+ */
+
+static cig_code_t
+cig_decode(const char *raw, size_t len, int path, const cig_allocator_t *a,
+    cig_str_t *out, cig_err_t *err)
+{
+    const unsigned char  *s = (const unsigned char *) raw;
+    unsigned char        *buf, *d, c;
+    size_t                i, seg;
+    int                   hi, lo;
+
+    buf = a->alloc(a->ctx, len + 1);
+    if (buf == NULL) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
+        return CIG_ERR_INTERNAL;
+    }
+
+    d = buf;
+
+    for (i = 0; i < len; i++) {
+        c = s[i];
+
+        if (c == '%') {
+            if (len - i < 3 || (hi = cig_hex(s[i + 1])) < 0
+                || (lo = cig_hex(s[i + 2])) < 0)
+            {
+                return cig_bad(err, "malformed percent-encoding");
+            }
+
+            c = (unsigned char) (hi << 4 | lo);
+            i += 2;
+
+            switch (c) {
+            case '/':
+                if (path) {
+                    return cig_bad(err, "encoded '/' in the path");
+                }
+                break;
+            case '\\':
+                return cig_bad(err, "encoded '\\' in the path");
+            case '%':
+                return cig_bad(err, "double percent-encoding (%%25)");
+            case '?':
+            case '#':
+                if (path) {
+                    return cig_bad(err, "encoded '%c' in the path", c);
+                }
+                break;
+            case '\0':
+                return cig_bad(err, "encoded NUL");
+            }
+
+            if (c < 0x20 || c == 0x7f) {
+                return cig_bad(err, "encoded control character");
+            }
+
+            *d++ = c;
+            continue;
+        }
+
+        if (c <= 0x20 || c == 0x7f || c == '\\' || c == '#'
+            || (path && c == '?'))
+        {
+            return cig_bad(err, "character 0x%02x in the path", c);
+        }
+
+        *d++ = (!path && c == '+') ? ' ' : c;
+    }
+
+    *d = '\0';
+    out->data = (const char *) buf;
+    out->len = (size_t) (d - buf);
+
+    if (!cig_utf8_valid(buf, out->len)) {
+        return cig_bad(err, "invalid or overlong UTF-8");
+    }
+
+    if (!path) {
+        return CIG_OK;
+    }
+
+    if (out->len == 0 || buf[0] != '/') {
+        return cig_bad(err, "the path does not start with '/'");
+    }
+
+    /* dot segments, literal or decoded */
+
+    seg = 1;
+
+    for (i = 1; i <= out->len; i++) {
+        if (i == out->len || buf[i] == '/') {
+            if ((i - seg == 1 && buf[seg] == '.')
+                || (i - seg == 2 && buf[seg] == '.' && buf[seg + 1] == '.'))
+            {
+                return cig_bad(err, "dot segment in the path");
+            }
+
+            seg = i + 1;
+        }
+    }
+
+    return CIG_OK;
+}
+
+
+cig_code_t
+cig_path_decode(const char *raw, size_t len, const cig_allocator_t *a,
+    cig_str_t *out, cig_err_t *err)
+{
+    return cig_decode(raw, len, 1, a, out, err);
+}
+
+
+/* Query parameters, decoded; a name given twice is ambiguous. */
+
+#define CIG_MAX_PARAMS  32
+
+typedef struct {
+    cig_str_t   name;
+    cig_str_t   value;
+    unsigned    has_value:1;
+} cig_param_t;
+
+typedef struct {
+    cig_param_t  p[CIG_MAX_PARAMS];
+    size_t       n;
+} cig_params_t;
+
+
+static cig_code_t
+cig_query_parse(cig_str_t q, const cig_allocator_t *a, cig_params_t *out,
+    cig_err_t *err)
+{
+    const char   *p, *end, *amp, *eq;
+    cig_param_t  *param;
+    cig_code_t    rc;
+    size_t        i;
+
+    out->n = 0;
+    p = q.data;
+    end = q.data + q.len;
+
+    while (p < end) {
+        amp = memchr(p, '&', (size_t) (end - p));
+        if (amp == NULL) {
+            amp = end;
+        }
+
+        if (amp == p) {
+            p++;
+            continue;
+        }
+
+        if (out->n == CIG_MAX_PARAMS) {
+            return cig_bad(err, "more than %d query parameters",
+                           CIG_MAX_PARAMS);
+        }
+
+        param = &out->p[out->n];
+        memset(param, 0, sizeof(cig_param_t));
+
+        eq = memchr(p, '=', (size_t) (amp - p));
+
+        rc = cig_decode(p, (size_t) ((eq ? eq : amp) - p), 0, a,
+                        &param->name, err);
+        if (rc != CIG_OK) {
+            return rc;
+        }
+
+        if (eq != NULL) {
+            param->has_value = 1;
+            rc = cig_decode(eq + 1, (size_t) (amp - eq - 1), 0, a,
+                            &param->value, err);
+            if (rc != CIG_OK) {
+                return rc;
+            }
+        }
+
+        for (i = 0; i < out->n; i++) {
+            if (out->p[i].name.len == param->name.len
+                && memcmp(out->p[i].name.data, param->name.data,
+                          param->name.len) == 0)
+            {
+                return cig_bad(err, "query parameter \"%.*s\" given twice",
+                               (int) (param->name.len > 32 ? 32
+                                      : param->name.len),
+                               param->name.data);
+            }
+        }
+
+        out->n++;
+        p = amp;
+    }
+
+    return CIG_OK;
+}
+
+
+static const cig_param_t *
+cig_param(const cig_params_t *ps, const char *name)
+{
+    size_t  i, len = strlen(name);
+
+    for (i = 0; i < ps->n; i++) {
+        if (ps->p[i].name.len == len
+            && memcmp(ps->p[i].name.data, name, len) == 0)
+        {
+            return &ps->p[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * The operation a request performs.  Each row: method, target (object or
+ * bucket), the subresource parameter that selects it ("" for none), the
+ * action, and the other parameters it may carry.
+ */
+
+typedef struct {
+    const char   *method;
+    unsigned      object:1;
+    const char   *sub;
+    const char   *action;
+    const char   *version_action;   /* with versionId, if different */
+    const char   *params;           /* space-separated, trailing space */
+} cig_s3_op_t;
+
+#define CIG_LIST_PARAMS                                                       \
+    "prefix delimiter max-keys marker continuation-token start-after "       \
+    "encoding-type fetch-owner list-type "
+#define CIG_GET_PARAMS                                                        \
+    "versionId partNumber response-content-type response-content-language " \
+    "response-expires response-cache-control response-content-disposition " \
+    "response-content-encoding "
+
+static const cig_s3_op_t  cig_s3_ops[] = {
+    /* objects */
+    { "GET",    1, "",            "s3:GetObject", "s3:GetObjectVersion",
+      CIG_GET_PARAMS },
+    { "HEAD",   1, "",            "s3:GetObject", "s3:GetObjectVersion",
+      CIG_GET_PARAMS },
+    { "GET",    1, "acl",         "s3:GetObjectAcl", "s3:GetObjectVersionAcl",
+      "versionId " },
+    { "GET",    1, "tagging",     "s3:GetObjectTagging",
+      "s3:GetObjectVersionTagging", "versionId " },
+    { "GET",    1, "uploadId",    "s3:ListMultipartUploadParts", NULL,
+      "max-parts part-number-marker encoding-type " },
+    { "GET",    1, "attributes",  "s3:GetObjectAttributes",
+      "s3:GetObjectVersionAttributes", "versionId " },
+    { "GET",    1, "retention",   "s3:GetObjectRetention", NULL,
+      "versionId " },
+    { "GET",    1, "legal-hold",  "s3:GetObjectLegalHold", NULL,
+      "versionId " },
+    { "PUT",    1, "",            "s3:PutObject", NULL, "" },
+    { "PUT",    1, "uploadId",    "s3:PutObject", NULL, "partNumber " },
+    { "PUT",    1, "acl",         "s3:PutObjectAcl", "s3:PutObjectVersionAcl",
+      "versionId " },
+    { "PUT",    1, "tagging",     "s3:PutObjectTagging",
+      "s3:PutObjectVersionTagging", "versionId " },
+    { "PUT",    1, "retention",   "s3:PutObjectRetention", NULL,
+      "versionId " },
+    { "PUT",    1, "legal-hold",  "s3:PutObjectLegalHold", NULL,
+      "versionId " },
+    { "POST",   1, "uploads",     "s3:PutObject", NULL, "" },
+    { "POST",   1, "uploadId",    "s3:PutObject", NULL, "" },
+    { "POST",   1, "restore",     "s3:RestoreObject", NULL, "versionId " },
+    { "POST",   1, "select",      "s3:GetObject", NULL, "select-type " },
+    { "DELETE", 1, "",            "s3:DeleteObject", "s3:DeleteObjectVersion",
+      "versionId " },
+    { "DELETE", 1, "uploadId",    "s3:AbortMultipartUpload", NULL, "" },
+    { "DELETE", 1, "tagging",     "s3:DeleteObjectTagging",
+      "s3:DeleteObjectVersionTagging", "versionId " },
+
+    /* buckets */
+    { "GET",    0, "",            "s3:ListBucket", NULL, CIG_LIST_PARAMS },
+    { "HEAD",   0, "",            "s3:ListBucket", NULL, "" },
+    { "GET",    0, "versions",    "s3:ListBucketVersions", NULL,
+      "prefix delimiter max-keys key-marker version-id-marker "
+      "encoding-type " },
+    { "GET",    0, "uploads",     "s3:ListBucketMultipartUploads", NULL,
+      "prefix delimiter max-uploads key-marker upload-id-marker "
+      "encoding-type " },
+    { "GET",    0, "location",    "s3:GetBucketLocation", NULL, "" },
+    { "GET",    0, "acl",         "s3:GetBucketAcl", NULL, "" },
+    { "GET",    0, "policy",      "s3:GetBucketPolicy", NULL, "" },
+    { "GET",    0, "versioning",  "s3:GetBucketVersioning", NULL, "" },
+    { "GET",    0, "tagging",     "s3:GetBucketTagging", NULL, "" },
+    { "GET",    0, "cors",        "s3:GetBucketCORS", NULL, "" },
+    { "PUT",    0, "",            "s3:CreateBucket", NULL, "" },
+    { "PUT",    0, "acl",         "s3:PutBucketAcl", NULL, "" },
+    { "PUT",    0, "policy",      "s3:PutBucketPolicy", NULL, "" },
+    { "PUT",    0, "versioning",  "s3:PutBucketVersioning", NULL, "" },
+    { "PUT",    0, "tagging",     "s3:PutBucketTagging", NULL, "" },
+    { "PUT",    0, "cors",        "s3:PutBucketCORS", NULL, "" },
+    { "DELETE", 0, "",            "s3:DeleteBucket", NULL, "" },
+    { "DELETE", 0, "policy",      "s3:DeleteBucketPolicy", NULL, "" },
+    { "DELETE", 0, "tagging",     "s3:PutBucketTagging", NULL, "" },
+    { "DELETE", 0, "cors",        "s3:PutBucketCORS", NULL, "" },
+    { NULL,     0, NULL,          NULL, NULL, NULL }
+};
+
+
+static int
+cig_word_in(const char *list, cig_str_t word)
+{
+    const char  *p, *sp;
+
+    for (p = list; *p; p = sp + 1) {
+        sp = strchr(p, ' ');
+        if (sp == NULL) {
+            break;
+        }
+
+        if ((size_t) (sp - p) == word.len
+            && memcmp(p, word.data, word.len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* Subresource parameters: one of them at most selects the operation. */
+
+static int
+cig_is_subresource(cig_str_t name)
+{
+    static const char  subs[] =
+        "acl tagging uploadId uploads attributes retention legal-hold "
+        "restore select versions location policy versioning cors delete "
+        "lifecycle website logging notification replication encryption "
+        "object-lock ownershipControls publicAccessBlock accelerate "
+        "requestPayment analytics inventory metrics intelligent-tiering "
+        "torrent ";
+    cig_str_t  n = name;
+
+    return cig_word_in(subs, n);
+}
+
+
+static int
+cig_bucket_valid(cig_str_t b)
+{
+    size_t  i;
+
+    if (b.len < 3 || b.len > 63) {
+        return 0;
+    }
+
+    for (i = 0; i < b.len; i++) {
+        char  c = b.data[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.'
+              || c == '-'))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static cig_code_t
+cig_arn(const cig_allocator_t *a, cig_str_t bucket, cig_str_t key, int object,
+    cig_str_t *out, cig_err_t *err)
+{
+    char    *p;
+    size_t   len;
+
+    len = sizeof("arn:aws:s3:::") - 1 + bucket.len + (object ? 1 + key.len : 0);
+
+    p = a->alloc(a->ctx, len + 1);
+    if (p == NULL) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
+        return CIG_ERR_INTERNAL;
+    }
+
+    out->data = p;
+    out->len = len;
+
+    memcpy(p, "arn:aws:s3:::", sizeof("arn:aws:s3:::") - 1);
+    p += sizeof("arn:aws:s3:::") - 1;
+    memcpy(p, bucket.data, bucket.len);
+    p += bucket.len;
+
+    if (object) {
+        *p++ = '/';
+        memcpy(p, key.data, key.len);
+        p += key.len;
+    }
+
+    *p = '\0';
+
+    return CIG_OK;
+}
+
+
+static void
+cig_set_key(cig_mapped_t *out, const char *name, cig_str_t value)
+{
+    if (out->nkeys < CIG_MAX_REQUEST_KEYS) {
+        out->keys[out->nkeys].name.data = name;
+        out->keys[out->nkeys].name.len = strlen(name);
+        out->keys[out->nkeys].value = value;
+        out->nkeys++;
+    }
+}
+
+
+/* x-amz-copy-source: "bucket/key" or "/bucket/key", ?versionId=... */
+
+static cig_code_t
+cig_copy_source(const cig_http_t *h, const cig_allocator_t *a,
+    cig_mapped_t *out, cig_err_t *err)
+{
+    const char  *raw, *q;
+    size_t       len;
+    cig_str_t    path, bucket, key, rest;
+    char        *buf;
+    cig_code_t   rc;
+    int          version;
+
+    raw = h->copy_source.data;
+    len = h->copy_source.len;
+    q = memchr(raw, '?', len);
+    version = 0;
+
+    if (q != NULL) {
+        rest.data = q + 1;
+        rest.len = len - (size_t) (q - raw) - 1;
+
+        if (rest.len < sizeof("versionId=") - 1
+            || memcmp(rest.data, "versionId=", sizeof("versionId=") - 1) != 0
+            || memchr(rest.data, '&', rest.len) != NULL)
+        {
+            return cig_bad(err, "x-amz-copy-source: only ?versionId= may "
+                           "follow the key");
+        }
+
+        version = 1;
+        len = (size_t) (q - raw);
+    }
+
+    /* decode as a path, with the leading '/' made explicit */
+
+    buf = a->alloc(a->ctx, len + 2);
+    if (buf == NULL) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
+        return CIG_ERR_INTERNAL;
+    }
+
+    buf[0] = '/';
+    memcpy(buf + 1, raw[0] == '/' ? raw + 1 : raw, raw[0] == '/' ? len - 1 : len);
+
+    rc = cig_decode(buf, raw[0] == '/' ? len : len + 1, 1, a, &path, err);
+    if (rc != CIG_OK) {
+        char  reason[CIG_ERR_MSG_LEN];
+
+        memcpy(reason, err->msg, sizeof(reason));
+        cig_err_set(err, rc, "x-amz-copy-source: %s", reason);
+        return rc;
+    }
+
+    bucket.data = path.data + 1;
+    q = memchr(bucket.data, '/', path.len - 1);
+
+    if (q == NULL || q[1] == '\0') {
+        return cig_bad(err, "x-amz-copy-source is not bucket/key");
+    }
+
+    bucket.len = (size_t) (q - bucket.data);
+    key.data = q + 1;
+    key.len = path.len - 1 - bucket.len - 1;
+
+    if (!cig_bucket_valid(bucket)) {
+        return cig_bad(err, "x-amz-copy-source: invalid bucket name");
+    }
+
+    out->checks[1].action.data = version ? "s3:GetObjectVersion"
+                                         : "s3:GetObject";
+    out->checks[1].action.len = strlen(out->checks[1].action.data);
+    out->nchecks = 2;
+
+    cig_set_key(out, "s3:x-amz-copy-source", h->copy_source);
+
+    return cig_arn(a, bucket, key, 1, &out->checks[1].resource, err);
+}
+
+
+cig_code_t
+cig_map_s3(const cig_http_t *h, cig_str_t fixed_bucket,
+    const cig_allocator_t *a, cig_mapped_t *out, cig_err_t *err)
+{
+    cig_params_t        ps;
+    const cig_param_t  *sub, *p;
+    const cig_s3_op_t  *op;
+    cig_str_t           bucket, key, none;
+    const char         *slash;
+    size_t              i;
+    int                 object, version;
+    cig_code_t          rc;
+
+    memset(out, 0, sizeof(cig_mapped_t));
+    none.data = "";
+    none.len = 0;
+
+    rc = cig_query_parse(h->query, a, &ps, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    if (fixed_bucket.len > 0) {
+        bucket = fixed_bucket;
+        key.data = h->path.data + 1;
+        key.len = h->path.len - 1;
+
+    } else if (h->path.len == 1) {
+        /* GET / lists the caller's buckets */
+
+        if (!cig_str_is(h->method, "GET") || ps.n > 0) {
+            cig_err_set(err, CIG_ERR_FORBIDDEN, "unknown S3 operation on /");
+            return CIG_ERR_FORBIDDEN;
+        }
+
+        out->checks[0].action.data = "s3:ListAllMyBuckets";
+        out->checks[0].action.len = sizeof("s3:ListAllMyBuckets") - 1;
+        out->checks[0].resource.data = "*";
+        out->checks[0].resource.len = 1;
+        out->nchecks = 1;
+        return CIG_OK;
+
+    } else {
+        bucket.data = h->path.data + 1;
+        slash = memchr(bucket.data, '/', h->path.len - 1);
+
+        if (slash == NULL) {
+            bucket.len = h->path.len - 1;
+            key = none;
+
+        } else {
+            bucket.len = (size_t) (slash - bucket.data);
+            key.data = slash + 1;
+            key.len = h->path.len - 1 - bucket.len - 1;
+        }
+    }
+
+    if (!cig_bucket_valid(bucket)) {
+        return cig_bad(err, "invalid bucket name");
+    }
+
+    object = key.len > 0;
+
+    /* the one subresource, if any */
+
+    sub = NULL;
+
+    for (i = 0; i < ps.n; i++) {
+        if (cig_is_subresource(ps.p[i].name)) {
+            if (sub != NULL) {
+                cig_err_set(err, CIG_ERR_FORBIDDEN, "unknown S3 operation "
+                            "(two subresources)");
+                return CIG_ERR_FORBIDDEN;
+            }
+
+            sub = &ps.p[i];
+        }
+    }
+
+    if (sub != NULL && cig_str_is(sub->name, "delete")
+        && cig_str_is(h->method, "POST"))
+    {
+        cig_err_set(err, CIG_ERR_FORBIDDEN, "multi-object delete (POST "
+                    "?delete) is refused: send one DELETE per key");
+        return CIG_ERR_FORBIDDEN;
+    }
+
+    for (op = cig_s3_ops; op->method; op++) {
+        if ((int) op->object != object
+            || strlen(op->method) != h->method.len
+            || memcmp(op->method, h->method.data, h->method.len) != 0)
+        {
+            continue;
+        }
+
+        if (sub == NULL ? op->sub[0] == '\0'
+            : (strlen(op->sub) == sub->name.len
+               && memcmp(op->sub, sub->name.data, sub->name.len) == 0))
+        {
+            break;
+        }
+    }
+
+    if (op->method == NULL) {
+        cig_err_set(err, CIG_ERR_FORBIDDEN, "unknown S3 operation: %.*s on "
+                    "%s with \"%.*s\"", (int) h->method.len, h->method.data,
+                    object ? "an object" : "a bucket",
+                    sub ? (int) (sub->name.len > 32 ? 32 : sub->name.len) : 0,
+                    sub ? sub->name.data : "");
+        return CIG_ERR_FORBIDDEN;
+    }
+
+    /* every other parameter must be one this operation takes */
+
+    for (i = 0; i < ps.n; i++) {
+        if (&ps.p[i] == sub) {
+            continue;
+        }
+
+        if (!cig_word_in(op->params, ps.p[i].name)) {
+            cig_err_set(err, CIG_ERR_FORBIDDEN, "unknown S3 operation: "
+                        "parameter \"%.*s\" with %s",
+                        (int) (ps.p[i].name.len > 32 ? 32
+                               : ps.p[i].name.len),
+                        ps.p[i].name.data, op->action);
+            return CIG_ERR_FORBIDDEN;
+        }
+    }
+
+    version = cig_param(&ps, "versionId") != NULL;
+
+    out->checks[0].action.data = (version && op->version_action)
+                                 ? op->version_action : op->action;
+    out->checks[0].action.len = strlen(out->checks[0].action.data);
+    out->nchecks = 1;
+
+    rc = cig_arn(a, bucket, key, object, &out->checks[0].resource, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    if (!object && (cig_str_is(out->checks[0].action, "s3:ListBucket")
+                    || cig_str_is(out->checks[0].action,
+                                  "s3:ListBucketVersions")
+                    || cig_str_is(out->checks[0].action,
+                                  "s3:ListBucketMultipartUploads")))
+    {
+        if ((p = cig_param(&ps, "prefix")) != NULL) {
+            cig_set_key(out, "s3:prefix", p->value);
+        }
+
+        if ((p = cig_param(&ps, "delimiter")) != NULL) {
+            cig_set_key(out, "s3:delimiter", p->value);
+        }
+
+        if ((p = cig_param(&ps, "max-keys")) != NULL) {
+            cig_set_key(out, "s3:max-keys", p->value);
+        }
+    }
+
+    if (version) {
+        cig_set_key(out, "s3:versionid", cig_param(&ps, "versionId")->value);
+    }
+
+    if (h->copy_source.len > 0) {
+        if (!(object && cig_str_is(h->method, "PUT")
+              && (sub == NULL || cig_str_is(sub->name, "uploadId"))))
+        {
+            return cig_bad(err, "x-amz-copy-source on an operation that does "
+                           "not copy");
+        }
+
+        return cig_copy_source(h, a, out, err);
+    }
+
+    return CIG_OK;
+}
+
+
+cig_code_t
+cig_map_execute_api(const cig_http_t *h, cig_str_t prefix,
+    const cig_allocator_t *a, cig_mapped_t *out, cig_err_t *err)
+{
+    char    *p;
+    size_t   len;
+
+    memset(out, 0, sizeof(cig_mapped_t));
+
+    /* API Gateway: arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/path */
+
+    len = prefix.len + 1 + h->method.len + h->path.len;
+
+    p = a->alloc(a->ctx, len + 1);
+    if (p == NULL) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
+        return CIG_ERR_INTERNAL;
+    }
+
+    out->checks[0].resource.data = p;
+    out->checks[0].resource.len = len;
+
+    memcpy(p, prefix.data, prefix.len);
+    p += prefix.len;
+    *p++ = '/';
+    memcpy(p, h->method.data, h->method.len);
+    p += h->method.len;
+    memcpy(p, h->path.data, h->path.len);
+    p += h->path.len;
+    *p = '\0';
+
+    out->checks[0].action.data = "execute-api:Invoke";
+    out->checks[0].action.len = sizeof("execute-api:Invoke") - 1;
+    out->nchecks = 1;
+
+    return CIG_OK;
+}
