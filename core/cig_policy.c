@@ -1529,7 +1529,7 @@ cig_statement_applies(const cig_eval_t *e, const cig_stmt_t *st,
 
 
 cig_decision_t
-cig_policy_evaluate(const cig_policy_t *const *policies, size_t n,
+cig_policy_evaluate(cig_policy_t *const *policies, size_t n,
     const cig_request_t *req, cig_verdict_t *verdict)
 {
     cig_eval_t         e;

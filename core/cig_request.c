@@ -799,3 +799,46 @@ cig_map_execute_api(const cig_http_t *h, cig_str_t prefix,
 
     return CIG_OK;
 }
+
+
+/* The same rules for a path that is already decoded (nginx's $uri). */
+
+cig_code_t
+cig_path_check(const char *path, size_t len, cig_err_t *err)
+{
+    size_t  i, seg;
+
+    if (len == 0 || path[0] != '/') {
+        return cig_bad(err, "the path does not start with '/'");
+    }
+
+    for (i = 0; i < len; i++) {
+        unsigned char  c = (unsigned char) path[i];
+
+        if (c < 0x20 || c == 0x7f || c == '\\' || c == '%' || c == '?'
+            || c == '#')
+        {
+            return cig_bad(err, "character 0x%02x in the decoded path", c);
+        }
+    }
+
+    if (!cig_utf8_valid((const unsigned char *) path, len)) {
+        return cig_bad(err, "invalid or overlong UTF-8");
+    }
+
+    seg = 1;
+
+    for (i = 1; i <= len; i++) {
+        if (i == len || path[i] == '/') {
+            if ((i - seg == 1 && path[seg] == '.')
+                || (i - seg == 2 && path[seg] == '.' && path[seg + 1] == '.'))
+            {
+                return cig_bad(err, "dot segment in the path");
+            }
+
+            seg = i + 1;
+        }
+    }
+
+    return CIG_OK;
+}

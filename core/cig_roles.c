@@ -694,6 +694,27 @@ cig_rule_value_matches(cig_match_t match, const char *s, size_t len,
  */
 
 static int
+cig_rule_scalar_matches(const cig_rule_t *rule, const cig_json_t *v)
+{
+    switch (v->type) {
+
+    case CIG_JSON_STRING:
+        return cig_rule_value_matches(rule->match, v->str.data, v->str.len,
+                                      rule->value);
+
+    case CIG_JSON_NUMBER:
+    case CIG_JSON_TRUE:
+    case CIG_JSON_FALSE:
+        return cig_rule_value_matches(rule->match, v->raw.data, v->raw.len,
+                                      rule->value);
+
+    default:
+        return 0;
+    }
+}
+
+
+static int
 cig_rule_matches(const cig_rule_t *rule, const cig_json_t *claims)
 {
     const cig_json_t  *c, *e;
@@ -704,33 +725,19 @@ cig_rule_matches(const cig_rule_t *rule, const cig_json_t *claims)
         return 0;
     }
 
-    switch (c->type) {
-
-    case CIG_JSON_STRING:
-        return cig_rule_value_matches(rule->match, c->str.data, c->str.len,
-                                      rule->value);
-
-    case CIG_JSON_NUMBER:
-    case CIG_JSON_TRUE:
-    case CIG_JSON_FALSE:
-        return cig_rule_value_matches(rule->match, c->raw.data, c->raw.len,
-                                      rule->value);
-
-    case CIG_JSON_ARRAY:
-        for (e = c->child; e; e = e->next) {
-            if (e->type == CIG_JSON_STRING
-                && cig_rule_value_matches(rule->match, e->str.data,
-                                          e->str.len, rule->value))
-            {
-                return 1;
-            }
-        }
-
-        return 0;
-
-    default:
-        return 0;
+    if (c->type != CIG_JSON_ARRAY) {
+        return cig_rule_scalar_matches(rule, c);
     }
+
+    /* elements as claims of their own; nested arrays match nothing */
+
+    for (e = c->child; e; e = e->next) {
+        if (cig_rule_scalar_matches(rule, e)) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -1145,4 +1152,40 @@ cig_login_bind(const cig_identity_t *id, const cig_identity_t *login,
                 "the identity's login");
 
     return CIG_ERR_INVALID_TOKEN;
+}
+
+
+static void
+cig_roles_each(const cig_roles_t *r, cig_role_fn_pt fn, void *ctx)
+{
+    size_t  i, j;
+
+    if (r->authenticated.len) {
+        fn(ctx, r->authenticated);
+    }
+
+    if (r->unauthenticated.len) {
+        fn(ctx, r->unauthenticated);
+    }
+
+    for (i = 0; i < r->nmappings; i++) {
+        for (j = 0; j < r->mappings[i].nrules; j++) {
+            fn(ctx, r->mappings[i].rules[j].role);
+        }
+    }
+}
+
+
+void
+cig_roleset_each(const cig_roleset_t *set, cig_role_fn_pt fn, void *ctx)
+{
+    size_t  i;
+
+    for (i = 0; i < set->nroles; i++) {
+        cig_roles_each(set->roles[i], fn, ctx);
+    }
+
+    if (set->defaults) {
+        cig_roles_each(set->defaults, fn, ctx);
+    }
 }

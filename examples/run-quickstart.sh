@@ -45,7 +45,7 @@ esac
 module=$(realpath "$module")
 
 stop
-mkdir -p "$run"
+mkdir -p "$run/storage/files"
 sed -e "s|@ROOT@|$root|g" -e "s|@RUN@|$run|g" -e "s|@MODULE@|$module|g" \
     -e "s|@APP_PORT@|$app_port|g" -e "s|@PORT@|$port|g" \
     "$root/examples/quickstart/nginx.conf" > "$run/nginx.conf"
@@ -73,6 +73,15 @@ log: $run/error.log).  Try:
   GUEST=\$(examples/dev/dev-token.sh guest)
   curl -i -H "Authorization: Bearer \$GUEST" http://127.0.0.1:$port/api/hello    # 403, guests off
   curl -i -H "Authorization: Bearer \$GUEST" http://127.0.0.1:$port/guest/hello  # 200, guests on
+
+  # storage: your own directory only (the path holds your identity id)
+  ID=us-east-1:11111111-2222-4333-8444-555555555555
+  curl -i -X PUT --data-binary 'hello' -H "Authorization: Bearer \$TOKEN" \\
+      http://127.0.0.1:$port/files/\$ID/hello.txt                     # 201
+  curl -i -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$port/files/\$ID/hello.txt
+  OTHER=\$(examples/dev/dev-token.sh authenticated us-east-1:99999999-2222-4333-8444-555555555555)
+  curl -i -H "Authorization: Bearer \$OTHER" http://127.0.0.1:$port/files/\$ID/hello.txt  # 403
+
   tail $run/error.log                                   # why a request was refused
 
 Stop it with: make stop

@@ -10,10 +10,10 @@
 #include "ngx_http_cognito_identity_module.h"
 
 
-static void *
-ngx_http_cognito_identity_alloc(void *ctx, size_t size)
+void *
+ngx_http_cognito_identity_alloc(void *pool, size_t size)
 {
-    return ngx_palloc(ctx, size);
+    return ngx_palloc(pool, size);
 }
 
 
@@ -129,13 +129,123 @@ ngx_http_cognito_identity_challenge(ngx_http_request_t *r, ngx_str_t *value)
 }
 
 
+/*
+ * A denial is answered in the caller's dialect only where nothing else
+ * wants to: no error_page for 403, "satisfy all", and a main request.
+ */
+
+static ngx_uint_t
+ngx_http_cognito_identity_own_body(ngx_http_request_t *r)
+{
+    ngx_uint_t                 i;
+    ngx_http_err_page_t       *err_page;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (r != r->main) {
+        return 0;
+    }
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->satisfy != NGX_HTTP_SATISFY_ALL) {
+        return 0;
+    }
+
+    if (clcf->error_pages) {
+        err_page = clcf->error_pages->elts;
+
+        for (i = 0; i < clcf->error_pages->nelts; i++) {
+            if (err_page[i].status == NGX_HTTP_FORBIDDEN) {
+                return 0;
+            }
+        }
+    }
+
+    return 1;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_send_denial(ngx_http_request_t *r,
+    ngx_http_cognito_identity_ctx_t *ctx)
+{
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_str_t         body;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *h;
+
+    static ngx_str_t  s3 = ngx_string(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message>"
+        "</Error>\n");
+    static ngx_str_t  api = ngx_string(
+        "{\"Message\":\"User is not authorized to access this resource\"}\n");
+    static ngx_str_t  api_explicit = ngx_string(
+        "{\"Message\":\"User is not authorized to access this resource "
+        "with an explicit deny\"}\n");
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->dialect == NGX_HTTP_COGNITO_IDENTITY_AUTHZ_S3) {
+        body = s3;
+        ngx_str_set(&r->headers_out.content_type, "application/xml");
+
+    } else {
+        body = (ctx->decided && ctx->verdict.decision == CIG_DENY_EXPLICIT)
+               ? api_explicit : api;
+        ngx_str_set(&r->headers_out.content_type, "application/json");
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        h->hash = 1;
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+        ngx_str_set(&h->key, "x-amzn-ErrorType");
+        ngx_str_set(&h->value, "AccessDeniedException");
+    }
+
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.status = NGX_HTTP_FORBIDDEN;
+    r->headers_out.content_length_n = body.len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body.data;
+    b->last = body.data + body.len;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
 static ngx_int_t
 ngx_http_cognito_identity_fail(ngx_http_request_t *r,
     ngx_http_cognito_identity_ctx_t *ctx,
     ngx_http_cognito_identity_loc_conf_t *conf, cig_code_t code,
     const char *reason)
 {
-    ngx_int_t   status;
+    ngx_int_t   status, rc;
     ngx_uint_t  level;
     size_t      len;
 
@@ -167,6 +277,10 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
         status = NGX_HTTP_SERVICE_UNAVAILABLE;
         break;
 
+    case CIG_ERR_BAD_REQUEST:
+        status = NGX_HTTP_BAD_REQUEST;
+        break;
+
     default:
         status = NGX_HTTP_INTERNAL_SERVER_ERROR;
         break;
@@ -179,6 +293,14 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
                   "cognito identity: %ui, %s", status, reason);
 
     ctx->status = status;
+
+    if (status == NGX_HTTP_FORBIDDEN && ctx->dialect
+        && ngx_http_cognito_identity_own_body(r))
+    {
+        rc = ngx_http_cognito_identity_send_denial(r, ctx);
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
 
     return status;
 }
@@ -328,6 +450,255 @@ ngx_http_cognito_identity_choose_role(ngx_http_request_t *r,
 }
 
 
+/* The one value of a request header; a repeated header is ambiguous. */
+
+static ngx_int_t
+ngx_http_cognito_identity_header(ngx_http_request_t *r, const char *name,
+    cig_str_t *value)
+{
+    size_t            len;
+    ngx_uint_t        i, found;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(name);
+    found = 0;
+    value->data = NULL;
+    value->len = 0;
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        {
+            if (found++) {
+                return NGX_DECLINED;
+            }
+
+            value->data = (char *) h[i].value.data;
+            value->len = h[i].value.len;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The path to authorize is the path the upstream receives: the request
+ * line's path, decoded strictly, which must also be nginx's $uri (else
+ * nginx normalised it, e.g. merge_slashes, and the two differ); or, once a
+ * rewrite changed the URI, $uri itself, which nginx then forwards.
+ */
+
+static cig_code_t
+ngx_http_cognito_identity_path(ngx_http_request_t *r, cig_allocator_t *a,
+    cig_str_t *path, cig_err_t *err)
+{
+    u_char      *q;
+    size_t       len;
+    cig_code_t   rc;
+
+    if (!r->valid_unparsed_uri) {
+        path->data = (char *) r->uri.data;
+        path->len = r->uri.len;
+        return cig_path_check(path->data, path->len, err);
+    }
+
+    q = ngx_strlchr(r->unparsed_uri.data,
+                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
+    len = q ? (size_t) (q - r->unparsed_uri.data) : r->unparsed_uri.len;
+
+    rc = cig_path_decode((char *) r->unparsed_uri.data, len, a, path, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    if (path->len != r->uri.len
+        || ngx_memcmp(path->data, r->uri.data, path->len) != 0)
+    {
+        cig_err_set(err, CIG_ERR_BAD_REQUEST, "nginx normalised the path "
+                    "(merge_slashes?), so it could be read two ways");
+        return CIG_ERR_BAD_REQUEST;
+    }
+
+    return CIG_OK;
+}
+
+
+static cig_code_t
+ngx_http_cognito_identity_prefixes(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf,
+    ngx_http_cognito_identity_ctx_t *ctx, cig_str_t path, cig_err_t *err)
+{
+    u_char            buf[2048];
+    size_t            len;
+    ngx_uint_t        i;
+    cig_request_t     req;
+    cig_template_t  **t;
+
+    ngx_memzero(&req, sizeof(cig_request_t));
+    req.id = &ctx->identity;
+    req.now = ngx_time();
+
+    t = conf->allow_prefix->elts;
+
+    for (i = 0; i < conf->allow_prefix->nelts; i++) {
+        if (!cig_template_expand(t[i], &req, (char *) buf, sizeof(buf), &len)
+            || len == 0)
+        {
+            continue;
+        }
+
+        /* whole segments: ".../abc/" never admits ".../abcdef/" */
+
+        if (buf[len - 1] == '/') {
+            if ((path.len >= len && ngx_memcmp(path.data, buf, len) == 0)
+                || (path.len == len - 1
+                    && ngx_memcmp(path.data, buf, len - 1) == 0))
+            {
+                return CIG_OK;
+            }
+
+        } else if (path.len >= len && ngx_memcmp(path.data, buf, len) == 0
+                   && (path.len == len || path.data[len] == '/'))
+        {
+            return CIG_OK;
+        }
+    }
+
+    cig_err_set(err, CIG_ERR_FORBIDDEN, "the path is outside the allowed "
+                "prefixes of the identity");
+
+    return CIG_ERR_FORBIDDEN;
+}
+
+
+static cig_code_t
+ngx_http_cognito_identity_authorize(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf,
+    ngx_http_cognito_identity_ctx_t *ctx, cig_allocator_t *a, cig_err_t *err)
+{
+    size_t                 i, n;
+    cig_code_t             rc;
+    cig_http_t             h;
+    cig_mapped_t           mapped;
+    cig_request_t          req;
+    cig_policy_t *const   *policies;
+
+    rc = ngx_http_cognito_identity_path(r, a, &h.path, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    if (conf->allow_prefix != NULL) {
+        rc = ngx_http_cognito_identity_prefixes(r, conf, ctx, h.path, err);
+        if (rc != CIG_OK) {
+            return rc;
+        }
+    }
+
+    if (conf->authorize == NGX_HTTP_COGNITO_IDENTITY_AUTHZ_OFF) {
+        return CIG_OK;
+    }
+
+    h.method.data = (char *) r->method_name.data;
+    h.method.len = r->method_name.len;
+    h.query.data = (char *) r->args.data;
+    h.query.len = r->args.len;
+
+    if (ngx_http_cognito_identity_header(r, "x-amz-copy-source",
+                                         &h.copy_source)
+        != NGX_OK)
+    {
+        cig_err_set(err, CIG_ERR_BAD_REQUEST, "x-amz-copy-source is "
+                    "repeated");
+        return CIG_ERR_BAD_REQUEST;
+    }
+
+    if (conf->authorize == NGX_HTTP_COGNITO_IDENTITY_AUTHZ_S3) {
+        rc = cig_map_s3(&h, conf->authorize_arg, a, &mapped, err);
+
+    } else {
+        rc = cig_map_execute_api(&h, conf->authorize_arg, a, &mapped, err);
+    }
+
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    policies = conf->policyset
+               ? cig_policyset_find(conf->policyset, ctx->role.role, &n)
+               : NULL;
+
+    if (policies == NULL) {
+        n = 0;
+    }
+
+    ngx_memzero(&req, sizeof(cig_request_t));
+    req.id = &ctx->identity;
+    req.source_ip.data = (char *) r->connection->addr_text.data;
+    req.source_ip.len = r->connection->addr_text.len;
+#if (NGX_HTTP_SSL)
+    req.secure = r->connection->ssl != NULL;
+#endif
+    req.now = ngx_time();
+    req.keys = mapped.keys;
+    req.nkeys = mapped.nkeys;
+
+    ctx->decided = 1;
+
+    for (i = 0; i < mapped.nchecks; i++) {
+        req.action = mapped.checks[i].action;
+        req.resource = mapped.checks[i].resource;
+
+        if (cig_policy_evaluate(policies, n, &req, &ctx->verdict)
+            == CIG_ALLOW)
+        {
+            continue;
+        }
+
+        if (ctx->verdict.decision == CIG_DENY_EXPLICIT) {
+            cig_err_set(err, CIG_ERR_FORBIDDEN, "%.*s on %.*s denied by "
+                        "statement %zu%s%.*s%s of the policies of %.*s",
+                        (int) req.action.len, req.action.data,
+                        (int) ngx_min(req.resource.len, 200),
+                        req.resource.data, ctx->verdict.statement,
+                        ctx->verdict.sid.len ? " (" : "",
+                        (int) ngx_min(ctx->verdict.sid.len, 32),
+                        ctx->verdict.sid.data,
+                        ctx->verdict.sid.len ? ")" : "",
+                        (int) ctx->role.role.len, ctx->role.role.data);
+
+        } else {
+            cig_err_set(err, CIG_ERR_FORBIDDEN, "no statement of the %zu "
+                        "policies of %.*s allows %.*s on %.*s", n,
+                        (int) ctx->role.role.len, ctx->role.role.data,
+                        (int) req.action.len, req.action.data,
+                        (int) ngx_min(req.resource.len, 200),
+                        req.resource.data);
+        }
+
+        return CIG_ERR_FORBIDDEN;
+    }
+
+    return CIG_OK;
+}
+
+
 static ngx_int_t
 ngx_http_cognito_identity_check(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf)
@@ -410,6 +781,16 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
         rc = ngx_http_cognito_identity_choose_role(r, conf, ctx, &alloc,
                                                    &err);
         if (rc != CIG_OK) {
+            return ngx_http_cognito_identity_fail(r, ctx, conf, rc, err.msg);
+        }
+    }
+
+    if (conf->allow_prefix != NULL
+        || conf->authorize != NGX_HTTP_COGNITO_IDENTITY_AUTHZ_OFF)
+    {
+        rc = ngx_http_cognito_identity_authorize(r, conf, ctx, &alloc, &err);
+        if (rc != CIG_OK) {
+            ctx->dialect = conf->authorize;
             return ngx_http_cognito_identity_fail(r, ctx, conf, rc, err.msg);
         }
     }

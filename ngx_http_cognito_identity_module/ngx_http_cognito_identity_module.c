@@ -29,6 +29,12 @@ static char *ngx_http_cognito_identity_role(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_cognito_identity_login(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_cognito_identity_policy(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_cognito_identity_authorize(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static char *ngx_http_cognito_identity_allow_prefix(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 
 
 static ngx_command_t  ngx_http_cognito_identity_commands[] = {
@@ -100,6 +106,27 @@ static ngx_command_t  ngx_http_cognito_identity_commands[] = {
     { ngx_string("cognito_identity_login"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
       ngx_http_cognito_identity_login,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_policy"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_cognito_identity_policy,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_authorize"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_cognito_identity_authorize,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_allow_prefix"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_cognito_identity_allow_prefix,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -208,6 +235,20 @@ ngx_http_cognito_identity_roleset_cleanup(void *data)
 }
 
 
+static void
+ngx_http_cognito_identity_policy_cleanup(void *data)
+{
+    cig_policy_free(data);
+}
+
+
+static void
+ngx_http_cognito_identity_policyset_cleanup(void *data)
+{
+    cig_policyset_free(data);
+}
+
+
 static void *
 ngx_http_cognito_identity_create_main_conf(ngx_conf_t *cf)
 {
@@ -228,6 +269,13 @@ ngx_http_cognito_identity_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&cimcf->roles_files, cf->pool, 4,
                        sizeof(ngx_http_cognito_identity_roles_file_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&cimcf->policy_files, cf->pool, 4,
+                       sizeof(ngx_http_cognito_identity_policy_file_t))
         != NGX_OK)
     {
         return NULL;
@@ -262,6 +310,7 @@ ngx_http_cognito_identity_create_loc_conf(ngx_conf_t *cf)
     conf->leeway = NGX_CONF_UNSET;
     conf->unauthenticated = NGX_CONF_UNSET;
     conf->cors_preflight = NGX_CONF_UNSET;
+    conf->authorize = NGX_CONF_UNSET_UINT;
 
     return conf;
 }
@@ -361,6 +410,108 @@ ngx_http_cognito_identity_merge_roles(ngx_conf_t *cf,
 }
 
 
+typedef struct {
+    ngx_conf_t                            *cf;
+    ngx_http_cognito_identity_loc_conf_t  *conf;
+} ngx_http_cognito_identity_role_check_t;
+
+
+static void
+ngx_http_cognito_identity_role_without_policy(void *data, cig_str_t role)
+{
+    ngx_http_cognito_identity_role_check_t  *rc = data;
+    size_t                                   n;
+
+    (void) cig_policyset_find(rc->conf->policyset, role, &n);
+
+    if (n == 0) {
+        ngx_conf_log_error(NGX_LOG_WARN, rc->cf, 0,
+                           "role \"%*s\" has no cognito_identity_policy: "
+                           "cognito_identity_authorize denies all its "
+                           "requests", role.len, role.data);
+    }
+}
+
+
+/* Policies are inherited as a whole, like roles. */
+
+static ngx_int_t
+ngx_http_cognito_identity_merge_authz(ngx_conf_t *cf,
+    ngx_http_cognito_identity_loc_conf_t *prev,
+    ngx_http_cognito_identity_loc_conf_t *conf)
+{
+    cig_err_t                                err;
+    ngx_pool_cleanup_t                      *cln;
+    ngx_http_cognito_identity_role_check_t   check;
+
+    if (conf->authorize == NGX_CONF_UNSET_UINT) {
+        conf->authorize = prev->authorize;
+        conf->authorize_arg = prev->authorize_arg;
+    }
+
+    ngx_conf_merge_uint_value(conf->authorize, prev->authorize,
+                              NGX_HTTP_COGNITO_IDENTITY_AUTHZ_OFF);
+
+    if (conf->allow_prefix == NULL) {
+        conf->allow_prefix = prev->allow_prefix;
+    }
+
+    if (conf->policies == NULL) {
+        conf->policies = prev->policies;
+        conf->policyset = prev->policyset;
+    }
+
+    if (conf->policies != NULL && conf->policyset == NULL) {
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_ERROR;
+        }
+
+        conf->policyset = cig_policyset_create(conf->policies->elts,
+                                               conf->policies->nelts, &err);
+        if (conf->policyset == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "cognito_identity_policy: %s", err.msg);
+            return NGX_ERROR;
+        }
+
+        cln->handler = ngx_http_cognito_identity_policyset_cleanup;
+        cln->data = conf->policyset;
+    }
+
+    if (conf->authorize == NGX_HTTP_COGNITO_IDENTITY_AUTHZ_OFF
+        || !conf->enable)
+    {
+        return NGX_OK;
+    }
+
+    if (conf->roleset == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"cognito_identity_authorize\" where \"cognito_identity\""
+                      " is enabled in %V:%ui needs roles: "
+                      "\"cognito_identity_roles\" or \"cognito_identity_role\"",
+                      &conf->enable_file, conf->enable_line);
+        return NGX_ERROR;
+    }
+
+    if (conf->policyset == NULL) {
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "\"cognito_identity_authorize\" where \"cognito_identity\""
+                      " is enabled in %V:%ui has no \"cognito_identity_policy\":"
+                      " every request is denied",
+                      &conf->enable_file, conf->enable_line);
+        return NGX_OK;
+    }
+
+    check.cf = cf;
+    check.conf = conf;
+    cig_roleset_each(conf->roleset,
+                     ngx_http_cognito_identity_role_without_policy, &check);
+
+    return NGX_OK;
+}
+
+
 static char *
 ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child)
@@ -444,6 +595,10 @@ ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
 
     if (conf->logins == NULL) {
         conf->logins = prev->logins;
+    }
+
+    if (ngx_http_cognito_identity_merge_authz(cf, prev, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     if (conf->logins != NULL) {
@@ -1100,4 +1255,246 @@ invalid:
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
                        &value[i]);
     return NGX_CONF_ERROR;
+}
+
+
+static void
+ngx_http_cognito_identity_policy_warn(void *data, const char *msg)
+{
+    ngx_conf_t  *cf = data;
+    ngx_str_t   *value;
+
+    value = cf->args->elts;
+
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0, "cognito_identity_policy \"%V\": "
+                       "%s", &value[2], msg);
+}
+
+
+/* cognito_identity_policy <role-arn> <policy.json>; several per role */
+
+static char *
+ngx_http_cognito_identity_policy(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    ngx_str_t                                 *value, path;
+    ngx_uint_t                                 i;
+    cig_err_t                                  err;
+    cig_policy_t                              *policy;
+    cig_role_policy_t                         *rp;
+    ngx_pool_cleanup_t                        *cln;
+    ngx_http_cognito_identity_policy_file_t   *pf;
+    ngx_http_cognito_identity_main_conf_t     *cimcf;
+
+    value = cf->args->elts;
+
+    if (!cig_role_arn_valid((char *) value[1].data, value[1].len)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is not an IAM role ARN "
+                           "(arn:aws:iam::ACCOUNT:role/NAME)", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    path = value[2];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cimcf = ngx_http_conf_get_module_main_conf(cf,
+                                            ngx_http_cognito_identity_module);
+
+    policy = NULL;
+    pf = cimcf->policy_files.elts;
+
+    for (i = 0; i < cimcf->policy_files.nelts; i++) {
+        if (pf[i].path.len == path.len
+            && ngx_strncmp(pf[i].path.data, path.data, path.len) == 0)
+        {
+            policy = pf[i].policy;
+            break;
+        }
+    }
+
+    if (policy == NULL) {
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        policy = cig_policy_from_file((char *) path.data,
+                                      ngx_http_cognito_identity_policy_warn,
+                                      cf, &err);
+        if (policy == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "cognito_identity_policy \"%V\": %s",
+                               &path, err.msg);
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_cognito_identity_policy_cleanup;
+        cln->data = policy;
+
+        pf = ngx_array_push(&cimcf->policy_files);
+        if (pf == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        pf->path = path;
+        pf->policy = policy;
+    }
+
+    if (cilcf->policies == NULL) {
+        cilcf->policies = ngx_array_create(cf->pool, 4,
+                                           sizeof(cig_role_policy_t));
+        if (cilcf->policies == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rp = cilcf->policies->elts;
+
+    for (i = 0; i < cilcf->policies->nelts; i++) {
+        if (rp[i].policy == policy && rp[i].role.len == value[1].len
+            && ngx_strncmp(rp[i].role.data, value[1].data, value[1].len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "policy \"%V\" is attached to \"%V\" twice",
+                               &path, &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    rp = ngx_array_push(cilcf->policies);
+    if (rp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rp->role.data = (char *) value[1].data;
+    rp->role.len = value[1].len;
+    rp->policy = policy;
+
+    return NGX_CONF_OK;
+}
+
+
+/* cognito_identity_authorize s3 [bucket=<name>] | execute-api <arn> | off; */
+
+static char *
+ngx_http_cognito_identity_authorize(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    ngx_str_t  *value;
+
+    if (cilcf->authorize != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "off") == 0 && cf->args->nelts == 2) {
+        cilcf->authorize = NGX_HTTP_COGNITO_IDENTITY_AUTHZ_OFF;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(value[1].data, "s3") == 0) {
+        cilcf->authorize = NGX_HTTP_COGNITO_IDENTITY_AUTHZ_S3;
+
+        if (cf->args->nelts == 3) {
+            if (ngx_strncmp(value[2].data, "bucket=", 7) != 0
+                || value[2].len < 7 + 3 || value[2].len > 7 + 63)
+            {
+                goto invalid;
+            }
+
+            cilcf->authorize_arg.data = (char *) value[2].data + 7;
+            cilcf->authorize_arg.len = value[2].len - 7;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strcmp(value[1].data, "execute-api") == 0 && cf->args->nelts == 3)
+    {
+        if (ngx_strncmp(value[2].data, "arn:aws:execute-api:", 20) != 0
+            || value[2].data[value[2].len - 1] == '/')
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" is not an API Gateway ARN prefix such "
+                               "as arn:aws:execute-api:REGION:ACCOUNT:API/STAGE",
+                               &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        cilcf->authorize = NGX_HTTP_COGNITO_IDENTITY_AUTHZ_EXECUTE_API;
+        cilcf->authorize_arg.data = (char *) value[2].data;
+        cilcf->authorize_arg.len = value[2].len;
+
+        return NGX_CONF_OK;
+    }
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value, expected \"s3 [bucket=NAME]\", "
+                       "\"execute-api ARN_PREFIX\" or \"off\"");
+    return NGX_CONF_ERROR;
+}
+
+
+/* cognito_identity_allow_prefix <pattern> ...; */
+
+static char *
+ngx_http_cognito_identity_allow_prefix(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    ngx_str_t         *value;
+    ngx_uint_t         i;
+    cig_err_t          err;
+    cig_template_t   **tp;
+    cig_allocator_t    a;
+
+    if (cilcf->allow_prefix != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    cilcf->allow_prefix = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                           sizeof(cig_template_t *));
+    if (cilcf->allow_prefix == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    a.alloc = ngx_http_cognito_identity_alloc;
+    a.ctx = cf->pool;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len == 0 || value[i].data[0] != '/') {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "prefix \"%V\" does not start with \"/\"",
+                               &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        tp = ngx_array_push(cilcf->allow_prefix);
+        if (tp == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *tp = cig_template_compile((char *) value[i].data, value[i].len, 0,
+                                   &a, &err);
+        if (*tp == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "prefix %s", err.msg);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    return NGX_CONF_OK;
 }

@@ -29,8 +29,20 @@ typedef struct {
 
 
 typedef struct {
+    ngx_str_t                    path;
+    cig_policy_t                *policy;
+} ngx_http_cognito_identity_policy_file_t;
+
+
+#define NGX_HTTP_COGNITO_IDENTITY_AUTHZ_OFF          0
+#define NGX_HTTP_COGNITO_IDENTITY_AUTHZ_S3           1
+#define NGX_HTTP_COGNITO_IDENTITY_AUTHZ_EXECUTE_API  2
+
+
+typedef struct {
     ngx_array_t                  key_files;   /* loaded once per path */
     ngx_array_t                  roles_files; /* loaded once per path */
+    ngx_array_t                  policy_files;
     ngx_flag_t                   enabled;     /* any location enables it */
 } ngx_http_cognito_identity_main_conf_t;
 
@@ -73,6 +85,12 @@ typedef struct {
     cig_roleset_t               *roleset;          /* built at merge */
     ngx_array_t                 *logins;  /* of ..._login_t */
 
+    ngx_array_t                 *policies;         /* cig_role_policy_t */
+    cig_policyset_t             *policyset;        /* built at merge */
+    ngx_uint_t                   authorize;        /* ..._AUTHZ_* */
+    cig_str_t                    authorize_arg;    /* bucket, ARN prefix */
+    ngx_array_t                 *allow_prefix;     /* cig_template_t * */
+
     cig_verifier_t               verifier;         /* built at merge */
 } ngx_http_cognito_identity_loc_conf_t;
 
@@ -86,6 +104,9 @@ typedef struct {
     cig_identity_t               identity;
     cig_identity_t               login;
     cig_role_choice_t            role;
+    cig_verdict_t                verdict;
+    ngx_uint_t                   decided;     /* a policy was evaluated */
+    ngx_uint_t                   dialect;     /* ..._AUTHZ_* of a denial */
     ngx_str_t                    error;
 } ngx_http_cognito_identity_ctx_t;
 
@@ -96,6 +117,7 @@ extern ngx_module_t  ngx_http_cognito_identity_module;
 ngx_int_t ngx_http_cognito_identity_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_cognito_identity_precontent_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_cognito_identity_add_variables(ngx_conf_t *cf);
+void *ngx_http_cognito_identity_alloc(void *pool, size_t size);
 
 
 #endif /* NGX_HTTP_COGNITO_IDENTITY_MODULE_H */

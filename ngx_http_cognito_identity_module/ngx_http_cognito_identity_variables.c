@@ -22,6 +22,8 @@ static ngx_int_t ngx_http_cognito_identity_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_cognito_identity_error_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_cognito_identity_decision_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_cognito_identity_claim_variable(
     ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -52,6 +54,14 @@ static ngx_http_variable_t  ngx_http_cognito_identity_vars[] = {
     { ngx_string("cognito_identity_role"), NULL,
       ngx_http_cognito_identity_variable,
       NGX_HTTP_COGNITO_IDENTITY_VAR_ROLE, NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("cognito_identity_decision"), NULL,
+      ngx_http_cognito_identity_decision_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("cognito_identity_statement"), NULL,
+      ngx_http_cognito_identity_decision_variable, 1,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("cognito_identity_error"), NULL,
       ngx_http_cognito_identity_error_variable, 0,
@@ -202,7 +212,7 @@ ngx_http_cognito_identity_variable(ngx_http_request_t *r,
     case NGX_HTTP_COGNITO_IDENTITY_VAR_ROLE:
         ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
 
-        if (ctx->role.role.len == 0 || ctx->status != NGX_OK
+        if (ctx->role.role.len == 0
             || ngx_http_cognito_identity_has_ctl(ctx->role.role.data,
                                                  ctx->role.role.len))
         {
@@ -321,4 +331,70 @@ ngx_http_cognito_identity_claim_variable(ngx_http_request_t *r,
     }
 
     return ngx_http_cognito_identity_json_value(r, v, claim);
+}
+
+
+/*
+ * $cognito_identity_decision: "allow", "deny" (no statement allowed) or
+ * "explicit-deny"; $cognito_identity_statement: the deciding statement's
+ * index, counted across the role's policies in configuration order.
+ */
+
+static ngx_int_t
+ngx_http_cognito_identity_decision_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                                *p;
+    size_t                                 i, n, index;
+    cig_policy_t *const                   *policies;
+    ngx_http_cognito_identity_ctx_t       *ctx;
+    ngx_http_cognito_identity_loc_conf_t  *conf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
+
+    if (ctx == NULL || !ctx->decided) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (data == 0) {
+        switch (ctx->verdict.decision) {
+        case CIG_ALLOW:
+            ngx_http_cognito_identity_set(v, (u_char *) "allow", 5);
+            break;
+        case CIG_DENY_EXPLICIT:
+            ngx_http_cognito_identity_set(v, (u_char *) "explicit-deny", 13);
+            break;
+        default:
+            ngx_http_cognito_identity_set(v, (u_char *) "deny", 4);
+        }
+
+        return NGX_OK;
+    }
+
+    if (ctx->verdict.decision == CIG_DENY_DEFAULT) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_cognito_identity_module);
+
+    index = ctx->verdict.statement;
+
+    if (conf->policyset != NULL) {
+        policies = cig_policyset_find(conf->policyset, ctx->role.role, &n);
+
+        for (i = 0; i < ctx->verdict.policy && i < n; i++) {
+            index += cig_policy_statements(policies[i]);
+        }
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_SIZE_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_cognito_identity_set(v, p, ngx_sprintf(p, "%uz", index) - p);
+
+    return NGX_OK;
 }

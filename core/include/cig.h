@@ -59,7 +59,7 @@ typedef enum {
     CIG_ERR_INTERNAL         /* allocation or library failure */
 } cig_code_t;
 
-#define CIG_ERR_MSG_LEN  192
+#define CIG_ERR_MSG_LEN  384
 
 typedef struct {
     cig_code_t   code;
@@ -277,6 +277,10 @@ cig_roleset_t *cig_roleset_create(cig_roles_t *const *roles, size_t n,
     cig_roles_t *defaults, cig_err_t *err);
 void cig_roleset_free(cig_roleset_t *set);
 const cig_roles_t *cig_roleset_find(const cig_roleset_t *set, cig_str_t pool);
+/* Every role ARN the set names (Token mappings' roles come from tokens). */
+typedef void (*cig_role_fn_pt)(void *ctx, cig_str_t role);
+void cig_roleset_each(const cig_roleset_t *set, cig_role_fn_pt fn,
+    void *ctx);
 
 
 /*
@@ -329,7 +333,7 @@ typedef struct {
     cig_str_t              sid;
 } cig_verdict_t;
 
-cig_decision_t cig_policy_evaluate(const cig_policy_t *const *policies,
+cig_decision_t cig_policy_evaluate(cig_policy_t *const *policies,
     size_t n, const cig_request_t *req, cig_verdict_t *verdict);
 
 /* Policies by role ARN; policies are not owned. */
@@ -359,6 +363,9 @@ cig_policy_t *const *cig_policyset_find(const cig_policyset_t *set,
  */
 cig_code_t cig_path_decode(const char *raw, size_t len,
     const cig_allocator_t *a, cig_str_t *out, cig_err_t *err);
+
+/* The same rules for a path that is already decoded. */
+cig_code_t cig_path_check(const char *path, size_t len, cig_err_t *err);
 
 typedef struct {
     cig_str_t              action;

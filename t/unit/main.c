@@ -70,6 +70,7 @@ main(int argc, char **argv)
     test_ids();
     test_jwks();
     test_token();
+    test_roles();
 
     return tap_done();
 }

@@ -25,5 +25,6 @@ void test_json(void);
 void test_ids(void);
 void test_jwks(void);
 void test_token(void);
+void test_roles(void);
 
 #endif /* CIG_UNIT_H */
