@@ -76,6 +76,41 @@ unlike($resp, qr/"identity":"admin"/, 'walkthrough: spoofed header replaced');
 ($status) = curl("$url/");
 is($status, 200, 'walkthrough: public page');
 
+# Storage: each identity reads and writes only its own directory.
+my $id = 'us-east-1:11111111-2222-4333-8444-555555555555';
+my $other_id = 'us-east-1:99999999-2222-4333-8444-555555555555';
+my $other = `$root/examples/dev/dev-token.sh authenticated $other_id`;
+chomp $other;
+
+($status) = curl("-X PUT --data-binary hello", "-H 'Authorization: Bearer $token'",
+                 "$url/files/$id/hello.txt");
+is($status, 201, 'storage: write your own file');
+
+($status, $resp) = curl("-H 'Authorization: Bearer $token'", "$url/files/$id/hello.txt");
+is($status, 200, 'storage: read your own file');
+like($resp, qr/\r\n\r\nhello$/, 'storage: with its content');
+
+($status, $resp) = curl("-H 'Authorization: Bearer $other'", "$url/files/$id/hello.txt");
+is($status, 403, "storage: another identity's file is refused");
+like($resp, qr{<Code>AccessDenied</Code>}, 'storage: in S3 dialect');
+
+($status) = curl("-X PUT --data-binary evil", "-H 'Authorization: Bearer $other'",
+                 "$url/files/$id/hello.txt");
+is($status, 403, "storage: another identity cannot write either");
+
+($status) = curl("-H 'Authorization: Bearer $other'", "$url/files/$id%2F..%2F$other_id/x");
+is($status, 400, 'storage: an encoded slash is refused');
+
+($status, $resp) = curl("-H 'Authorization: Bearer $token'", "$url/files/$id/");
+like($resp, qr/hello\.txt/, 'storage: your directory lists your files');
+
+# The API: each identity only under /api/users/<its id>/.
+($status, $resp) = curl("-H 'Authorization: Bearer $token'", "$url/api/users/$id/profile");
+is($status, 200, 'api: your own resource');
+($status, $resp) = curl("-H 'Authorization: Bearer $other'", "$url/api/users/$id/profile");
+is($status, 403, "api: another identity's resource is refused");
+like($resp, qr/"Message":"User is not authorized/, 'api: in API Gateway dialect');
+
 # A token forged with the public development key but claiming AWS's issuer.
 my $forged = `$root/examples/dev/mint-token.sh -k $root/examples/dev/dev-key.pem -H '{"kid":"dev-1","typ":"JWS","alg":"RS512"}' -P '{"iss":"https://cognito-identity.amazonaws.com","aud":"us-east-1:0d0d0d0d-0000-4000-8000-000000000001","sub":"us-east-1:11111111-2222-4333-8444-555555555555","amr":["authenticated","x"],"exp":@{[time + 600]}}'`;
 chomp $forged;
@@ -85,6 +120,8 @@ is($status, 401, 'a token claiming AWS as issuer is refused by the dev config');
 my $log = do { local (@ARGV, $/) = "$run/error.log"; <> };
 like($log, qr/cognito identity: 401, issuer "https:\/\/cognito-identity\.amazonaws\.com" is not trusted/,
      'the log says why');
+like($log, qr/cognito identity: 403, no statement of the 1 policies of \S+QuickstartUser allows s3:GetObject on arn:aws:s3:::files\/\Q$id\E\/hello\.txt/,
+     "the log says why another identity's file was refused");
 unlike($log, qr/\[(alert|emerg)\]/, 'no alerts in the quick start log');
 
 ($rc, $out) = sh("$root/examples/run-quickstart.sh stop");
