@@ -17,6 +17,7 @@ typedef struct {
     cig_alg_t     alg;          /* CIG_ALG_NONE when the JWK names none */
     size_t        sig_len;      /* modulus length in bytes */
     EVP_PKEY     *pkey;
+    unsigned char fp[CIG_KEY_FP_LEN];   /* SHA-256 of the modulus, cut */
 } cig_key_t;
 
 struct cig_keyset_s {

@@ -62,12 +62,12 @@ static const unsigned char  cig_development_keys[][SHA256_DIGEST_LENGTH] = {
 };
 
 
+/* SHA-256 of the modulus: tells keys apart, and finds development keys */
+
 static int
-cig_modulus_is_development(const BIGNUM *n)
+cig_modulus_digest(const BIGNUM *n, unsigned char *md)
 {
     unsigned char   buf[CIG_MAX_RSA_BITS / 8];
-    unsigned char   md[SHA256_DIGEST_LENGTH];
-    size_t          i;
     int             len;
 
     if (BN_num_bytes(n) > (int) sizeof(buf)) {
@@ -80,6 +80,15 @@ cig_modulus_is_development(const BIGNUM *n)
     }
 
     SHA256(buf, (size_t) len, md);
+
+    return 1;
+}
+
+
+static int
+cig_digest_is_development(const unsigned char *md)
+{
+    size_t  i;
 
     for (i = 0; i < sizeof(cig_development_keys) / SHA256_DIGEST_LENGTH; i++)
     {
@@ -137,8 +146,10 @@ cig_jwk_bignum(const cig_json_t *jwk, const char *name, cig_str_t kid,
 
 static EVP_PKEY *
 cig_jwk_rsa(const cig_json_t *jwk, cig_str_t kid, int *development,
-    cig_err_t *err)
+    unsigned char *fp, cig_err_t *err)
 {
+    unsigned char    md[SHA256_DIGEST_LENGTH];
+
     BIGNUM          *n, *e;
     EVP_PKEY        *pkey;
     EVP_PKEY_CTX    *ctx;
@@ -179,7 +190,13 @@ cig_jwk_rsa(const cig_json_t *jwk, cig_str_t kid, int *development,
         goto done;
     }
 
-    *development = cig_modulus_is_development(n);
+    if (!cig_modulus_digest(n, md)) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "cannot digest the modulus");
+        goto done;
+    }
+
+    *development = cig_digest_is_development(md);
+    memcpy(fp, md, CIG_KEY_FP_LEN);
 
     bld = OSSL_PARAM_BLD_new();
     if (bld == NULL
@@ -340,7 +357,7 @@ cig_jwks_key(cig_keyset_t *ks, const cig_json_t *jwk, unsigned *skipped,
         }
     }
 
-    key->pkey = cig_jwk_rsa(jwk, name, &development, err);
+    key->pkey = cig_jwk_rsa(jwk, name, &development, key->fp, err);
     if (key->pkey == NULL) {
         return 0;
     }

@@ -839,8 +839,13 @@ cig_compile_statement(cig_compile_t *c, cig_stmt_t *st, const cig_json_t *j)
         return 0;
     }
 
-    for (i = 0; i < st->nactions; i++) {
-        cig_str_t  a = st->actions[i]->raw;
+    /* name actions as written: the compiled copies are lower-cased */
+
+    e = action ? action : naction;
+    e = e->type == CIG_JSON_ARRAY ? e->child : e;
+
+    for (i = 0; i < st->nactions; i++, e = e->next) {
+        cig_str_t  a = e->str;
 
         if (!(a.len == 1 && a.data[0] == '*')
             && (memchr(a.data, ':', a.len) == NULL || a.data[0] == ':'))
@@ -1074,9 +1079,25 @@ cig_ip_in(const cig_cval_t *net, const char *s, size_t len)
     cig_cval_t  ip;
     unsigned    bits, i;
 
-    if (!cig_parse_ip(s, len, &ip) || memchr(s, '/', len) != NULL
-        || ip.ip_family != net->ip_family)
+    if (!cig_parse_ip(s, len, &ip) || memchr(s, '/', len) != NULL) {
+        return 0;
+    }
+
+    /*
+     * An IPv4 client of a dual-stack socket shows as "::ffff:a.b.c.d": it
+     * is a.b.c.d to IPv4 ranges, or a Deny of an IPv4 range would miss it
+     * and an Allow "NotIpAddress" of that range would let it in.
+     */
+
+    if (ip.ip_family == 6 && net->ip_family == 4
+        && memcmp(ip.ip, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
     {
+        memmove(ip.ip, ip.ip + 12, 4);
+        memset(ip.ip + 4, 0, 12);
+        ip.ip_family = 4;
+    }
+
+    if (ip.ip_family != net->ip_family) {
         return 0;
     }
 

@@ -600,6 +600,12 @@ cig_map_s3(const cig_http_t *h, cig_str_t fixed_bucket,
     none.data = "";
     none.len = 0;
 
+    /* what cig_path_decode() gives; the lengths below rely on it */
+
+    if (h->path.len == 0 || h->path.data[0] != '/') {
+        return cig_bad(err, "the path does not start with '/'");
+    }
+
     rc = cig_query_parse(h->query, a, &ps, err);
     if (rc != CIG_OK) {
         return rc;

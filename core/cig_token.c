@@ -525,6 +525,8 @@ cig_token_verify(const cig_verifier_t *v, const char *token, size_t len,
                         cig_loglen(id->kid), id->kid.data);
     }
 
+    memcpy(id->key_fp, key->fp, CIG_KEY_FP_LEN);
+
     /* claims, now that they are authentic */
 
     claims = cig_json_parse((char *) pay_buf, pay_len, CIG_MAX_JSON_DEPTH, a,
@@ -538,6 +540,9 @@ cig_token_verify(const cig_verifier_t *v, const char *token, size_t len,
         return rc;
     }
 
+    id->payload.data = (const char *) pay_buf;
+    id->payload.len = pay_len;
+
     err->code = CIG_OK;
     err->msg[0] = '\0';
 
@@ -548,4 +553,47 @@ nomem:
     cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
 
     return CIG_ERR_INTERNAL;
+}
+
+
+cig_code_t
+cig_token_reverify(const cig_verifier_t *v, cig_str_t kid,
+    const unsigned char *key_fp, const char *payload, size_t len,
+    int64_t now, const cig_allocator_t *a, cig_identity_t *id,
+    cig_err_t *err)
+{
+    cig_json_t       *claims;
+    const cig_key_t  *key;
+    size_t            nkeys;
+    cig_code_t        rc;
+
+    memset(id, 0, sizeof(cig_identity_t));
+
+    key = cig_find_key(v, kid, &nkeys);
+
+    if (key == NULL || memcmp(key->fp, key_fp, CIG_KEY_FP_LEN) != 0) {
+        return cig_fail(err, "key \"%.*s\" that signed the cached token is "
+                        "no longer loaded here", cig_loglen(kid), kid.data);
+    }
+
+    id->kid = kid;
+    memcpy(id->key_fp, key_fp, CIG_KEY_FP_LEN);
+
+    claims = cig_json_parse(payload, len, CIG_MAX_JSON_DEPTH, a, err);
+    if (claims == NULL) {
+        return cig_json_failed(err, "payload");
+    }
+
+    rc = cig_claims(v, claims, now, id, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    id->payload.data = payload;
+    id->payload.len = len;
+
+    err->code = CIG_OK;
+    err->msg[0] = '\0';
+
+    return CIG_OK;
 }

@@ -606,9 +606,15 @@ cig_glob_match(const cig_seg_t *p, size_t np, const char *s, size_t n,
             return 0;
         }
 
+        /*
+         * The star takes one more character, never a part of one: a '?'
+         * after it would match the rest of a character otherwise.
+         */
+
         si = star_si + 1;
         so = 0;
-        i = ++star_i;
+        star_i += cig_char_len(s + star_i, n - star_i);
+        i = star_i;
     }
 
     /* the subject is used up: only stars and finished literals may remain */

@@ -245,9 +245,12 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf, cig_code_t code,
     const char *reason)
 {
-    ngx_int_t   status, rc;
-    ngx_uint_t  level;
-    size_t      len;
+    ngx_int_t         status, rc;
+    ngx_uint_t        level;
+    size_t            len;
+    ngx_table_elt_t  *h;
+
+    ctx->done = 1;
 
     len = ngx_strlen(reason);
 
@@ -275,6 +278,25 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
 
     case CIG_ERR_NO_KEYS:
         status = NGX_HTTP_SERVICE_UNAVAILABLE;
+
+        /* a key outage is not the client's fault: try again, same token */
+
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h != NULL) {
+            h->hash = 1;
+#if (nginx_version >= 1023000)
+            h->next = NULL;
+#endif
+            ngx_str_set(&h->key, "Retry-After");
+            h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+            if (h->value.data == NULL) {
+                h->hash = 0;
+                break;
+            }
+            h->value.len = ngx_sprintf(h->value.data, "%T",
+                                       conf->key_refresh)
+                           - h->value.data;
+        }
         break;
 
     case CIG_ERR_BAD_REQUEST:
@@ -290,7 +312,7 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
                                                        : NGX_LOG_INFO;
 
     ngx_log_error(level, r->connection->log, 0,
-                  "cognito identity: %ui, %s", status, reason);
+                  "cognito identity: %i, %s", status, reason);
 
     ctx->status = status;
 
@@ -703,9 +725,16 @@ static ngx_int_t
 ngx_http_cognito_identity_check(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf)
 {
+    u_char                            hash[32];
+    size_t                            n;
+    ngx_str_t                        *missing;
+    ngx_int_t                         rc_keys;
     ngx_str_t                         token;
     cig_err_t                         err;
+    ngx_uint_t                        hit;
     cig_code_t                        rc;
+    cig_keyset_t                    **keysets;
+    cig_verifier_t                    verifier;
     cig_allocator_t                   alloc;
     ngx_http_cognito_identity_ctx_t  *ctx;
 
@@ -724,7 +753,6 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
         ngx_http_set_ctx(r, ctx, ngx_http_cognito_identity_module);
     }
 
-    ctx->done = 1;
     ctx->status = NGX_OK;
 
     /* a CORS preflight carries no credentials; let it pass only if asked */
@@ -735,6 +763,7 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
     {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "cognito identity: CORS preflight passed");
+        ctx->done = 1;
         return NGX_OK;
     }
 
@@ -762,11 +791,78 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
     alloc.alloc = ngx_http_cognito_identity_alloc;
     alloc.ctx = r->pool;
 
-    rc = cig_token_verify(&conf->verifier, (char *) token.data, token.len,
-                          ngx_time(), &alloc, &ctx->identity, &err);
+    /* the keys this request may use: files, and those fetched from URLs */
 
-    if (rc != CIG_OK) {
-        return ngx_http_cognito_identity_fail(r, ctx, conf, rc, err.msg);
+    verifier = conf->verifier;
+
+    keysets = ngx_palloc(r->pool, (verifier.nkeysets
+                             + ngx_http_cognito_identity_keys_nsources(conf)
+                             + 1) * sizeof(cig_keyset_t *));
+    if (keysets == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    n = 0;
+    rc_keys = ngx_http_cognito_identity_keys_ready(r, conf, ctx, keysets, &n);
+
+    if (rc_keys == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    if (rc_keys == NGX_ERROR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    verifier.keysets = keysets;
+    verifier.nkeysets = n;
+
+    hit = 0;
+
+    if (conf->token_cache != NULL) {
+        hit = ngx_http_cognito_identity_cache_get(r, conf, &verifier, &token,
+                                                  hash, &ctx->identity, &err)
+              == NGX_OK;
+        ctx->cache = hit ? 2 : 1;
+    }
+
+    if (!hit) {
+        rc = cig_token_verify(&verifier, (char *) token.data, token.len,
+                              ngx_time(), &alloc, &ctx->identity, &err);
+
+        if (rc == CIG_ERR_INVALID_TOKEN && ctx->identity.unknown_kid) {
+            rc_keys = ngx_http_cognito_identity_keys_unknown_kid(r, conf, ctx);
+
+            if (rc_keys == NGX_AGAIN) {
+                return NGX_AGAIN;
+            }
+
+            if (rc_keys == NGX_ERROR) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            /* the key may be among those that cannot be had right now */
+
+            missing = ngx_http_cognito_identity_keys_missing(conf);
+
+            if (missing != NULL) {
+                char  reason[CIG_ERR_MSG_LEN];
+
+                ngx_memcpy(reason, err.msg, sizeof(reason));
+                cig_err_set(&err, CIG_ERR_NO_KEYS, "%s while keys from "
+                            "\"%.*s\" are unavailable", reason,
+                            (int) missing->len, missing->data);
+                rc = CIG_ERR_NO_KEYS;
+            }
+        }
+
+        if (rc != CIG_OK) {
+            return ngx_http_cognito_identity_fail(r, ctx, conf, rc, err.msg);
+        }
+
+        if (conf->token_cache != NULL) {
+            ngx_http_cognito_identity_cache_put(r, conf, hash,
+                                                &ctx->identity);
+        }
     }
 
     ctx->verified = 1;
@@ -798,6 +894,8 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "cognito identity: \"%*s\" allowed",
                    ctx->identity.sub.len, ctx->identity.sub.data);
+
+    ctx->done = 1;
 
     return NGX_OK;
 }

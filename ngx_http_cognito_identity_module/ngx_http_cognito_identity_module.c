@@ -131,6 +131,41 @@ static ngx_command_t  ngx_http_cognito_identity_commands[] = {
       0,
       NULL },
 
+    { ngx_string("cognito_identity_key_request"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cognito_identity_key_request,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_key_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cognito_identity_loc_conf_t, key_cache),
+      NULL },
+
+    { ngx_string("cognito_identity_key_refresh"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cognito_identity_loc_conf_t, key_refresh),
+      NULL },
+
+    { ngx_string("cognito_identity_key_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_cognito_identity_key_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_token_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_cognito_identity_token_cache,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -183,10 +218,20 @@ ngx_http_cognito_identity_postconfiguration(ngx_conf_t *cf)
     cimcf = ngx_http_conf_get_module_main_conf(cf,
                                             ngx_http_cognito_identity_module);
 
+    if (ngx_http_cognito_identity_keys_postconfiguration(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     /* no handler, and no cost, unless some location asks for the check */
 
     if (!cimcf->enabled) {
         return NGX_OK;
+    }
+
+    if (cimcf->sources.nelts > 0
+        && ngx_http_cognito_identity_keys_filters(cf) != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
@@ -281,6 +326,13 @@ ngx_http_cognito_identity_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    if (ngx_array_init(&cimcf->sources, cf->pool, 4,
+                       sizeof(ngx_http_cognito_identity_key_source_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
     return cimcf;
 }
 
@@ -311,6 +363,10 @@ ngx_http_cognito_identity_create_loc_conf(ngx_conf_t *cf)
     conf->unauthenticated = NGX_CONF_UNSET;
     conf->cors_preflight = NGX_CONF_UNSET;
     conf->authorize = NGX_CONF_UNSET_UINT;
+    conf->key_cache = NGX_CONF_UNSET;
+    conf->key_refresh = NGX_CONF_UNSET;
+    conf->token_cache = NGX_CONF_UNSET_PTR;
+    conf->token_cache_ttl = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -540,9 +596,20 @@ ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
     }
 
     ngx_conf_merge_uint_value(conf->naudiences, prev->naudiences, 0);
-    if (conf->keysets == NULL) {
+    if (conf->keysets == NULL && conf->key_requests == NULL) {
         conf->keysets = prev->keysets;
+        conf->key_requests = prev->key_requests;
     }
+
+    ngx_conf_merge_sec_value(conf->key_cache, prev->key_cache, 3600);
+    ngx_conf_merge_sec_value(conf->key_refresh, prev->key_refresh, 10);
+
+    if (conf->token_cache == NGX_CONF_UNSET_PTR) {
+        conf->token_cache = prev->token_cache;
+        conf->token_cache_ttl = prev->token_cache_ttl;
+    }
+
+    ngx_conf_merge_ptr_value(conf->token_cache, prev->token_cache, NULL);
 
     ngx_conf_merge_str_value(conf->issuer, prev->issuer,
                              CIG_AWS_ISSUER);
@@ -560,10 +627,13 @@ ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
             return NGX_CONF_ERROR;
         }
 
-        if (conf->keysets == NULL || conf->keysets->nelts == 0) {
+        if ((conf->keysets == NULL || conf->keysets->nelts == 0)
+            && conf->key_requests == NULL)
+        {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "\"cognito_identity\" in %V:%ui has no keys: "
-                          "use \"cognito_identity_key_file\"",
+                          "use \"cognito_identity_key_file\" or "
+                          "\"cognito_identity_key_request\"",
                           &conf->enable_file, conf->enable_line);
             return NGX_CONF_ERROR;
         }

@@ -39,11 +39,65 @@ typedef struct {
 #define NGX_HTTP_COGNITO_IDENTITY_AUTHZ_EXECUTE_API  2
 
 
+/* Keys fetched through a subrequest, shared by all workers. */
+
+#define NGX_HTTP_COGNITO_IDENTITY_MAX_SOURCES   64
+#define NGX_HTTP_COGNITO_IDENTITY_MAX_URI       256
+
+typedef struct {
+    u_char                       uri[NGX_HTTP_COGNITO_IDENTITY_MAX_URI];
+    size_t                       uri_len;
+    ngx_uint_t                   generation;  /* of the stored key set */
+    time_t                       fetched;     /* last good fetch */
+    time_t                       last_kid_fetch;  /* for an unknown kid */
+    time_t                       last_attempt;
+    time_t                       fetch_started;   /* 0: none under way */
+    ngx_uint_t                   fails;
+    u_char                      *jwks;        /* in the slab */
+    size_t                       jwks_len;
+} ngx_http_cognito_identity_key_slot_t;
+
+typedef struct {
+    ngx_http_cognito_identity_key_slot_t
+                                 slots[NGX_HTTP_COGNITO_IDENTITY_MAX_SOURCES];
+} ngx_http_cognito_identity_keys_sh_t;
+
+typedef struct {
+    ngx_str_t                    uri;
+    ngx_uint_t                   slot;
+    cig_keyset_t                *keyset;      /* this worker's copy */
+    ngx_uint_t                   generation;
+} ngx_http_cognito_identity_key_source_t;
+
+
+/* The verified-token cache. */
+
+typedef struct {
+    ngx_rbtree_t                 rbtree;
+    ngx_rbtree_node_t            sentinel;
+    ngx_queue_t                  queue;       /* least recently used last */
+    ngx_uint_t                   hits;
+    ngx_uint_t                   misses;
+} ngx_http_cognito_identity_cache_sh_t;
+
+typedef struct {
+    ngx_http_cognito_identity_cache_sh_t  *sh;
+    ngx_slab_pool_t                       *shpool;
+    ngx_shm_zone_t                        *shm_zone;
+} ngx_http_cognito_identity_cache_t;
+
+
 typedef struct {
     ngx_array_t                  key_files;   /* loaded once per path */
     ngx_array_t                  roles_files; /* loaded once per path */
     ngx_array_t                  policy_files;
     ngx_flag_t                   enabled;     /* any location enables it */
+
+    ngx_array_t                  sources;     /* key_source_t */
+    ngx_shm_zone_t              *keys_zone;
+    size_t                       keys_zone_size;
+    ngx_http_cognito_identity_keys_sh_t  *keys_sh;
+    ngx_slab_pool_t             *keys_shpool;
 } ngx_http_cognito_identity_main_conf_t;
 
 
@@ -73,6 +127,11 @@ typedef struct {
     cig_str_t                   *audiences;        /* sorted pool ids */
     ngx_uint_t                   naudiences;
     ngx_array_t                 *keysets;          /* of cig_keyset_t * */
+    ngx_array_t                 *key_requests;     /* of key_source_t * */
+    time_t                       key_cache;
+    time_t                       key_refresh;
+    ngx_http_cognito_identity_cache_t  *token_cache;  /* NULL: off */
+    time_t                       token_cache_ttl;
     ngx_str_t                    issuer;
     time_t                       leeway;
     ngx_flag_t                   unauthenticated;
@@ -95,11 +154,22 @@ typedef struct {
 } ngx_http_cognito_identity_loc_conf_t;
 
 
+typedef struct ngx_http_cognito_identity_fetch_s
+    ngx_http_cognito_identity_fetch_t;
+
+
 /* Per-request state; never kept in configuration. */
 
 typedef struct {
     ngx_uint_t                   done;
     ngx_int_t                    status;      /* NGX_OK or an HTTP status */
+    ngx_uint_t                   waiting;     /* for keys */
+    ngx_uint_t                   fetched;     /* waited for a fetch once */
+    ngx_uint_t                   kid_refreshed;
+    time_t                       wait_started;
+    ngx_uint_t                   poll_slot;   /* slot + 1 being waited */
+    ngx_uint_t                   cache;       /* 0, 1: miss, 2: hit */
+    ngx_http_cognito_identity_fetch_t  *fetch;  /* a key fetch subrequest */
     ngx_uint_t                   verified;
     cig_identity_t               identity;
     cig_identity_t               login;
@@ -117,6 +187,34 @@ extern ngx_module_t  ngx_http_cognito_identity_module;
 ngx_int_t ngx_http_cognito_identity_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_cognito_identity_precontent_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_cognito_identity_add_variables(ngx_conf_t *cf);
+
+char *ngx_http_cognito_identity_key_request(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_cognito_identity_key_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_cognito_identity_keys_postconfiguration(ngx_conf_t *cf);
+ngx_int_t ngx_http_cognito_identity_keys_filters(ngx_conf_t *cf);
+ngx_int_t ngx_http_cognito_identity_keys_ready(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf,
+    ngx_http_cognito_identity_ctx_t *ctx, cig_keyset_t **keysets,
+    size_t *n);
+ngx_int_t ngx_http_cognito_identity_keys_unknown_kid(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf,
+    ngx_http_cognito_identity_ctx_t *ctx);
+ngx_str_t *ngx_http_cognito_identity_keys_missing(
+    ngx_http_cognito_identity_loc_conf_t *conf);
+ngx_uint_t ngx_http_cognito_identity_keys_nsources(
+    ngx_http_cognito_identity_loc_conf_t *conf);
+ngx_int_t ngx_http_cognito_identity_subrequest_clean(ngx_http_request_t *sr);
+
+char *ngx_http_cognito_identity_token_cache(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_cognito_identity_cache_get(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf, const cig_verifier_t *v,
+    ngx_str_t *token, u_char *hash, cig_identity_t *id, cig_err_t *err);
+void ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf, u_char *hash,
+    cig_identity_t *id);
 void *ngx_http_cognito_identity_alloc(void *pool, size_t size);
 
 

@@ -63,6 +63,10 @@ static ngx_http_variable_t  ngx_http_cognito_identity_vars[] = {
       ngx_http_cognito_identity_decision_variable, 1,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("cognito_identity_token_cache"), NULL,
+      ngx_http_cognito_identity_decision_variable, 2,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
     { ngx_string("cognito_identity_error"), NULL,
       ngx_http_cognito_identity_error_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
@@ -351,6 +355,20 @@ ngx_http_cognito_identity_decision_variable(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t  *conf;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
+
+    if (data == 2) {
+        /* $cognito_identity_token_cache: "hit" or "miss" */
+
+        if (ctx == NULL || ctx->cache == 0) {
+            v->not_found = 1;
+            return NGX_OK;
+        }
+
+        ngx_http_cognito_identity_set(v, (u_char *) (ctx->cache == 2
+                                                     ? "hit" : "miss"),
+                                      ctx->cache == 2 ? 3 : 4);
+        return NGX_OK;
+    }
 
     if (ctx == NULL || !ctx->decided) {
         v->not_found = 1;

@@ -31,6 +31,7 @@ extern "C" {
 #define CIG_MAX_ID_LEN           55     /* Cognito IdentityId / pool id */
 #define CIG_MIN_RSA_BITS         2048
 #define CIG_MAX_RSA_BITS         16384
+#define CIG_KEY_FP_LEN           16     /* key fingerprint, bytes */
 
 
 typedef struct {
@@ -200,7 +201,9 @@ typedef struct {
     double               iat;
     unsigned             has_iat:1;
     unsigned             unknown_kid:1; /* set when no key has the kid */
+    unsigned char        key_fp[CIG_KEY_FP_LEN];  /* the verifying key */
     const cig_json_t    *claims;        /* the whole verified payload */
+    cig_str_t            payload;       /* its JSON text, decoded */
 } cig_identity_t;
 
 /*
@@ -406,6 +409,17 @@ cig_template_t *cig_template_compile(const char *s, size_t len, int glob,
 /* Substitutes into buf; 0 when a variable is missing or buf is short. */
 int cig_template_expand(const cig_template_t *t, const cig_request_t *req,
     char *buf, size_t size, size_t *len);
+
+
+/*
+ * For a token whose signature already verified (a cache hit): the payload
+ * is parsed and every claim checked again at `now`, and the very key that
+ * signed it (kid and fingerprint) must still be loaded.
+ */
+cig_code_t cig_token_reverify(const cig_verifier_t *v, cig_str_t kid,
+    const unsigned char *key_fp, const char *payload, size_t len,
+    int64_t now, const cig_allocator_t *a, cig_identity_t *id,
+    cig_err_t *err);
 
 
 /* Identifiers and small helpers. */
