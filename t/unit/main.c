@@ -71,6 +71,7 @@ main(int argc, char **argv)
     test_jwks();
     test_token();
     test_roles();
+    test_policy();
 
     return tap_done();
 }

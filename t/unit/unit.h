@@ -26,5 +26,6 @@ void test_ids(void);
 void test_jwks(void);
 void test_token(void);
 void test_roles(void);
+void test_policy(void);
 
 #endif /* CIG_UNIT_H */
