@@ -9,6 +9,7 @@
  */
 
 #include <string.h>
+#include <strings.h>
 
 #include "cig.h"
 #include "cig_internal.h"
@@ -512,6 +513,7 @@ cig_copy_source(const cig_http_t *h, const cig_allocator_t *a,
     const char  *raw, *q;
     size_t       len;
     cig_str_t    path, bucket, key, rest;
+    cig_check_t *c;
     char        *buf;
     cig_code_t   rc;
     int          version;
@@ -572,14 +574,17 @@ cig_copy_source(const cig_http_t *h, const cig_allocator_t *a,
         return cig_bad(err, "x-amz-copy-source: invalid bucket name");
     }
 
-    out->checks[1].action.data = version ? "s3:GetObjectVersion"
-                                         : "s3:GetObject";
-    out->checks[1].action.len = strlen(out->checks[1].action.data);
-    out->nchecks = 2;
+    if (out->nchecks == CIG_MAX_CHECKS) {
+        return cig_bad(err, "too many permissions for one request");
+    }
+
+    c = &out->checks[out->nchecks++];
+    c->action.data = version ? "s3:GetObjectVersion" : "s3:GetObject";
+    c->action.len = strlen(c->action.data);
 
     cig_set_key(out, "s3:x-amz-copy-source", h->copy_source);
 
-    return cig_arn(a, bucket, key, 1, &out->checks[1].resource, err);
+    return cig_arn(a, bucket, key, 1, &c->resource, err);
 }
 
 
@@ -626,8 +631,8 @@ cig_map_s3(const cig_http_t *h, cig_str_t fixed_bucket,
 
         out->checks[0].action.data = "s3:ListAllMyBuckets";
         out->checks[0].action.len = sizeof("s3:ListAllMyBuckets") - 1;
-        out->checks[0].resource.data = "*";
-        out->checks[0].resource.len = 1;
+        out->checks[0].resource.data = "arn:aws:s3:::*";
+        out->checks[0].resource.len = sizeof("arn:aws:s3:::*") - 1;
         out->nchecks = 1;
         return CIG_OK;
 
@@ -701,10 +706,14 @@ cig_map_s3(const cig_http_t *h, cig_str_t fixed_bucket,
         return CIG_ERR_FORBIDDEN;
     }
 
-    /* every other parameter must be one this operation takes */
+    /*
+     * Every other parameter must be one this operation takes.  "x-id" is
+     * the operation name the AWS SDKs add as a hint; S3 ignores it, and so
+     * does the mapping, which reads the operation from the request.
+     */
 
     for (i = 0; i < ps.n; i++) {
-        if (&ps.p[i] == sub) {
+        if (&ps.p[i] == sub || cig_str_is(ps.p[i].name, "x-id")) {
             continue;
         }
 
@@ -751,6 +760,42 @@ cig_map_s3(const cig_http_t *h, cig_str_t fixed_bucket,
 
     if (version) {
         cig_set_key(out, "s3:versionid", cig_param(&ps, "versionId")->value);
+    }
+
+    /*
+     * Headers that also set an ACL, tags or object lock need the
+     * permission S3 itself checks for them: PutObject alone may not make
+     * an object public.
+     */
+
+    if (object && (cig_str_is(out->checks[0].action, "s3:PutObject")
+                   && (cig_str_is(h->method, "PUT")
+                       || (sub && cig_str_is(sub->name, "uploads")))))
+    {
+        static const struct {
+            unsigned     flag;
+            const char  *action;
+        } extra[] = {
+            { CIG_HDR_ACL,        "s3:PutObjectAcl" },
+            { CIG_HDR_TAGGING,    "s3:PutObjectTagging" },
+            { CIG_HDR_RETENTION,  "s3:PutObjectRetention" },
+            { CIG_HDR_LEGAL_HOLD, "s3:PutObjectLegalHold" }
+        };
+
+        for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+            if (!(h->headers & extra[i].flag)) {
+                continue;
+            }
+
+            if (out->nchecks == CIG_MAX_CHECKS) {
+                return cig_bad(err, "too many permissions for one request");
+            }
+
+            out->checks[out->nchecks].action.data = extra[i].action;
+            out->checks[out->nchecks].action.len = strlen(extra[i].action);
+            out->checks[out->nchecks].resource = out->checks[0].resource;
+            out->nchecks++;
+        }
     }
 
     if (h->copy_source.len > 0) {
@@ -847,4 +892,35 @@ cig_path_check(const char *path, size_t len, cig_err_t *err)
     }
 
     return CIG_OK;
+}
+
+
+unsigned
+cig_s3_header_flag(const char *name, size_t len)
+{
+    static const struct {
+        const char  *name;
+        size_t       prefix;    /* 1: a prefix of the header name */
+        unsigned     flag;
+    } hdrs[] = {
+        { "x-amz-acl",                          0, CIG_HDR_ACL },
+        { "x-amz-grant-",                       1, CIG_HDR_ACL },
+        { "x-amz-tagging",                      0, CIG_HDR_TAGGING },
+        { "x-amz-object-lock-mode",             0, CIG_HDR_RETENTION },
+        { "x-amz-object-lock-retain-until-date", 0, CIG_HDR_RETENTION },
+        { "x-amz-object-lock-legal-hold",       0, CIG_HDR_LEGAL_HOLD }
+    };
+    size_t  i, n;
+
+    for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++) {
+        n = strlen(hdrs[i].name);
+
+        if ((hdrs[i].prefix ? len > n : len == n)
+            && strncasecmp(name, hdrs[i].name, n) == 0)
+        {
+            return hdrs[i].flag;
+        }
+    }
+
+    return 0;
 }

@@ -661,3 +661,22 @@ cig_lit_equal(const cig_seg_t *p, size_t np, const char *s, size_t n,
 
     return off == n;
 }
+
+
+int
+cig_template_unknown_var(const cig_template_t *t, cig_str_t *name)
+{
+    size_t  i;
+
+    for (i = 0; i < t->nsegs; i++) {
+        if (t->segs[i].type == CIG_SEG_VAR
+            && (t->segs[i].key.id == CIG_KEY_UNKNOWN
+                || t->segs[i].key.id == CIG_KEY_REQUEST))
+        {
+            *name = t->segs[i].key.name;
+            return 1;
+        }
+    }
+
+    return 0;
+}

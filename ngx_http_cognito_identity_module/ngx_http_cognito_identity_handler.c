@@ -472,24 +472,28 @@ ngx_http_cognito_identity_choose_role(ngx_http_request_t *r,
 }
 
 
-/* The one value of a request header; a repeated header is ambiguous. */
+/*
+ * The S3 headers that change what a request needs: x-amz-copy-source (a
+ * repeated one is ambiguous), and those that also set an ACL, tags or an
+ * object lock.
+ */
 
 static ngx_int_t
-ngx_http_cognito_identity_header(ngx_http_request_t *r, const char *name,
-    cig_str_t *value)
+ngx_http_cognito_identity_s3_headers(ngx_http_request_t *r, cig_http_t *h)
 {
-    size_t            len;
     ngx_uint_t        i, found;
     ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+    ngx_table_elt_t  *e;
 
-    len = ngx_strlen(name);
+    static const char  copy[] = "x-amz-copy-source";
+
     found = 0;
-    value->data = NULL;
-    value->len = 0;
+    h->copy_source.data = NULL;
+    h->copy_source.len = 0;
+    h->headers = 0;
 
     part = &r->headers_in.headers.part;
-    h = part->elts;
+    e = part->elts;
 
     for (i = 0; /* void */ ; i++) {
 
@@ -499,20 +503,32 @@ ngx_http_cognito_identity_header(ngx_http_request_t *r, const char *name,
             }
 
             part = part->next;
-            h = part->elts;
+            e = part->elts;
             i = 0;
         }
 
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
+        if (e[i].key.len < sizeof("x-amz-") - 1
+            || ngx_strncasecmp(e[i].key.data, (u_char *) "x-amz-",
+                               sizeof("x-amz-") - 1) != 0)
+        {
+            continue;
+        }
+
+        if (e[i].key.len == sizeof(copy) - 1
+            && ngx_strncasecmp(e[i].key.data, (u_char *) copy,
+                               sizeof(copy) - 1) == 0)
         {
             if (found++) {
                 return NGX_DECLINED;
             }
 
-            value->data = (char *) h[i].value.data;
-            value->len = h[i].value.len;
+            h->copy_source.data = (char *) e[i].value.data;
+            h->copy_source.len = e[i].value.len;
+            continue;
         }
+
+        h->headers |= cig_s3_header_flag((char *) e[i].key.data,
+                                         e[i].key.len);
     }
 
     return NGX_OK;
@@ -642,10 +658,7 @@ ngx_http_cognito_identity_authorize(ngx_http_request_t *r,
     h.query.data = (char *) r->args.data;
     h.query.len = r->args.len;
 
-    if (ngx_http_cognito_identity_header(r, "x-amz-copy-source",
-                                         &h.copy_source)
-        != NGX_OK)
-    {
+    if (ngx_http_cognito_identity_s3_headers(r, &h) != NGX_OK) {
         cig_err_set(err, CIG_ERR_BAD_REQUEST, "x-amz-copy-source is "
                     "repeated");
         return CIG_ERR_BAD_REQUEST;

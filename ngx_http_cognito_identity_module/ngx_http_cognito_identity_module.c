@@ -663,8 +663,24 @@ ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
         return NGX_CONF_ERROR;
     }
 
-    if (conf->logins == NULL) {
-        conf->logins = prev->logins;
+    if (conf->logins == NULL && prev->logins != NULL) {
+
+        /* a copy: each location verifies login tokens with its own leeway */
+
+        conf->logins = ngx_array_create(cf->pool, prev->logins->nelts,
+                                   sizeof(ngx_http_cognito_identity_login_t));
+        if (conf->logins == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        login = ngx_array_push_n(conf->logins, prev->logins->nelts);
+        if (login == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(login, prev->logins->elts,
+                   prev->logins->nelts
+                   * sizeof(ngx_http_cognito_identity_login_t));
     }
 
     if (ngx_http_cognito_identity_merge_authz(cf, prev, conf) != NGX_OK) {
@@ -1210,12 +1226,20 @@ ngx_http_cognito_identity_login(ngx_conf_t *cf, ngx_command_t *cmd,
         v = value[i];
 
         if (ngx_strncmp(v.data, "issuer=", 7) == 0 && v.len > 7) {
+            if (login->issuer.len) {
+                goto invalid;
+            }
+
             login->issuer.data = v.data + 7;
             login->issuer.len = v.len - 7;
             continue;
         }
 
         if (ngx_strncmp(v.data, "client=", 7) == 0 && v.len > 7) {
+            if (login->clients != NULL) {
+                goto invalid;
+            }
+
             p = v.data + 7;
             last = v.data + v.len;
 
@@ -1458,7 +1482,9 @@ ngx_http_cognito_identity_authorize(ngx_conf_t *cf, ngx_command_t *cmd,
 {
     ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
 
-    ngx_str_t  *value;
+    u_char       c;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
 
     if (cilcf->authorize != NGX_CONF_UNSET_UINT) {
         return "is duplicate";
@@ -1479,6 +1505,20 @@ ngx_http_cognito_identity_authorize(ngx_conf_t *cf, ngx_command_t *cmd,
                 || value[2].len < 7 + 3 || value[2].len > 7 + 63)
             {
                 goto invalid;
+            }
+
+            for (i = 7; i < value[2].len; i++) {
+                c = value[2].data[i];
+
+                if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                      || c == '.' || c == '-'))
+                {
+                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                       "invalid bucket name in \"%V\": "
+                                       "lower-case letters, digits, '.' "
+                                       "and '-' only", &value[2]);
+                    return NGX_CONF_ERROR;
+                }
             }
 
             cilcf->authorize_arg.data = (char *) value[2].data + 7;
@@ -1527,6 +1567,7 @@ ngx_http_cognito_identity_allow_prefix(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_str_t         *value;
     ngx_uint_t         i;
     cig_err_t          err;
+    cig_str_t          unknown;
     cig_template_t   **tp;
     cig_allocator_t    a;
 
@@ -1562,6 +1603,16 @@ ngx_http_cognito_identity_allow_prefix(ngx_conf_t *cf, ngx_command_t *cmd,
                                    &a, &err);
         if (*tp == NULL) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "prefix %s", err.msg);
+            return NGX_CONF_ERROR;
+        }
+
+        if (cig_template_unknown_var(*tp, &unknown)) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "prefix \"%V\": variable \"${%*s}\" has no "
+                               "value for a prefix; use the identity's "
+                               "variables such as "
+                               "${cognito-identity.amazonaws.com:sub}",
+                               &value[i], unknown.len, unknown.data);
             return NGX_CONF_ERROR;
         }
     }

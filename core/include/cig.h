@@ -375,8 +375,10 @@ typedef struct {
     cig_str_t              resource;
 } cig_check_t;
 
+#define CIG_MAX_CHECKS  6
+
 typedef struct {
-    cig_check_t            checks[2];   /* a copy also reads its source */
+    cig_check_t            checks[CIG_MAX_CHECKS];  /* all must allow */
     size_t                 nchecks;
     cig_kv_t               keys[CIG_MAX_REQUEST_KEYS];
     size_t                 nkeys;
@@ -387,7 +389,16 @@ typedef struct {
     cig_str_t              path;        /* decoded by cig_path_decode */
     cig_str_t              query;       /* raw, without '?' */
     cig_str_t              copy_source; /* x-amz-copy-source, raw */
+    unsigned               headers;     /* CIG_HDR_* present */
 } cig_http_t;
+
+#define CIG_HDR_ACL         0x01    /* x-amz-acl, x-amz-grant-* */
+#define CIG_HDR_TAGGING     0x02    /* x-amz-tagging */
+#define CIG_HDR_RETENTION   0x04    /* x-amz-object-lock-mode, -retain-until-date */
+#define CIG_HDR_LEGAL_HOLD  0x08    /* x-amz-object-lock-legal-hold */
+
+/* The CIG_HDR_* flag of a request header name, or 0. */
+unsigned cig_s3_header_flag(const char *name, size_t len);
 
 /* S3 REST: path-style "/bucket/key", or "/key" under a fixed bucket. */
 cig_code_t cig_map_s3(const cig_http_t *h, cig_str_t bucket,
@@ -406,6 +417,8 @@ typedef struct cig_template_s  cig_template_t;
 
 cig_template_t *cig_template_compile(const char *s, size_t len, int glob,
     const cig_allocator_t *a, cig_err_t *err);
+/* The first variable no request ever sets, if any (for warnings). */
+int cig_template_unknown_var(const cig_template_t *t, cig_str_t *name);
 /* Substitutes into buf; 0 when a variable is missing or buf is short. */
 int cig_template_expand(const cig_template_t *t, const cig_request_t *req,
     char *buf, size_t size, size_t *len);

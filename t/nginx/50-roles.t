@@ -324,6 +324,8 @@ my @directive_errors = (
         qr/invalid parameter "alg=HS256"/],
     ["cognito_identity_login $UP_ABC %%ROOT%%/t/keys/jwks-k1-login.json issuer=https://x client=a,,b;",
         qr/invalid parameter "client=a,,b"/],
+    ["cognito_identity_login $UP_ABC %%ROOT%%/t/keys/jwks-k1-login.json issuer=https://x client=a client=b;",
+        qr/invalid parameter "client=b"/],
     ["cognito_identity_login $UP_ABC %%ROOT%%/t/keys/nope.json issuer=https://x client=x;",
         qr/cognito_identity_login "\S+nope\.json": cannot open/],
     ["cognito_identity_login p %%ROOT%%/t/keys/jwks-k1-login.json issuer=https://x client=x; cognito_identity_login p %%ROOT%%/t/keys/jwks-k1-login.json issuer=https://x client=x;",

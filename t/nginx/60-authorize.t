@@ -166,6 +166,13 @@ my @cases = (
         { 'x-amz-copy-source' => "/mybucket/$ME/a.txt" }],
     ['s3: copy from another identity', 'PUT', "/mybucket/$ME/b.txt", 403, 'deny', undef,
         { 'x-amz-copy-source' => "mybucket/$OTHER/a.txt" }],
+    ['s3: the SDK hint x-id is ignored', 'GET', "/mybucket/$ME/a.txt?x-id=GetObject", 200, 'allow', 1],
+    ['s3: PUT that also sets an ACL needs PutObjectAcl', 'PUT', "/mybucket/$ME/a.txt", 403, 'deny', undef,
+        { 'x-amz-acl' => 'public-read' }],
+    ['s3: PUT with a grant header needs PutObjectAcl', 'PUT', "/mybucket/$ME/a.txt", 403, 'deny', undef,
+        { 'x-amz-grant-read' => 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' }],
+    ['s3: PUT with tags needs PutObjectTagging', 'PUT', "/mybucket/$ME/a.txt", 403, 'deny', undef,
+        { 'x-amz-tagging' => 'a=b' }],
     ['s3: multi-object delete refused', 'POST', '/mybucket?delete', 403],
     ['s3: unknown operation refused', 'GET', "/mybucket/$ME/a.txt?torrent", 403],
     ['s3: fixed bucket', 'GET', "/fixed/$ME/a.txt", 403, 'deny'],
@@ -285,6 +292,11 @@ nginx_config_fails(conf('cognito_identity_authorize s4;'),
     qr/invalid value, expected "s3 \[bucket=NAME\]", "execute-api ARN_PREFIX" or "off"/, 'bad mode');
 nginx_config_fails(conf('cognito_identity_authorize s3 bucket=ab;'),
     qr/invalid value/, 'bucket name too short');
+nginx_config_fails(conf('cognito_identity_authorize s3 bucket=My_Bucket;'),
+    qr/invalid bucket name in "bucket=My_Bucket"/, 'bucket name with capitals');
+nginx_config_fails(conf('cognito_identity_allow_prefix /a/${aws:username}/;'),
+    qr/prefix "\/a\/\$\{aws:username\}\/": variable "\$\{aws:username\}" has no value for a prefix/,
+    'prefix with a variable that is never set');
 nginx_config_fails(conf('cognito_identity_authorize execute-api arn:aws:lambda:x;'),
     qr/is not an API Gateway ARN prefix/, 'bad API ARN');
 nginx_config_fails(conf('cognito_identity_authorize s3; cognito_identity_authorize off;'),

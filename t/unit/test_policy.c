@@ -1585,7 +1585,7 @@ pol_map_s3(void)
 
         /* the service */
         { "GET", "/", NULL, NULL, NULL, OK,
-          "s3:ListAllMyBuckets", "*", NULL, NULL, NULL },
+          "s3:ListAllMyBuckets", "arn:aws:s3:::*", NULL, NULL, NULL },
         { "GET", "/", "prefix=a", NULL, NULL, NO,
           "unknown S3 operation on /", NULL, NULL, NULL, NULL },
         { "PUT", "/", NULL, NULL, NULL, NO,
