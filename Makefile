@@ -38,11 +38,12 @@ CORE_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 LIBASAN      := $(shell $(CC) -print-file-name=libasan.so)
 
 DEB_PACKAGES := build-essential nginx nginx-dev libssl-dev openssl perl \
-                curl python3 python3-jwt
+                curl python3 python3-jwt clang libclang-rt-14-dev
 
 PROVE        := prove -I t/lib -r t/
 
-.PHONY: all deps module asan unit test test-plain test-asan run stop clean
+.PHONY: all deps module asan unit test test-plain test-asan fuzz fuzz-smoke \
+        run stop clean
 
 all: module
 
@@ -104,8 +105,17 @@ $(BUILD)/unit-asan/cig-unit: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS)
 	    $(filter %.c,$(UNIT_SRCS)) -lcrypto -lm
 
 test: deps module asan unit
+	$(MAKE) -s fuzz-smoke
 	$(MAKE) -s test-plain
 	$(MAKE) -s test-asan
+
+# libFuzzer targets of every parser: a long run, and the short CI smoke
+fuzz:
+	fuzz/run.sh 120
+
+fuzz-smoke:
+	@echo "== fuzz smoke: every target briefly, every regression input"
+	fuzz/run.sh 5
 
 test-plain:
 	@echo "== test suite, plain build"

@@ -635,6 +635,7 @@ ngx_http_cognito_identity_authorize(ngx_http_request_t *r,
     cig_http_t             h;
     cig_mapped_t           mapped;
     cig_request_t          req;
+    cig_verdict_t          verdict;
     cig_policy_t *const   *policies;
 
     rc = ngx_http_cognito_identity_path(r, a, &h.path, err);
@@ -700,10 +701,16 @@ ngx_http_cognito_identity_authorize(ngx_http_request_t *r,
         req.action = mapped.checks[i].action;
         req.resource = mapped.checks[i].resource;
 
-        if (cig_policy_evaluate(policies, n, &req, &ctx->verdict)
+        if (cig_policy_evaluate(policies, n, &req,
+                                i == 0 ? &ctx->verdict : &verdict)
             == CIG_ALLOW)
         {
+            /* an allowed request reports its main action's statement */
             continue;
+        }
+
+        if (i > 0) {
+            ctx->verdict = verdict;
         }
 
         if (ctx->verdict.decision == CIG_DENY_EXPLICIT) {
