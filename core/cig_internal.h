@@ -6,6 +6,7 @@
 #ifndef CIG_INTERNAL_H
 #define CIG_INTERNAL_H
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 
 #include "cig.h"
@@ -29,6 +30,10 @@ struct cig_keyset_s {
 
 const cig_key_t *cig_keyset_find(const cig_keyset_t *ks, const char *kid,
     size_t len);
+
+/* SHA-256 of an RSA modulus; and whether it is a published dev key. */
+int cig_rsa_modulus_fingerprint(const BIGNUM *n, unsigned char *md);
+int cig_rsa_digest_is_development(const unsigned char *md);
 
 int cig_rsa_verify(const cig_key_t *key, cig_alg_t alg,
     const unsigned char *msg, size_t msg_len, const unsigned char *sig,

@@ -64,8 +64,8 @@ static const unsigned char  cig_development_keys[][SHA256_DIGEST_LENGTH] = {
 
 /* SHA-256 of the modulus: tells keys apart, and finds development keys */
 
-static int
-cig_modulus_digest(const BIGNUM *n, unsigned char *md)
+int
+cig_rsa_modulus_fingerprint(const BIGNUM *n, unsigned char *md)
 {
     unsigned char   buf[CIG_MAX_RSA_BITS / 8];
     int             len;
@@ -85,8 +85,8 @@ cig_modulus_digest(const BIGNUM *n, unsigned char *md)
 }
 
 
-static int
-cig_digest_is_development(const unsigned char *md)
+int
+cig_rsa_digest_is_development(const unsigned char *md)
 {
     size_t  i;
 
@@ -190,12 +190,12 @@ cig_jwk_rsa(const cig_json_t *jwk, cig_str_t kid, int *development,
         goto done;
     }
 
-    if (!cig_modulus_digest(n, md)) {
+    if (!cig_rsa_modulus_fingerprint(n, md)) {
         cig_err_set(err, CIG_ERR_INTERNAL, "cannot digest the modulus");
         goto done;
     }
 
-    *development = cig_digest_is_development(md);
+    *development = cig_rsa_digest_is_development(md);
     memcpy(fp, md, CIG_KEY_FP_LEN);
 
     bld = OSSL_PARAM_BLD_new();

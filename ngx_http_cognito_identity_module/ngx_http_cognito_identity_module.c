@@ -14,6 +14,7 @@ static void *ngx_http_cognito_identity_create_main_conf(ngx_conf_t *cf);
 static void *ngx_http_cognito_identity_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
+static ngx_int_t ngx_http_cognito_identity_init_process(ngx_cycle_t *cycle);
 
 static char *ngx_http_cognito_identity(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -166,6 +167,13 @@ static ngx_command_t  ngx_http_cognito_identity_commands[] = {
       0,
       NULL },
 
+    { ngx_string("cognito_identity_local_pool"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_cognito_identity_local_pool,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -192,7 +200,7 @@ ngx_module_t  ngx_http_cognito_identity_module = {
     NGX_HTTP_MODULE,                             /* module type */
     NULL,                                        /* init master */
     NULL,                                        /* init module */
-    NULL,                                        /* init process */
+    ngx_http_cognito_identity_init_process,      /* init process */
     NULL,                                        /* init thread */
     NULL,                                        /* exit thread */
     NULL,                                        /* exit process */
@@ -254,6 +262,34 @@ ngx_http_cognito_identity_postconfiguration(ngx_conf_t *cf)
     }
 
     *h = ngx_http_cognito_identity_precontent_handler;
+
+    return NGX_OK;
+}
+
+
+/* A development pool says so in the error log of every worker. */
+
+static ngx_int_t
+ngx_http_cognito_identity_init_process(ngx_cycle_t *cycle)
+{
+    ngx_str_t                              *pool;
+    ngx_uint_t                              i;
+    ngx_http_cognito_identity_main_conf_t  *cimcf;
+
+    cimcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                            ngx_http_cognito_identity_module);
+    if (cimcf == NULL) {
+        return NGX_OK;
+    }
+
+    pool = cimcf->local_pools.elts;
+
+    for (i = 0; i < cimcf->local_pools.nelts; i++) {
+        ngx_log_error(NGX_LOG_WARN, cycle->log, 0,
+                      "identity pool \"%V\" is a DEVELOPMENT pool served by "
+                      "this gateway: its tokens are signed by a local key and "
+                      "are for testing only", &pool[i]);
+    }
 
     return NGX_OK;
 }
@@ -328,6 +364,12 @@ ngx_http_cognito_identity_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&cimcf->sources, cf->pool, 4,
                        sizeof(ngx_http_cognito_identity_key_source_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&cimcf->local_pools, cf->pool, 1, sizeof(ngx_str_t))
         != NGX_OK)
     {
         return NULL;

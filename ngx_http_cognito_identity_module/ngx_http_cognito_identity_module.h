@@ -94,6 +94,7 @@ typedef struct {
     ngx_flag_t                   enabled;     /* any location enables it */
 
     ngx_array_t                  sources;     /* key_source_t */
+    ngx_array_t                  local_pools; /* ngx_str_t, for the log */
     ngx_shm_zone_t              *keys_zone;
     size_t                       keys_zone_size;
     ngx_http_cognito_identity_keys_sh_t  *keys_sh;
@@ -149,6 +150,7 @@ typedef struct {
     ngx_uint_t                   authorize;        /* ..._AUTHZ_* */
     cig_str_t                    authorize_arg;    /* bucket, ARN prefix */
     ngx_array_t                 *allow_prefix;     /* cig_template_t * */
+    struct ngx_http_cognito_identity_local_s  *local;  /* a local pool */
 
     cig_verifier_t               verifier;         /* built at merge */
 } ngx_http_cognito_identity_loc_conf_t;
@@ -156,6 +158,8 @@ typedef struct {
 
 typedef struct ngx_http_cognito_identity_fetch_s
     ngx_http_cognito_identity_fetch_t;
+typedef struct ngx_http_cognito_identity_local_s
+    ngx_http_cognito_identity_local_t;
 
 
 /* Per-request state; never kept in configuration. */
@@ -209,6 +213,14 @@ ngx_int_t ngx_http_cognito_identity_subrequest_clean(ngx_http_request_t *sr);
 
 char *ngx_http_cognito_identity_token_cache(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+char *ngx_http_cognito_identity_local_pool(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_cognito_identity_aws_error(ngx_http_request_t *r,
+    ngx_uint_t status, const char *type, const char *message);
+ngx_int_t ngx_http_cognito_identity_aws_target(ngx_http_request_t *r,
+    ngx_str_t *op);
+ngx_int_t ngx_http_cognito_identity_read_body(ngx_http_request_t *r,
+    u_char **body, size_t *len, size_t limit);
 ngx_int_t ngx_http_cognito_identity_cache_get(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf, const cig_verifier_t *v,
     ngx_str_t *token, u_char *hash, cig_identity_t *id, cig_err_t *err);

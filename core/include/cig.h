@@ -435,6 +435,38 @@ cig_code_t cig_token_reverify(const cig_verifier_t *v, cig_str_t kid,
     cig_err_t *err);
 
 
+/*
+ * A local identity pool for development (cig_local.c): a signing key,
+ * Cognito-shaped tokens, and identity ids that need no database.
+ */
+
+typedef struct cig_signer_s  cig_signer_t;
+
+cig_signer_t *cig_signer_from_pem(const char *path, cig_err_t *err);
+void cig_signer_free(cig_signer_t *s);
+/* The key is one whose private half ships with this project. */
+int cig_signer_is_development(const cig_signer_t *s);
+/* The public JWKS of the key, as Cognito's jwks_uri serves its own. */
+cig_str_t cig_signer_jwks(const cig_signer_t *s);
+/* An RS512 JWS with header {"kid","typ":"JWS","alg":"RS512"}. */
+cig_code_t cig_token_mint(const cig_signer_t *s, const char *claims,
+    size_t len, const cig_allocator_t *a, cig_str_t *token, cig_err_t *err);
+
+#define CIG_ID_BUF  (CIG_MAX_ID_LEN + 1)
+
+/* A new guest id REGION:UUID, verifiable later by this pool only. */
+cig_code_t cig_local_guest_id(const cig_signer_t *s, cig_str_t region,
+    char *out, size_t size, cig_err_t *err);
+int cig_local_is_guest_id(const cig_signer_t *s, cig_str_t region,
+    cig_str_t id);
+/* The id of a login: the same for the same provider and subject. */
+int cig_local_login_id(const cig_signer_t *s, cig_str_t region,
+    cig_str_t provider, cig_str_t subject, char *out);
+
+/* A JSON string literal of s into out; the bytes written, 0 if short. */
+size_t cig_json_quote(const char *s, size_t len, char *out, size_t size);
+
+
 /* Identifiers and small helpers. */
 
 /* Identity pool id / identity id: REGION:UUID, lower-case hex. */
@@ -455,6 +487,100 @@ cig_arena_t *cig_arena_create(void);
 void cig_arena_destroy(cig_arena_t *arena);
 void cig_arena_allocator(cig_arena_t *arena, cig_allocator_t *a);
 
+
+/* ---- SigV4 signing toward S3-compatible stores (cig_sigv4.c) ---------- */
+
+/*
+ * AWS Signature Version 4 with the store's own credentials, for requests
+ * the gateway forwards.  The canonical request is rebuilt the way S3 reads
+ * the request (see cig_sigv4.c): the path percent-decoded and encoded again
+ * once with '/' kept (no dot-segment normalization, no double encoding), the
+ * query decoded ('+' is a space), encoded and sorted, the headers trimmed
+ * and sorted.  host, x-amz-content-sha256, x-amz-date and, with a session
+ * token, x-amz-security-token are always signed.
+ */
+
+#define CIG_SIGV4_KEY_LEN           32      /* HMAC-SHA256 */
+#define CIG_SIGV4_DATE_LEN          16      /* "20130524T000000Z" */
+#define CIG_SIGV4_MAX_NAME          128     /* access key id, region, service */
+#define CIG_SIGV4_MAX_SECRET        1024
+#define CIG_SIGV4_MAX_TOKEN         16384   /* session token */
+#define CIG_SIGV4_UNSIGNED_PAYLOAD  "UNSIGNED-PAYLOAD"
+
+typedef struct {
+    cig_str_t              method;
+    cig_str_t              path;        /* as sent, percent-encoded, no '?' */
+    cig_str_t              query;       /* raw, without '?' */
+    cig_str_t              host;        /* the Host header as sent */
+    const cig_kv_t        *headers;     /* more headers to sign, any case */
+    size_t                 nheaders;
+    cig_str_t              payload_hash;    /* UNSIGNED-PAYLOAD or hex */
+    cig_str_t              security_token;  /* empty: none */
+    cig_str_t              access_key_id;
+    cig_str_t              region;
+    cig_str_t              service;
+    int64_t                now;         /* seconds since the epoch */
+} cig_sigv4_request_t;
+
+typedef struct {
+    cig_str_t              authorization;   /* the Authorization value */
+    char                   date[CIG_SIGV4_DATE_LEN + 1];  /* x-amz-date */
+    cig_str_t              canonical_request;   /* for logs and tests */
+    cig_str_t              string_to_sign;
+} cig_sigv4_result_t;
+
+/*
+ * Signs with `key`, the signing key of the UTC day of req->now for
+ * req->region and req->service (cig_sigv4_key_get).  Everything returned
+ * lives in the allocator.  CIG_ERR_BAD_REQUEST when the request cannot be
+ * signed as it stands (invalid percent-encoding, a control character in a
+ * header value, an extra header the signer sets itself, ...).
+ */
+cig_code_t cig_sigv4_sign(const cig_sigv4_request_t *req,
+    const unsigned char *key, const cig_allocator_t *a,
+    cig_sigv4_result_t *out, cig_err_t *err);
+
+/* kSigning of the HMAC chain "AWS4"+secret, date8 (YYYYMMDD), region,
+ * service, "aws4_request"; 0 on failure. */
+int cig_sigv4_derive_key(const char *secret, size_t len, const char *date8,
+    cig_str_t region, cig_str_t service, unsigned char *out);
+
+/* x-amz-date of `now` into date (CIG_SIGV4_DATE_LEN + 1 bytes); 0 when
+ * out of range. */
+int cig_sigv4_date(int64_t now, char *date);
+
+int cig_sigv4_access_key_valid(const char *s, size_t len);
+int cig_sigv4_region_valid(const char *s, size_t len);   /* also services */
+
+/*
+ * A secret access key with the signing key of one day for one region and
+ * service, derived when the day changes and kept: one HMAC chain per day.
+ * Mutable, so not to be shared between threads (nginx: one per worker, as
+ * configuration memory is).  The secret and keys are wiped when freed.
+ */
+typedef struct cig_sigv4_key_s  cig_sigv4_key_t;
+
+cig_sigv4_key_t *cig_sigv4_key_create(const char *secret, size_t len,
+    cig_str_t region, cig_str_t service, cig_err_t *err);
+void cig_sigv4_key_free(cig_sigv4_key_t *k);
+/* The signing key for the day of `now` (valid until the next call). */
+const unsigned char *cig_sigv4_key_get(cig_sigv4_key_t *k, int64_t now,
+    cig_err_t *err);
+unsigned long cig_sigv4_key_derivations(const cig_sigv4_key_t *k);
+cig_str_t cig_sigv4_key_region(const cig_sigv4_key_t *k);
+cig_str_t cig_sigv4_key_service(const cig_sigv4_key_t *k);
+
+/*
+ * Reads a credential file (secret key, session token) into buf: one value,
+ * surrounding white space ignored, printable ASCII without spaces, shorter
+ * than size.  *mode gets the file's permission bits (may be NULL).  The
+ * buffer is wiped on failure; the caller wipes it after use.  Errors never
+ * quote the content.
+ */
+cig_code_t cig_sigv4_read_secret(const char *path, char *buf, size_t size,
+    size_t *len, unsigned *mode, cig_err_t *err);
+
+/* ---- end of SigV4 ------------------------------------------------------ */
 
 #ifdef __cplusplus
 }
