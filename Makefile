@@ -38,12 +38,14 @@ CORE_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 LIBASAN      := $(shell $(CC) -print-file-name=libasan.so)
 
 DEB_PACKAGES := build-essential nginx nginx-dev libssl-dev openssl perl \
-                curl python3 python3-jwt clang libclang-rt-14-dev
+                curl python3 python3-jwt clang libclang-rt-14-dev \
+                apache2 apache2-dev libcurl4-openssl-dev awscli \
+                python3-boto3
 
 PROVE        := prove -I t/lib -r t/
 
 .PHONY: all deps module asan unit test test-plain test-asan fuzz fuzz-smoke \
-        run stop clean
+        run stop clean apache apache-asan
 
 all: module
 
@@ -104,7 +106,7 @@ $(BUILD)/unit-asan/cig-unit: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS)
 	$(CC) $(CORE_CFLAGS) $(SAN_FLAGS) -o $@ $(CORE_SRCS) \
 	    $(filter %.c,$(UNIT_SRCS)) -lcrypto -lm
 
-test: deps module asan unit
+test: deps module asan unit apache apache-asan
 	$(MAKE) -s fuzz-smoke
 	$(MAKE) -s test-plain
 	$(MAKE) -s test-asan
@@ -127,6 +129,40 @@ test-asan:
 	CIG_UNIT=$(BUILD)/unit-asan/cig-unit \
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    $(PROVE)
+
+# The Apache httpd module: apxs from Debian's apache2-dev, the core compiled
+# in; the sanitized one is for LD_PRELOAD runs of Debian's apache2, as for
+# nginx (t/lib/CigApache.pm picks it when CIG_PRELOAD is set).
+APXS          ?= apxs
+APACHE_MODULE := mod_cognito_identity.so
+APACHE_SRCS   := $(wildcard apache_mod/*.c apache_mod/*.h)
+APACHE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+                 -Wshadow -Wpointer-arith
+APACHE_SAN    := -fsanitize=address -fsanitize=undefined \
+                 -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+# $(1): build directory, $(2): extra compiler flags, $(3): extra libraries
+define apache_module_build
+	@rm -rf $(1)/apache-src && mkdir -p $(1)/apache-src
+	@cp core/*.c core/*.h core/include/cig.h apache_mod/*.c apache_mod/*.h \
+	    $(1)/apache-src/
+	@cd $(1)/apache-src && $(APXS) -c -o mod_cognito_identity.la \
+	    $(foreach f,$(APACHE_CFLAGS) $(2),-Wc,$(f)) *.c -lcrypto -lcurl $(3) \
+	    > build.log 2>&1 || { cat build.log; exit 1; }
+	@if nm -D --undefined-only $(1)/apache-src/.libs/$(APACHE_MODULE) \
+	    | grep -w 'cig_.*\|mci_.*'; then echo "undefined symbols"; exit 1; fi
+	cp $(1)/apache-src/.libs/$(APACHE_MODULE) $(1)/$(APACHE_MODULE)
+endef
+
+apache: $(BUILD)/$(APACHE_MODULE)
+
+$(BUILD)/$(APACHE_MODULE): $(CORE_SRCS) $(CORE_HDRS) $(APACHE_SRCS)
+	$(call apache_module_build,$(BUILD),,)
+
+apache-asan: $(BUILD)/asan/$(APACHE_MODULE)
+
+$(BUILD)/asan/$(APACHE_MODULE): $(CORE_SRCS) $(CORE_HDRS) $(APACHE_SRCS)
+	$(call apache_module_build,$(BUILD)/asan,$(APACHE_SAN),-lasan -lubsan)
 
 run: deps module
 	@examples/run-quickstart.sh start

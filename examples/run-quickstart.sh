@@ -64,25 +64,38 @@ fi
 
 cat <<TXT
 nginx is running on http://127.0.0.1:$port/ (config: $run/nginx.conf,
-log: $run/error.log).  Try:
+log: $run/error.log).  Try, with the AWS CLI and curl:
 
-  TOKEN=\$(examples/dev/dev-token.sh)
-  curl -i -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$port/api/hello
-  curl -i http://127.0.0.1:$port/api/hello                          # 401, no token
-  curl -i -H "Authorization: Bearer x\$TOKEN" http://127.0.0.1:$port/api/hello   # 401 invalid_token
-  GUEST=\$(examples/dev/dev-token.sh guest)
-  curl -i -H "Authorization: Bearer \$GUEST" http://127.0.0.1:$port/api/hello    # 403, guests off
-  curl -i -H "Authorization: Bearer \$GUEST" http://127.0.0.1:$port/guest/hello  # 200, guests on
+  # an identity and its token from the local identity pool
+  export AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null
+  POOL=us-east-1:0d0d0d0d-0000-4000-8000-000000000001
+  EP=http://127.0.0.1:$port/cognito/
+  ID=\$(aws cognito-identity get-id --identity-pool-id \$POOL \\
+        --endpoint-url \$EP --no-sign-request --query IdentityId --output text)
+  TOKEN=\$(aws cognito-identity get-open-id-token --identity-id \$ID \\
+        --endpoint-url \$EP --no-sign-request --query Token --output text)
 
-  # storage: your own directory only (the path holds your identity id)
-  ID=us-east-1:11111111-2222-4333-8444-555555555555
-  curl -i -X PUT --data-binary 'hello' -H "Authorization: Bearer \$TOKEN" \\
-      http://127.0.0.1:$port/files/\$ID/hello.txt                     # 201
+  # your own files: /files/<your identity id>/
+  curl -i -X PUT --data-binary hello -H "Authorization: Bearer \$TOKEN" \\
+      http://127.0.0.1:$port/files/\$ID/hello.txt                    # 201
   curl -i -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$port/files/\$ID/hello.txt
-  OTHER=\$(examples/dev/dev-token.sh authenticated us-east-1:99999999-2222-4333-8444-555555555555)
-  curl -i -H "Authorization: Bearer \$OTHER" http://127.0.0.1:$port/files/\$ID/hello.txt  # 403
 
-  tail $run/error.log                                   # why a request was refused
+  # another identity is refused your files
+  ID2=\$(aws cognito-identity get-id --identity-pool-id \$POOL \\
+        --endpoint-url \$EP --no-sign-request --query IdentityId --output text)
+  TOKEN2=\$(aws cognito-identity get-open-id-token --identity-id \$ID2 \\
+        --endpoint-url \$EP --no-sign-request --query Token --output text)
+  curl -i -H "Authorization: Bearer \$TOKEN2" http://127.0.0.1:$port/files/\$ID/hello.txt  # 403
+
+  # a per-user API
+  curl -i -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$port/api/users/\$ID/profile
+
+  # tokens minted with the openssl command line
+  DEV=\$(examples/dev/dev-token.sh)
+  curl -i -H "Authorization: Bearer \$DEV" http://127.0.0.1:$port/api/hello
+  curl -i http://127.0.0.1:$port/api/hello                   # 401, no token
+
+  tail $run/error.log                                        # why a request was refused
 
 Stop it with: make stop
 TXT
