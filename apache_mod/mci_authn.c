@@ -1,0 +1,1275 @@
+/*
+ * The request side: the authentication hook that verifies the token (and,
+ * like the nginx module, refuses guests and identities without a role),
+ * the Require providers, the identity in the environment, and the 403/400
+ * answers for authorization denials.
+ *
+ * mod_authz_core answers a denial of an authenticated user with 401 unless
+ * AuthzSendForbiddenOnFailure is on.  A valid Cognito identity that is
+ * denied must get 403 (RFC 6750: the token is fine, it is not enough), so
+ * the note_auth_failure hook marks the request and an error filter turns
+ * authz_core's 401 into the module's 403 (or 400), with the S3 or API
+ * Gateway body where CognitoIdentityAuthorize asks for one.
+ */
+
+#include "mod_cognito_identity.h"
+
+#include "mod_ssl.h"
+
+#include "apr_lib.h"
+
+
+#define MCI_NOTE_FORBID  "cognito-identity-forbid"
+
+
+static APR_OPTIONAL_FN_TYPE(ssl_is_https)  *mci_is_https;
+
+
+void *
+mci_alloc(void *pool, size_t size)
+{
+    return apr_palloc(pool, size);
+}
+
+
+/* The state of this request, or of the request it is part of. */
+
+mci_req_t *
+mci_req_find(request_rec *r)
+{
+    mci_req_t  *st;
+
+    while (r != NULL) {
+        st = ap_get_module_config(r->request_config,
+                                  &cognito_identity_module);
+        if (st != NULL) {
+            return st;
+        }
+
+        r = r->main ? r->main : r->prev;
+    }
+
+    return NULL;
+}
+
+
+static int
+mci_is_ours(request_rec *r)
+{
+    const char  *type;
+
+    type = ap_auth_type(r);
+
+    return type != NULL && strcasecmp(type, MCI_AUTH_TYPE) == 0;
+}
+
+
+/* A realm goes into a quoted-string of WWW-Authenticate verbatim. */
+
+static int
+mci_realm_valid(const char *realm)
+{
+    const unsigned char  *p;
+
+    if (realm == NULL || realm[0] == '\0') {
+        return 0;
+    }
+
+    for (p = (const unsigned char *) realm; *p; p++) {
+        if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static void
+mci_challenge(request_rec *r, int invalid)
+{
+    const char  *realm;
+
+    realm = ap_auth_name(r);
+    if (!mci_realm_valid(realm)) {
+        return;
+    }
+
+    apr_table_setn(r->err_headers_out,
+                   (PROXYREQ_PROXY == r->proxyreq) ? "Proxy-Authenticate"
+                                                   : "WWW-Authenticate",
+                   apr_psprintf(r->pool, "Bearer realm=\"%s\"%s", realm,
+                                invalid ? ", error=\"invalid_token\"" : ""));
+}
+
+
+static int
+mci_fail(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
+    cig_code_t code, const char *reason)
+{
+    int  status;
+
+    switch (code) {
+
+    case CIG_ERR_NO_TOKEN:
+        status = HTTP_UNAUTHORIZED;
+        mci_challenge(r, 0);
+        break;
+
+    case CIG_ERR_INVALID_TOKEN:
+        status = HTTP_UNAUTHORIZED;
+        mci_challenge(r, 1);
+        break;
+
+    case CIG_ERR_GUEST:
+    case CIG_ERR_FORBIDDEN:
+        status = HTTP_FORBIDDEN;
+        break;
+
+    case CIG_ERR_NO_KEYS:
+        status = HTTP_SERVICE_UNAVAILABLE;
+
+        /* a key outage is not the client's fault: try again, same token */
+
+        apr_table_setn(r->err_headers_out, "Retry-After",
+                       apr_psprintf(r->pool, "%d",
+                                    conf->key_refresh == MCI_UNSET
+                                    ? MCI_KEY_REFRESH : conf->key_refresh));
+        break;
+
+    case CIG_ERR_BAD_REQUEST:
+        status = HTTP_BAD_REQUEST;
+        break;
+
+    default:
+        status = HTTP_INTERNAL_SERVER_ERROR;
+        break;
+    }
+
+    ap_log_rerror(APLOG_MARK,
+                  status == HTTP_INTERNAL_SERVER_ERROR ? APLOG_ERR
+                                                       : APLOG_INFO,
+                  0, r, "cognito identity: %d, %s", status, reason);
+
+    st->status = status;
+    st->error = apr_pstrdup(r->pool, reason);
+    apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_ERROR", st->error);
+
+    return status;
+}
+
+
+/*
+ * Authorization: Bearer <token> (RFC 6750 2.1): the scheme matched
+ * case-insensitively, then one or more spaces, then the token.  httpd
+ * joins repeated headers with ", ", and a token never holds a comma: such
+ * a value is refused as it is, never split.
+ */
+
+static cig_code_t
+mci_bearer(request_rec *r, const char **token, size_t *len,
+    const char **why)
+{
+    const char  *v, *p;
+
+    v = apr_table_get(r->headers_in,
+                      (PROXYREQ_PROXY == r->proxyreq) ? "Proxy-Authorization"
+                                                      : "Authorization");
+    if (v == NULL) {
+        *why = "no bearer token";
+        return CIG_ERR_NO_TOKEN;
+    }
+
+    if (strchr(v, ',') != NULL) {
+        *why = "several Authorization values (a repeated header?)";
+        return CIG_ERR_INVALID_TOKEN;
+    }
+
+    if (strncasecmp(v, "Bearer", 6) != 0 || (v[6] != ' ' && v[6] != '\0')) {
+        *why = "no bearer token";
+        return CIG_ERR_NO_TOKEN;
+    }
+
+    for (p = v + 6; *p == ' '; p++) { /* void */ }
+
+    if (*p == '\0') {
+        *why = "empty bearer token";
+        return CIG_ERR_INVALID_TOKEN;
+    }
+
+    *token = p;
+    *len = strlen(p);
+
+    return CIG_OK;
+}
+
+
+/*
+ * The path to authorize is the path the backend receives: the request
+ * line's path (r->unparsed_uri; httpd decodes r->parsed_uri.path in place),
+ * decoded strictly, which must also be httpd's r->uri (else httpd
+ * normalised it, e.g. MergeSlashes, or a rewrite changed it, and the two
+ * differ).
+ */
+
+static cig_code_t
+mci_path(request_rec *r, cig_allocator_t *a, cig_str_t *path, cig_err_t *err)
+{
+    size_t       len;
+    const char  *raw, *p;
+    cig_code_t   rc;
+
+    raw = r->unparsed_uri;
+
+    if (raw != NULL && raw[0] != '/' && (p = strstr(raw, "://")) != NULL) {
+        raw = strchr(p + 3, '/');               /* absolute form */
+    }
+
+    if (raw == NULL || raw[0] != '/') {
+        cig_err_set(err, CIG_ERR_BAD_REQUEST, "the request target is not a "
+                    "path");
+        return CIG_ERR_BAD_REQUEST;
+    }
+
+    len = strcspn(raw, "?");
+
+    rc = cig_path_decode(raw, len, a, path, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    if (path->len != strlen(r->uri)
+        || memcmp(path->data, r->uri, path->len) != 0)
+    {
+        cig_err_set(err, CIG_ERR_BAD_REQUEST, "httpd normalised the path "
+                    "(MergeSlashes? a rewrite?), so it could be read two "
+                    "ways");
+        return CIG_ERR_BAD_REQUEST;
+    }
+
+    return CIG_OK;
+}
+
+
+static cig_code_t
+mci_choose_role(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
+    cig_err_t *err)
+{
+    const char          *req;
+    cig_role_input_t     in;
+    const cig_roles_t   *roles;
+
+    roles = cig_roleset_find(conf->roleset, st->identity.aud);
+
+    if (roles == NULL) {
+        cig_err_set(err, CIG_ERR_FORBIDDEN, "no role attachment for pool "
+                    "\"%.*s\"", (int) st->identity.aud.len,
+                    st->identity.aud.data);
+        return CIG_ERR_FORBIDDEN;
+    }
+
+    in.claims = st->identity.claims;
+    in.client_id.data = NULL;
+    in.client_id.len = 0;
+
+    req = apr_table_get(r->headers_in, "X-Cognito-Custom-Role-Arn");
+    in.requested.data = req;
+    in.requested.len = req ? strlen(req) : 0;
+
+    return cig_roles_choose(roles, &st->identity, &in, &st->role, err);
+}
+
+
+static void
+mci_set_env(request_rec *r, mci_req_t *st)
+{
+    size_t       i, j;
+    char        *amr, *p;
+    apr_table_t *env;
+
+    env = r->subprocess_env;
+
+    apr_table_setn(env, "COGNITO_IDENTITY_ID",
+                   apr_pstrmemdup(r->pool, st->identity.sub.data,
+                                  st->identity.sub.len));
+    apr_table_setn(env, "COGNITO_IDENTITY_POOL",
+                   apr_pstrmemdup(r->pool, st->identity.aud.data,
+                                  st->identity.aud.len));
+    apr_table_setn(env, "COGNITO_IDENTITY_AUTHENTICATED",
+                   st->identity.authenticated ? "1" : "0");
+    apr_table_setn(env, "COGNITO_IDENTITY_PROVIDER",
+                   apr_pstrmemdup(r->pool, st->identity.provider.data,
+                                  st->identity.provider.len));
+
+    if (st->has_role) {
+        apr_table_setn(env, "COGNITO_IDENTITY_ROLE",
+                       apr_pstrmemdup(r->pool, st->role.role.data,
+                                      st->role.role.len));
+    }
+
+    for (i = 0, j = 0; i < st->identity.namr; i++) {
+        j += st->identity.amr[i].len + 1;
+    }
+
+    amr = apr_palloc(r->pool, j + 1);
+    p = amr;
+
+    for (i = 0; i < st->identity.namr; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        for (j = 0; j < st->identity.amr[i].len; j++) {
+            unsigned char  c = st->identity.amr[i].data[j];
+
+            *p++ = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
+        }
+    }
+
+    *p = '\0';
+
+    apr_table_setn(env, "COGNITO_IDENTITY_AMR", amr);
+}
+
+
+/* The authentication hook: verify, then the identity-level checks. */
+
+int
+mci_check_user_id(request_rec *r)
+{
+    int                     i;
+    size_t                  n, len;
+    const char             *realm, *token, *why, *missing, *experr;
+    cig_err_t               err;
+    cig_code_t              rc;
+    mci_req_t              *st;
+    cig_keyset_t          **keysets;
+    cig_verifier_t          v;
+    cig_allocator_t         a;
+    const mci_dir_conf_t   *conf;
+
+    if (!mci_is_ours(r)) {
+        return DECLINED;
+    }
+
+    conf = mci_dir_conf(r);
+
+    st = apr_pcalloc(r->pool, sizeof(mci_req_t));
+    ap_set_module_config(r->request_config, &cognito_identity_module, st);
+
+    realm = ap_auth_name(r);
+
+    if (!mci_realm_valid(realm)) {
+        return mci_fail(r, conf, st, CIG_ERR_CONFIG, realm == NULL
+                        ? "AuthType CognitoIdentity needs an AuthName (the "
+                          "realm)"
+                        : "AuthName may contain only printable ASCII "
+                          "without '\"' and '\\'");
+    }
+
+    if (conf->naudiences == 0) {
+        return mci_fail(r, conf, st, CIG_ERR_CONFIG, "AuthType "
+                        "CognitoIdentity here has no CognitoIdentityPool to "
+                        "accept");
+    }
+
+    if ((conf->keysets == NULL || conf->keysets->nelts == 0)
+        && (conf->sources == NULL || conf->sources->nelts == 0))
+    {
+        return mci_fail(r, conf, st, CIG_ERR_CONFIG, "AuthType "
+                        "CognitoIdentity here has no keys: use "
+                        "CognitoIdentityKeyFile or CognitoIdentityKeyURL");
+    }
+
+    /* the token */
+
+    if (conf->token != NULL) {
+        experr = NULL;
+        token = ap_expr_str_exec(r, conf->token, &experr);
+
+        if (experr != NULL) {
+            return mci_fail(r, conf, st, CIG_ERR_INTERNAL,
+                            apr_psprintf(r->pool, "CognitoIdentityToken: %s",
+                                         experr));
+        }
+
+        if (token == NULL || token[0] == '\0') {
+            return mci_fail(r, conf, st, CIG_ERR_NO_TOKEN, "no token");
+        }
+
+        len = strlen(token);
+
+    } else {
+        why = NULL;
+        rc = mci_bearer(r, &token, &len, &why);
+
+        if (rc != CIG_OK) {
+            return mci_fail(r, conf, st, rc, why);
+        }
+    }
+
+    /* the keys this request may use: files, and those fetched from URLs */
+
+    memset(&v, 0, sizeof(cig_verifier_t));
+    v.issuer.data = conf->issuer ? conf->issuer : CIG_AWS_ISSUER;
+    v.issuer.len = strlen(v.issuer.data);
+    v.audiences = conf->audiences;
+    v.naudiences = conf->naudiences;
+    v.algs = CIG_ALG_RS512;
+    v.leeway = conf->leeway == MCI_UNSET ? MCI_LEEWAY : conf->leeway;
+    v.cognito = 1;
+
+    a.alloc = mci_alloc;
+    a.ctx = r->pool;
+
+    keysets = apr_palloc(r->pool,
+                         ((conf->keysets ? conf->keysets->nelts : 0)
+                          + (conf->sources ? conf->sources->nelts : 0) + 1)
+                         * sizeof(cig_keyset_t *));
+
+    for (i = 0; i < 2; i++) {
+        n = 0;
+
+        if (conf->keysets != NULL) {
+            memcpy(keysets, conf->keysets->elts,
+                   conf->keysets->nelts * sizeof(cig_keyset_t *));
+            n = conf->keysets->nelts;
+        }
+
+        if (conf->sources != NULL && conf->sources->nelts > 0) {
+            rc = mci_keys_ready(r, conf, keysets, &n, &err);
+            if (rc != CIG_OK) {
+                return mci_fail(r, conf, st, rc, err.msg);
+            }
+        }
+
+        v.keysets = keysets;
+        v.nkeysets = n;
+
+        memset(&st->identity, 0, sizeof(cig_identity_t));
+
+        rc = cig_token_verify(&v, token, len, apr_time_sec(r->request_time),
+                              &a, &st->identity, &err);
+
+        if (rc == CIG_OK || !st->identity.unknown_kid
+            || conf->sources == NULL || conf->sources->nelts == 0
+            || i == 1 || !mci_keys_unknown_kid(r, conf))
+        {
+            break;
+        }
+    }
+
+    if (rc == CIG_ERR_INVALID_TOKEN && st->identity.unknown_kid
+        && (missing = mci_keys_missing(conf)) != NULL)
+    {
+        char  reason[CIG_ERR_MSG_LEN];
+
+        memcpy(reason, err.msg, sizeof(reason));
+        cig_err_set(&err, CIG_ERR_NO_KEYS, "%s while keys from \"%s\" are "
+                    "unavailable", reason, missing);
+        rc = CIG_ERR_NO_KEYS;
+    }
+
+    if (rc != CIG_OK) {
+        return mci_fail(r, conf, st, rc, err.msg);
+    }
+
+    st->verified = 1;
+    mci_set_env(r, st);
+
+    if (!st->identity.authenticated && conf->unauthenticated != 1) {
+        return mci_fail(r, conf, st, CIG_ERR_GUEST, "unauthenticated "
+                        "identities are not allowed here");
+    }
+
+    if (conf->roleset != NULL) {
+        rc = mci_choose_role(r, conf, st, &err);
+        if (rc != CIG_OK) {
+            return mci_fail(r, conf, st, rc, err.msg);
+        }
+
+        st->has_role = 1;
+        mci_set_env(r, st);
+    }
+
+    /* where a path is authorized, it must read one way only */
+
+    if (conf->allow_prefix != NULL
+        || (conf->authorize != MCI_UNSET && conf->authorize != MCI_AUTHZ_OFF))
+    {
+        rc = mci_path(r, &a, &st->path, &err);
+        if (rc != CIG_OK) {
+            return mci_fail(r, conf, st, rc, err.msg);
+        }
+
+        st->path_checked = 1;
+    }
+
+    r->user = apr_pstrmemdup(r->pool, st->identity.sub.data,
+                             st->identity.sub.len);
+    r->ap_auth_type = MCI_AUTH_TYPE;
+
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "cognito identity: \"%s\" "
+                  "authenticated", r->user);
+
+    return OK;
+}
+
+
+/*
+ * httpd calls this when it answers 401: before authentication (no user)
+ * it is the challenge; after it, authz_core denied a valid identity, which
+ * is answered 403 instead (see mci_deny_filter).
+ */
+
+int
+mci_note_auth_failure(request_rec *r, const char *auth_type)
+{
+    mci_req_t  *st;
+
+    if (strcasecmp(auth_type, MCI_AUTH_TYPE) != 0) {
+        return DECLINED;
+    }
+
+    st = mci_req_find(r);
+
+    if (r->user != NULL && st != NULL && st->verified) {
+        apr_table_setn(r->notes, MCI_NOTE_FORBID, "1");
+        return OK;
+    }
+
+    mci_challenge(r, 0);
+
+    return OK;
+}
+
+
+void
+mci_insert_error_filter(request_rec *r)
+{
+    mci_req_t  *st;
+
+    st = mci_req_find(r);
+    if (st == NULL || !st->verified) {
+        return;
+    }
+
+    if ((r->status == HTTP_UNAUTHORIZED
+         && apr_table_get(r->notes, MCI_NOTE_FORBID) != NULL)
+        || (r->status == HTTP_FORBIDDEN && st->deny_status != 0
+            && r->user != NULL))
+    {
+        ap_add_output_filter("COGNITO_IDENTITY_DENY", NULL, r, r->connection);
+    }
+}
+
+
+/* Replaces the body of httpd's error response with the module's answer. */
+
+apr_status_t
+mci_deny_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    int           eos, status;
+    const char   *body, *type;
+    mci_req_t    *st;
+    apr_bucket   *e;
+    request_rec  *r = f->r;
+
+    static const char  s3[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message>"
+        "</Error>\n";
+    static const char  api[] =
+        "{\"Message\":\"User is not authorized to access this resource\"}\n";
+    static const char  api_explicit[] =
+        "{\"Message\":\"User is not authorized to access this resource "
+        "with an explicit deny\"}\n";
+    static const char  forbidden[] =
+        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"
+        "<html><head>\n<title>403 Forbidden</title>\n</head><body>\n"
+        "<h1>Forbidden</h1>\n<p>You don't have permission to access this "
+        "resource.</p>\n</body></html>\n";
+    static const char  bad_request[] =
+        "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n"
+        "<html><head>\n<title>400 Bad Request</title>\n</head><body>\n"
+        "<h1>Bad Request</h1>\n<p>Your browser sent a request that this "
+        "server could not understand.<br />\n</p>\n</body></html>\n";
+
+    eos = 0;
+
+    for (e = APR_BRIGADE_FIRST(bb); e != APR_BRIGADE_SENTINEL(bb);
+         e = APR_BUCKET_NEXT(e))
+    {
+        if (APR_BUCKET_IS_EOS(e)) {
+            eos = 1;
+        }
+    }
+
+    apr_brigade_cleanup(bb);
+
+    if (f->ctx == NULL) {
+        f->ctx = f;
+
+        st = mci_req_find(r);
+        status = (st && st->deny_status) ? st->deny_status : HTTP_FORBIDDEN;
+
+        body = forbidden;
+        type = "text/html; charset=iso-8859-1";
+
+        if (status == HTTP_BAD_REQUEST) {
+            body = bad_request;
+
+        } else if (st && st->dialect == MCI_AUTHZ_S3) {
+            body = s3;
+            type = "application/xml";
+
+        } else if (st && st->dialect == MCI_AUTHZ_EXECUTE_API) {
+            body = (st->decided && st->verdict.decision == CIG_DENY_EXPLICIT)
+                   ? api_explicit : api;
+            type = "application/json";
+            apr_table_setn(r->headers_out, "x-amzn-ErrorType",
+                           "AccessDeniedException");
+        }
+
+        r->status = status;
+        r->status_line = NULL;
+        apr_table_unset(r->headers_out, "WWW-Authenticate");
+        apr_table_unset(r->err_headers_out, "WWW-Authenticate");
+        apr_table_unset(r->headers_out, "Content-Length");
+        ap_set_content_type(r, type);
+
+        if (!r->header_only) {
+            APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(body,
+                                        strlen(body), f->c->bucket_alloc));
+        }
+    }
+
+    if (eos) {
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
+        ap_remove_output_filter(f);
+    }
+
+    if (APR_BRIGADE_EMPTY(bb)) {
+        return APR_SUCCESS;
+    }
+
+    return ap_pass_brigade(f->next, bb);
+}
+
+
+/*
+ * Client-sent headers that look like the identity (Cognito-Identity-*,
+ * X-Cognito-Identity-*, in any case, '-' or '_') are removed where the
+ * check is on, so that no backend can mistake them for the module's.
+ */
+
+static int
+mci_collect_spoofed(void *data, const char *key, const char *value)
+{
+    size_t               i, n;
+    char                 name[32];
+    apr_array_header_t  *names = data;
+
+    (void) value;
+
+    n = strlen(key);
+    if (n > sizeof(name) - 1) {
+        n = sizeof(name) - 1;
+    }
+
+    for (i = 0; i < n; i++) {
+        name[i] = (key[i] == '_') ? '-' : apr_tolower(key[i]);
+    }
+
+    name[n] = '\0';
+
+    if (strncmp(name, "cognito-identity-", 17) == 0
+        || strncmp(name, "x-cognito-identity-", 19) == 0)
+    {
+        *(const char **) apr_array_push(names) = key;
+    }
+
+    return 1;
+}
+
+
+int
+mci_header_parser(request_rec *r)
+{
+    int                  i;
+    apr_array_header_t  *names;
+
+    if (!mci_is_ours(r)) {
+        return DECLINED;
+    }
+
+    names = apr_array_make(r->pool, 2, sizeof(const char *));
+    apr_table_do(mci_collect_spoofed, names, r->headers_in, NULL);
+
+    for (i = 0; i < names->nelts; i++) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "cognito identity: "
+                      "client-sent header \"%s\" removed",
+                      ((const char **) names->elts)[i]);
+        apr_table_unset(r->headers_in, ((const char **) names->elts)[i]);
+    }
+
+    return DECLINED;
+}
+
+
+/* Subrequests and internal redirects see the identity of their request. */
+
+int
+mci_fixups(request_rec *r)
+{
+    mci_req_t  *st;
+
+    if (ap_get_module_config(r->request_config, &cognito_identity_module)
+        != NULL)
+    {
+        return DECLINED;
+    }
+
+    st = mci_req_find(r);
+
+    if (st != NULL && st->verified && r->user != NULL) {
+        mci_set_env(r, st);
+    }
+
+    return DECLINED;
+}
+
+
+/* ------------------------------------------------------ Require providers */
+
+static mci_req_t *
+mci_authz_state(request_rec *r, authz_status *rc)
+{
+    mci_req_t  *st;
+
+    if (r->user == NULL) {
+        *rc = AUTHZ_DENIED_NO_USER;
+        return NULL;
+    }
+
+    st = mci_req_find(r);
+
+    if (st == NULL || !st->verified) {
+        *rc = AUTHZ_DENIED;     /* another module's user */
+        return NULL;
+    }
+
+    return st;
+}
+
+
+static const char *
+mci_parse_none(cmd_parms *cmd, const char *line, const void **parsed)
+{
+    if (line[0] != '\0') {
+        return apr_psprintf(cmd->pool, "Require cognito-identity, "
+                            "cognito-authenticated and cognito-policy take "
+                            "no arguments, not \"%s\"", line);
+    }
+
+    *parsed = NULL;
+
+    return NULL;
+}
+
+
+static authz_status
+mci_authz_identity(request_rec *r, const char *line, const void *parsed)
+{
+    authz_status  rc;
+
+    if (mci_authz_state(r, &rc) == NULL) {
+        return rc;
+    }
+
+    return AUTHZ_GRANTED;
+}
+
+
+static authz_status
+mci_authz_authenticated(request_rec *r, const char *line, const void *parsed)
+{
+    mci_req_t     *st;
+    authz_status   rc;
+
+    st = mci_authz_state(r, &rc);
+    if (st == NULL) {
+        return rc;
+    }
+
+    return st->identity.authenticated ? AUTHZ_GRANTED : AUTHZ_DENIED;
+}
+
+
+/* A list of words checked by a validator, parsed once. */
+
+static const char *
+mci_parse_list(cmd_parms *cmd, const char *line, const void **parsed,
+    const char *what, int (*valid)(const char *, size_t))
+{
+    char                *w;
+    const char          *p;
+    cig_str_t           *s;
+    apr_array_header_t  *list;
+
+    list = apr_array_make(cmd->pool, 2, sizeof(cig_str_t));
+    p = line;
+
+    while (*(w = ap_getword_conf(cmd->temp_pool, &p)) != '\0') {
+        if (!valid(w, strlen(w))) {
+            return apr_psprintf(cmd->pool, "Require cognito-%s: \"%s\" is "
+                                "not %s", what, w,
+                                strcmp(what, "role") == 0
+                                ? "an IAM role ARN "
+                                  "(arn:aws:iam::ACCOUNT:role/NAME)"
+                                : "an identity pool id (REGION:UUID)");
+        }
+
+        s = apr_array_push(list);
+        s->data = apr_pstrdup(cmd->pool, w);
+        s->len = strlen(w);
+    }
+
+    if (list->nelts == 0) {
+        return apr_psprintf(cmd->pool, "Require cognito-%s needs at least "
+                            "one %s", what,
+                            strcmp(what, "role") == 0 ? "role ARN"
+                                                      : "identity pool id");
+    }
+
+    *parsed = list;
+
+    return NULL;
+}
+
+
+static const char *
+mci_parse_roles(cmd_parms *cmd, const char *line, const void **parsed)
+{
+    return mci_parse_list(cmd, line, parsed, "role", cig_role_arn_valid);
+}
+
+
+static const char *
+mci_parse_pools(cmd_parms *cmd, const char *line, const void **parsed)
+{
+    return mci_parse_list(cmd, line, parsed, "pool", cig_pool_id_valid);
+}
+
+
+static int
+mci_in_list(const void *parsed, cig_str_t s)
+{
+    int                        i;
+    const cig_str_t           *e;
+    const apr_array_header_t  *list = parsed;
+
+    if (list == NULL || s.len == 0) {
+        return 0;
+    }
+
+    e = (const cig_str_t *) list->elts;
+
+    for (i = 0; i < list->nelts; i++) {
+        if (e[i].len == s.len && memcmp(e[i].data, s.data, s.len) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static authz_status
+mci_authz_role(request_rec *r, const char *line, const void *parsed)
+{
+    mci_req_t     *st;
+    authz_status   rc;
+
+    st = mci_authz_state(r, &rc);
+    if (st == NULL) {
+        return rc;
+    }
+
+    if (!st->has_role) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "cognito identity: "
+                      "Require cognito-role where no role was chosen (no "
+                      "CognitoIdentityRoles or CognitoIdentityRole)");
+        return AUTHZ_DENIED;
+    }
+
+    return mci_in_list(parsed, st->role.role) ? AUTHZ_GRANTED : AUTHZ_DENIED;
+}
+
+
+static authz_status
+mci_authz_pool(request_rec *r, const char *line, const void *parsed)
+{
+    mci_req_t     *st;
+    authz_status   rc;
+
+    st = mci_authz_state(r, &rc);
+    if (st == NULL) {
+        return rc;
+    }
+
+    return mci_in_list(parsed, st->identity.aud) ? AUTHZ_GRANTED
+                                                 : AUTHZ_DENIED;
+}
+
+
+static cig_code_t
+mci_prefixes(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
+    cig_str_t path, cig_err_t *err)
+{
+    int               i;
+    char              buf[2048];
+    size_t            len;
+    cig_request_t     req;
+    cig_template_t  **t;
+
+    memset(&req, 0, sizeof(cig_request_t));
+    req.id = &st->identity;
+    req.now = apr_time_sec(r->request_time);
+
+    t = (cig_template_t **) conf->allow_prefix->elts;
+
+    for (i = 0; i < conf->allow_prefix->nelts; i++) {
+        if (!cig_template_expand(t[i], &req, buf, sizeof(buf), &len)
+            || len == 0)
+        {
+            continue;
+        }
+
+        /* whole segments: ".../abc/" never admits ".../abcdef/" */
+
+        if (buf[len - 1] == '/') {
+            if ((path.len >= len && memcmp(path.data, buf, len) == 0)
+                || (path.len == len - 1
+                    && memcmp(path.data, buf, len - 1) == 0))
+            {
+                return CIG_OK;
+            }
+
+        } else if (path.len >= len && memcmp(path.data, buf, len) == 0
+                   && (path.len == len || path.data[len] == '/'))
+        {
+            return CIG_OK;
+        }
+    }
+
+    cig_err_set(err, CIG_ERR_FORBIDDEN, "the path is outside the allowed "
+                "prefixes of the identity");
+
+    return CIG_ERR_FORBIDDEN;
+}
+
+
+typedef struct {
+    cig_http_t  *h;
+    int          copies;
+} mci_s3_headers_t;
+
+
+static int
+mci_s3_header(void *data, const char *key, const char *value)
+{
+    mci_s3_headers_t  *sh = data;
+
+    if (strncasecmp(key, "x-amz-", 6) != 0) {
+        return 1;
+    }
+
+    if (strcasecmp(key, "x-amz-copy-source") == 0) {
+        sh->copies++;
+        sh->h->copy_source.data = value;
+        sh->h->copy_source.len = strlen(value);
+        return 1;
+    }
+
+    sh->h->headers |= cig_s3_header_flag(key, strlen(key));
+
+    return 1;
+}
+
+
+static cig_code_t
+mci_authorize(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
+    cig_err_t *err)
+{
+    size_t                 i, n;
+    cig_code_t             rc;
+    cig_http_t             h;
+    cig_mapped_t           mapped;
+    cig_request_t          req;
+    cig_verdict_t          verdict;
+    cig_allocator_t        a;
+    mci_s3_headers_t       sh;
+    cig_policy_t *const   *policies;
+
+    a.alloc = mci_alloc;
+    a.ctx = r->pool;
+
+    memset(&h, 0, sizeof(cig_http_t));
+
+    if (st->path_checked && ap_get_module_config(r->request_config,
+                                                  &cognito_identity_module)
+                            == st)
+    {
+        h.path = st->path;
+
+    } else {
+        rc = mci_path(r, &a, &h.path, err);
+        if (rc != CIG_OK) {
+            return rc;
+        }
+    }
+
+    if (conf->allow_prefix != NULL) {
+        rc = mci_prefixes(r, conf, st, h.path, err);
+        if (rc != CIG_OK) {
+            return rc;
+        }
+    }
+
+    if (conf->authorize == MCI_UNSET || conf->authorize == MCI_AUTHZ_OFF) {
+        return CIG_OK;
+    }
+
+    if (conf->roleset == NULL || !st->has_role) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "CognitoIdentityAuthorize needs "
+                    "roles: CognitoIdentityRoles or CognitoIdentityRole");
+        return CIG_ERR_INTERNAL;
+    }
+
+    h.method.data = r->method;
+    h.method.len = strlen(r->method);
+    h.query.data = r->args ? r->args : "";
+    h.query.len = r->args ? strlen(r->args) : 0;
+
+    sh.h = &h;
+    sh.copies = 0;
+    apr_table_do(mci_s3_header, &sh, r->headers_in, NULL);
+
+    /* httpd joins a repeated header with ", ": refuse rather than guess */
+
+    if (sh.copies > 1 || (h.copy_source.data != NULL
+                          && strchr(h.copy_source.data, ',') != NULL))
+    {
+        cig_err_set(err, CIG_ERR_BAD_REQUEST, "x-amz-copy-source is "
+                    "repeated");
+        return CIG_ERR_BAD_REQUEST;
+    }
+
+    if (conf->authorize == MCI_AUTHZ_S3) {
+        rc = cig_map_s3(&h, conf->authorize_arg, &a, &mapped, err);
+
+    } else {
+        rc = cig_map_execute_api(&h, conf->authorize_arg, &a, &mapped, err);
+    }
+
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    policies = conf->policyset
+               ? cig_policyset_find(conf->policyset, st->role.role, &n)
+               : NULL;
+
+    if (policies == NULL) {
+        n = 0;
+    }
+
+    memset(&req, 0, sizeof(cig_request_t));
+    req.id = &st->identity;
+    req.source_ip.data = r->useragent_ip;
+    req.source_ip.len = strlen(r->useragent_ip);
+    req.secure = mci_is_https ? mci_is_https(r->connection) : 0;
+    req.now = apr_time_sec(r->request_time);
+    req.keys = mapped.keys;
+    req.nkeys = mapped.nkeys;
+
+    st->decided = 1;
+
+    for (i = 0; i < mapped.nchecks; i++) {
+        req.action = mapped.checks[i].action;
+        req.resource = mapped.checks[i].resource;
+
+        if (cig_policy_evaluate(policies, n, &req,
+                                i == 0 ? &st->verdict : &verdict)
+            == CIG_ALLOW)
+        {
+            /* an allowed request reports its main action's statement */
+            continue;
+        }
+
+        if (i > 0) {
+            st->verdict = verdict;
+        }
+
+        if (st->verdict.decision == CIG_DENY_EXPLICIT) {
+            cig_err_set(err, CIG_ERR_FORBIDDEN, "%.*s on %.*s denied by "
+                        "statement %zu%s%.*s%s of the policies of %.*s",
+                        (int) req.action.len, req.action.data,
+                        (int) (req.resource.len < 200 ? req.resource.len
+                                                      : 200),
+                        req.resource.data, st->verdict.statement,
+                        st->verdict.sid.len ? " (" : "",
+                        (int) (st->verdict.sid.len < 32
+                               ? st->verdict.sid.len : 32),
+                        st->verdict.sid.data,
+                        st->verdict.sid.len ? ")" : "",
+                        (int) st->role.role.len, st->role.role.data);
+
+        } else {
+            cig_err_set(err, CIG_ERR_FORBIDDEN, "no statement of the %zu "
+                        "policies of %.*s allows %.*s on %.*s", n,
+                        (int) st->role.role.len, st->role.role.data,
+                        (int) req.action.len, req.action.data,
+                        (int) (req.resource.len < 200 ? req.resource.len
+                                                      : 200),
+                        req.resource.data);
+        }
+
+        return CIG_ERR_FORBIDDEN;
+    }
+
+    return CIG_OK;
+}
+
+
+static authz_status
+mci_authz_policy(request_rec *r, const char *line, const void *parsed)
+{
+    size_t                 i, n, index;
+    cig_policy_t *const   *policies;
+    cig_err_t              err;
+    cig_code_t             rc;
+    mci_req_t             *st;
+    authz_status           ars;
+    const mci_dir_conf_t  *conf;
+
+    st = mci_authz_state(r, &ars);
+    if (st == NULL) {
+        return ars;
+    }
+
+    conf = mci_dir_conf(r);
+
+    if (conf->allow_prefix == NULL
+        && (conf->authorize == MCI_UNSET || conf->authorize == MCI_AUTHZ_OFF))
+    {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cognito identity: "
+                      "Require cognito-policy where neither "
+                      "CognitoIdentityAuthorize nor "
+                      "CognitoIdentityAllowPrefix is set");
+        return AUTHZ_GENERAL_ERROR;
+    }
+
+    st->decided = 0;
+    rc = mci_authorize(r, conf, st, &err);
+
+    if (st->decided) {
+        apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_DECISION",
+                       st->verdict.decision == CIG_ALLOW ? "allow"
+                       : st->verdict.decision == CIG_DENY_EXPLICIT
+                         ? "explicit-deny" : "deny");
+    }
+
+    if (st->decided && st->verdict.decision != CIG_DENY_DEFAULT) {
+
+        /* counted across the role's policies, in configuration order */
+
+        index = st->verdict.statement;
+        policies = cig_policyset_find(conf->policyset, st->role.role, &n);
+
+        for (i = 0; policies != NULL && i < st->verdict.policy && i < n;
+             i++)
+        {
+            index += cig_policy_statements(policies[i]);
+        }
+
+        apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_STATEMENT",
+                       apr_psprintf(r->pool, "%" APR_SIZE_T_FMT, index));
+    }
+
+    if (rc == CIG_OK) {
+        return AUTHZ_GRANTED;
+    }
+
+    if (rc == CIG_ERR_INTERNAL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cognito identity: 500, "
+                      "%s", err.msg);
+        return AUTHZ_GENERAL_ERROR;
+    }
+
+    st->deny_status = (rc == CIG_ERR_BAD_REQUEST) ? HTTP_BAD_REQUEST
+                                                  : HTTP_FORBIDDEN;
+    st->dialect = conf->authorize == MCI_UNSET ? MCI_AUTHZ_OFF
+                                               : conf->authorize;
+    st->error = apr_pstrdup(r->pool, err.msg);
+    apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_ERROR", st->error);
+
+    ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "cognito identity: %d, %s",
+                  st->deny_status, err.msg);
+
+    return AUTHZ_DENIED;
+}
+
+
+static const authz_provider  mci_identity_provider = {
+    mci_authz_identity, mci_parse_none
+};
+
+static const authz_provider  mci_authenticated_provider = {
+    mci_authz_authenticated, mci_parse_none
+};
+
+static const authz_provider  mci_role_provider = {
+    mci_authz_role, mci_parse_roles
+};
+
+static const authz_provider  mci_pool_provider = {
+    mci_authz_pool, mci_parse_pools
+};
+
+static const authz_provider  mci_policy_provider = {
+    mci_authz_policy, mci_parse_none
+};
+
+
+static void
+mci_optional_fns(void)
+{
+    mci_is_https = APR_RETRIEVE_OPTIONAL_FN(ssl_is_https);
+}
+
+
+void
+mci_register_authz(apr_pool_t *p)
+{
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "cognito-identity",
+                              AUTHZ_PROVIDER_VERSION, &mci_identity_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP,
+                              "cognito-authenticated", AUTHZ_PROVIDER_VERSION,
+                              &mci_authenticated_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "cognito-role",
+                              AUTHZ_PROVIDER_VERSION, &mci_role_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "cognito-pool",
+                              AUTHZ_PROVIDER_VERSION, &mci_pool_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+    ap_register_auth_provider(p, AUTHZ_PROVIDER_GROUP, "cognito-policy",
+                              AUTHZ_PROVIDER_VERSION, &mci_policy_provider,
+                              AP_AUTH_INTERNAL_PER_CONF);
+
+    ap_hook_optional_fn_retrieve(mci_optional_fns, NULL, NULL,
+                                 APR_HOOK_MIDDLE);
+}

@@ -1,0 +1,162 @@
+/*
+ * mod_cognito_identity: shared declarations of the Apache httpd 2.4
+ * connector.  The connector translates only: request in, core decision out.
+ * Everything a request reads from configuration (keys, pools, role sets,
+ * policy sets) is built when the configuration is read and is read-only
+ * afterwards; per-request state lives in r->request_config.
+ *
+ * Prefix: mci_ (the core's is cig_).
+ */
+
+#ifndef MOD_COGNITO_IDENTITY_H
+#define MOD_COGNITO_IDENTITY_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "ap_expr.h"
+#include "mod_auth.h"
+
+#include "apr_strings.h"
+#include "apr_tables.h"
+#include "apr_thread_mutex.h"
+
+#include "cig.h"
+
+
+#define MCI_AUTH_TYPE        "CognitoIdentity"
+#define MCI_LEEWAY           10      /* seconds */
+#define MCI_KEY_CACHE        3600    /* seconds */
+#define MCI_KEY_REFRESH      10      /* seconds */
+#define MCI_MAX_SOURCES      16      /* key URLs per server */
+#define MCI_MAX_JWKS         (64 * 1024)
+#define MCI_MAX_URL          1024
+
+#define MCI_UNSET            (-1)
+
+#define MCI_AUTHZ_OFF          0
+#define MCI_AUTHZ_S3           1
+#define MCI_AUTHZ_EXECUTE_API  2
+
+
+extern module AP_MODULE_DECLARE_DATA cognito_identity_module;
+
+#if defined(APLOG_USE_MODULE) && !defined(MCI_MODULE_FILE)
+APLOG_USE_MODULE(cognito_identity);
+#endif
+
+
+/* A key URL: one per distinct URL, shared by every section naming it. */
+
+typedef struct mci_snapshot_s  mci_snapshot_t;
+
+struct mci_snapshot_s {
+    cig_keyset_t            *keyset;
+    apr_time_t               retired;     /* when replaced; 0: current */
+    mci_snapshot_t          *next;        /* retired list */
+};
+
+typedef struct {
+    const char              *url;
+    unsigned                 slot;        /* in the shared segment */
+    mci_snapshot_t *volatile current;     /* read without a lock */
+    mci_snapshot_t          *retired;     /* under mutex */
+    apr_thread_mutex_t      *mutex;       /* serialises fetch and swap */
+    apr_uint32_t             seen_seq;    /* shared sequence we parsed */
+    apr_uint32_t             fetched;     /* last good fetch (seconds) */
+    apr_uint32_t             last_kid;    /* per-process fallbacks */
+    apr_uint32_t             last_attempt;
+} mci_source_t;
+
+
+typedef struct {
+    /* trust: server configuration only */
+    int                      pools_set;
+    cig_str_t               *audiences;       /* sorted */
+    size_t                   naudiences;
+
+    int                      keys_set;
+    apr_array_header_t      *keysets;         /* of cig_keyset_t * */
+    apr_array_header_t      *sources;         /* of mci_source_t * */
+    int                      key_cache;       /* seconds */
+    int                      key_refresh;
+
+    const char              *issuer;
+    int                      leeway;
+    int                      unauthenticated;
+
+    int                      token_set;
+    ap_expr_info_t          *token;           /* NULL: Authorization */
+
+    int                      roles_set;
+    apr_array_header_t      *roles_files;     /* of cig_roles_t * */
+    const char              *role_authenticated;
+    const char              *role_unauthenticated;
+    cig_roleset_t           *roleset;         /* built per section */
+
+    apr_array_header_t      *policies;        /* of cig_role_policy_t */
+    cig_policyset_t         *policyset;       /* built per section */
+
+    int                      authorize;       /* MCI_AUTHZ_* */
+    cig_str_t                authorize_arg;
+    apr_array_header_t      *allow_prefix;    /* of cig_template_t * */
+} mci_dir_conf_t;
+
+
+/* Per-request state; never kept in configuration. */
+
+typedef struct {
+    int                      verified;
+    int                      status;          /* the authn hook's answer */
+    cig_identity_t           identity;
+    cig_role_choice_t        role;
+    int                      has_role;
+    cig_str_t                path;            /* decoded, where checked */
+    int                      path_checked;
+
+    int                      policy_done;     /* Require cognito-policy */
+    authz_status             policy_result;
+    cig_verdict_t            verdict;
+    int                      decided;
+
+    int                      deny_status;     /* 403 or 400 to answer */
+    int                      dialect;         /* MCI_AUTHZ_* of a denial */
+    int                      forbid;          /* rewrite authz's 401 */
+    const char              *error;
+} mci_req_t;
+
+
+/* mod_cognito_identity.c */
+const mci_dir_conf_t *mci_dir_conf(request_rec *r);
+
+/* mci_authn.c */
+void *mci_alloc(void *pool, size_t size);
+mci_req_t *mci_req_find(request_rec *r);
+int mci_check_user_id(request_rec *r);
+int mci_note_auth_failure(request_rec *r, const char *auth_type);
+int mci_header_parser(request_rec *r);
+int mci_fixups(request_rec *r);
+void mci_insert_error_filter(request_rec *r);
+apr_status_t mci_deny_filter(ap_filter_t *f, apr_bucket_brigade *bb);
+void mci_register_authz(apr_pool_t *p);
+
+/* mci_keys.c */
+mci_source_t *mci_source_get(cmd_parms *cmd, const char *url,
+    const char **err);
+apr_status_t mci_keys_post_config(apr_pool_t *pconf, server_rec *s);
+void mci_keys_child_init(apr_pool_t *pchild, server_rec *s);
+/* Fills keysets with the keys of the sources; returns CIG_ERR_NO_KEYS when
+ * a source has none yet and none could be had. */
+cig_code_t mci_keys_ready(request_rec *r, const mci_dir_conf_t *conf,
+    cig_keyset_t **keysets, size_t *n, cig_err_t *err);
+/* An unknown kid: refetch, at most once per refresh interval; true if any
+ * source got new keys. */
+int mci_keys_unknown_kid(request_rec *r, const mci_dir_conf_t *conf);
+/* The first URL of conf whose keys cannot be had, or NULL. */
+const char *mci_keys_missing(const mci_dir_conf_t *conf);
+
+
+#endif /* MOD_COGNITO_IDENTITY_H */
