@@ -98,7 +98,6 @@ typedef struct {
 void cig_eval_init(cig_eval_t *e, const cig_request_t *req);
 cig_template_t *cig_template_compile_ex(const char *s, size_t len, int glob,
     int vars, const cig_allocator_t *a, cig_err_t *err);
-int cig_parse_date(const char *s, size_t len, double *out);
 int cig_key_resolve(const char *name, size_t len, cig_ckey_t *key);
 /* 1 and the values when the key is present; 0 when absent. */
 int cig_key_values(const cig_eval_t *e, const cig_ckey_t *key,

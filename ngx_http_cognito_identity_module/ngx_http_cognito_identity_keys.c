@@ -22,12 +22,7 @@ struct ngx_http_cognito_identity_fetch_s {
     ngx_http_cognito_identity_ctx_t         *ctx;     /* waited fetch */
     ngx_uint_t                               done;
 
-    /* the response body, captured by our filter, bounded */
-    u_char                                  *body;
-    size_t                                   len;
-    ngx_uint_t                               complete;
-    ngx_uint_t                               too_big;
-    ngx_uint_t                               in_file;
+    ngx_http_cognito_identity_capture_t      cap;
 };
 
 
@@ -494,8 +489,8 @@ ngx_http_cognito_identity_fetch_done(ngx_http_request_t *sr, void *data,
 
     ks = NULL;
     why = NULL;
-    body = f->body;
-    len = f->len;
+    body = f->cap.body;
+    len = f->cap.len;
 
     if (sr->headers_out.status != NGX_HTTP_OK) {
         why = "the response status is not 200";
@@ -506,14 +501,14 @@ ngx_http_cognito_identity_fetch_done(ngx_http_request_t *sr, void *data,
         why = "the response has a Content-Encoding (set proxy_set_header "
               "Accept-Encoding \"\")";
 
-    } else if (f->too_big) {
+    } else if (f->cap.too_big) {
         why = "the key set is larger than 1 MiB";
 
-    } else if (f->in_file) {
+    } else if (f->cap.in_file) {
         why = "the response was buffered to a file (set "
               "proxy_max_temp_file_size 0)";
 
-    } else if ((rc != NGX_OK && rc != NGX_DONE) || !f->complete
+    } else if ((rc != NGX_OK && rc != NGX_DONE) || !f->cap.complete
                || (sr->headers_out.content_length_n >= 0
                    && (off_t) len != sr->headers_out.content_length_n))
     {
@@ -634,7 +629,8 @@ ngx_http_cognito_identity_fetch(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    sctx->fetch = f;
+    f->cap.limit = CIG_MAX_JSON_FILE;
+    sctx->capture = &f->cap;
     ngx_http_set_ctx(sr, sctx, ngx_http_cognito_identity_module);
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -930,19 +926,19 @@ ngx_http_cognito_identity_keys_missing(
 
 
 /*
- * The fetch subrequest's response is captured here, before it could reach
- * the client, into a buffer of at most CIG_MAX_JSON_FILE bytes; anything
- * larger is flagged rather than cut.
+ * Our subrequests' responses (key fetches, credential calls) are captured
+ * here, before they could reach the client, into a buffer of at most
+ * cap->limit bytes; anything larger is flagged rather than cut.
  */
 
 static ngx_int_t
-ngx_http_cognito_identity_fetch_header_filter(ngx_http_request_t *r)
+ngx_http_cognito_identity_capture_header_filter(ngx_http_request_t *r)
 {
     ngx_http_cognito_identity_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
 
-    if (ctx == NULL || ctx->fetch == NULL) {
+    if (ctx == NULL || ctx->capture == NULL) {
         return ngx_http_next_header_filter(r);
     }
 
@@ -953,51 +949,51 @@ ngx_http_cognito_identity_fetch_header_filter(ngx_http_request_t *r)
 
 
 static ngx_int_t
-ngx_http_cognito_identity_fetch_body_filter(ngx_http_request_t *r,
+ngx_http_cognito_identity_capture_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in)
 {
-    size_t                              n;
-    ngx_chain_t                        *cl;
-    ngx_http_cognito_identity_ctx_t    *ctx;
-    ngx_http_cognito_identity_fetch_t  *f;
+    size_t                                n;
+    ngx_chain_t                          *cl;
+    ngx_http_cognito_identity_ctx_t      *ctx;
+    ngx_http_cognito_identity_capture_t  *cap;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
 
-    if (ctx == NULL || ctx->fetch == NULL) {
+    if (ctx == NULL || ctx->capture == NULL) {
         return ngx_http_next_body_filter(r, in);
     }
 
-    f = ctx->fetch;
+    cap = ctx->capture;
 
     for (cl = in; cl; cl = cl->next) {
 
         if (cl->buf->in_file && !ngx_buf_in_memory(cl->buf)) {
-            f->in_file = 1;
+            cap->in_file = 1;
             cl->buf->file_pos = cl->buf->file_last;
 
         } else if (ngx_buf_in_memory(cl->buf)) {
             n = cl->buf->last - cl->buf->pos;
 
-            if (f->len + n > CIG_MAX_JSON_FILE) {
-                f->too_big = 1;
+            if (cap->len + n > cap->limit) {
+                cap->too_big = 1;
 
             } else if (n > 0) {
-                if (f->body == NULL) {
-                    f->body = ngx_palloc(r->pool, CIG_MAX_JSON_FILE);
-                    if (f->body == NULL) {
+                if (cap->body == NULL) {
+                    cap->body = ngx_palloc(r->pool, cap->limit);
+                    if (cap->body == NULL) {
                         return NGX_ERROR;
                     }
                 }
 
-                ngx_memcpy(f->body + f->len, cl->buf->pos, n);
-                f->len += n;
+                ngx_memcpy(cap->body + cap->len, cl->buf->pos, n);
+                cap->len += n;
             }
 
             cl->buf->pos = cl->buf->last;
         }
 
         if (cl->buf->last_buf || cl->buf->last_in_chain) {
-            f->complete = 1;
+            cap->complete = 1;
         }
     }
 
@@ -1009,10 +1005,11 @@ ngx_int_t
 ngx_http_cognito_identity_keys_filters(ngx_conf_t *cf)
 {
     ngx_http_next_header_filter = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_http_cognito_identity_fetch_header_filter;
+    ngx_http_top_header_filter =
+        ngx_http_cognito_identity_capture_header_filter;
 
     ngx_http_next_body_filter = ngx_http_top_body_filter;
-    ngx_http_top_body_filter = ngx_http_cognito_identity_fetch_body_filter;
+    ngx_http_top_body_filter = ngx_http_cognito_identity_capture_body_filter;
 
     return NGX_OK;
 }

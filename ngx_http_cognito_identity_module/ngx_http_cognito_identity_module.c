@@ -174,6 +174,22 @@ static ngx_command_t  ngx_http_cognito_identity_commands[] = {
       0,
       NULL },
 
+    { ngx_string("cognito_identity_s3_sign"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1
+                        |NGX_CONF_TAKE3|NGX_CONF_TAKE4|NGX_CONF_TAKE5
+                        |NGX_CONF_TAKE6,
+      ngx_http_cognito_identity_s3_sign,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_credentials"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      ngx_http_cognito_identity_credentials,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -230,16 +246,16 @@ ngx_http_cognito_identity_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    if ((cimcf->sources.nelts > 0 || cimcf->capture)
+        && ngx_http_cognito_identity_keys_filters(cf) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
     /* no handler, and no cost, unless some location asks for the check */
 
     if (!cimcf->enabled) {
         return NGX_OK;
-    }
-
-    if (cimcf->sources.nelts > 0
-        && ngx_http_cognito_identity_keys_filters(cf) != NGX_OK)
-    {
-        return NGX_ERROR;
     }
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
@@ -755,7 +771,11 @@ ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
     conf->verifier.leeway = conf->leeway;
     conf->verifier.cognito = 1;
 
-    return NGX_CONF_OK;
+    if (ngx_http_cognito_identity_s3_sign_merge(cf, prev, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_cognito_identity_credentials_check(cf, conf);
 }
 
 

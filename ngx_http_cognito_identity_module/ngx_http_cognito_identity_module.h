@@ -95,6 +95,7 @@ typedef struct {
 
     ngx_array_t                  sources;     /* key_source_t */
     ngx_array_t                  local_pools; /* ngx_str_t, for the log */
+    ngx_flag_t                   capture;     /* our subrequests exist */
     ngx_shm_zone_t              *keys_zone;
     size_t                       keys_zone_size;
     ngx_http_cognito_identity_keys_sh_t  *keys_sh;
@@ -151,6 +152,9 @@ typedef struct {
     cig_str_t                    authorize_arg;    /* bucket, ARN prefix */
     ngx_array_t                 *allow_prefix;     /* cig_template_t * */
     struct ngx_http_cognito_identity_local_s  *local;  /* a local pool */
+    struct ngx_http_cognito_identity_creds_s  *creds;  /* credential vending */
+    /* cognito_identity_s3_sign (..._sigv4.c); NULL: unset */
+    struct ngx_http_cognito_identity_s3_sign_s  *s3_sign;
 
     cig_verifier_t               verifier;         /* built at merge */
 } ngx_http_cognito_identity_loc_conf_t;
@@ -158,8 +162,21 @@ typedef struct {
 
 typedef struct ngx_http_cognito_identity_fetch_s
     ngx_http_cognito_identity_fetch_t;
+
+/* A subrequest's response body, captured by our filters, bounded. */
+
+typedef struct {
+    u_char                      *body;
+    size_t                       len;
+    size_t                       limit;
+    ngx_uint_t                   complete;
+    ngx_uint_t                   too_big;
+    ngx_uint_t                   in_file;
+} ngx_http_cognito_identity_capture_t;
 typedef struct ngx_http_cognito_identity_local_s
     ngx_http_cognito_identity_local_t;
+typedef struct ngx_http_cognito_identity_creds_s
+    ngx_http_cognito_identity_creds_t;
 
 
 /* Per-request state; never kept in configuration. */
@@ -173,7 +190,8 @@ typedef struct {
     time_t                       wait_started;
     ngx_uint_t                   poll_slot;   /* slot + 1 being waited */
     ngx_uint_t                   cache;       /* 0, 1: miss, 2: hit */
-    ngx_http_cognito_identity_fetch_t  *fetch;  /* a key fetch subrequest */
+    ngx_http_cognito_identity_capture_t  *capture;  /* our subrequest */
+    void                        *call;        /* a credential call */
     ngx_uint_t                   verified;
     cig_identity_t               identity;
     cig_identity_t               login;
@@ -215,6 +233,10 @@ char *ngx_http_cognito_identity_token_cache(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 char *ngx_http_cognito_identity_local_pool(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+char *ngx_http_cognito_identity_credentials(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_cognito_identity_credentials_check(ngx_conf_t *cf,
+    ngx_http_cognito_identity_loc_conf_t *conf);
 ngx_int_t ngx_http_cognito_identity_aws_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *type, const char *message);
 ngx_int_t ngx_http_cognito_identity_aws_target(ngx_http_request_t *r,
@@ -228,6 +250,19 @@ void ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf, u_char *hash,
     cig_identity_t *id);
 void *ngx_http_cognito_identity_alloc(void *pool, size_t size);
+
+/* ---- SigV4 signing toward S3-compatible stores (..._sigv4.c) ---- */
+typedef struct ngx_http_cognito_identity_s3_sign_s
+    ngx_http_cognito_identity_s3_sign_t;
+
+char *ngx_http_cognito_identity_s3_sign(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_cognito_identity_s3_sign_merge(ngx_conf_t *cf,
+    ngx_http_cognito_identity_loc_conf_t *prev,
+    ngx_http_cognito_identity_loc_conf_t *conf);
+ngx_int_t ngx_http_cognito_identity_s3_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+/* ---- end of SigV4 ---- */
 
 
 #endif /* NGX_HTTP_COGNITO_IDENTITY_MODULE_H */

@@ -75,6 +75,24 @@ static ngx_http_variable_t  ngx_http_cognito_identity_vars[] = {
       ngx_http_cognito_identity_claim_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_PREFIX, 0 },
 
+    /* cognito_identity_s3_sign (ngx_http_cognito_identity_sigv4.c) */
+
+    { ngx_string("cognito_identity_s3_authorization"), NULL,
+      ngx_http_cognito_identity_s3_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("cognito_identity_s3_date"), NULL,
+      ngx_http_cognito_identity_s3_variable, 1,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("cognito_identity_s3_content_sha256"), NULL,
+      ngx_http_cognito_identity_s3_variable, 2,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("cognito_identity_s3_security_token"), NULL,
+      ngx_http_cognito_identity_s3_variable, 3,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
       ngx_http_null_variable
 };
 

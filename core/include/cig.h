@@ -463,6 +463,9 @@ int cig_local_is_guest_id(const cig_signer_t *s, cig_str_t region,
 int cig_local_login_id(const cig_signer_t *s, cig_str_t region,
     cig_str_t provider, cig_str_t subject, char *out);
 
+/* ISO 8601 ("2026-01-31T12:00:00Z", offsets, fractions) or epoch seconds. */
+int cig_parse_date(const char *s, size_t len, double *out);
+
 /* A JSON string literal of s into out; the bytes written, 0 if short. */
 size_t cig_json_quote(const char *s, size_t len, char *out, size_t size);
 
@@ -492,12 +495,11 @@ void cig_arena_allocator(cig_arena_t *arena, cig_allocator_t *a);
 
 /*
  * AWS Signature Version 4 with the store's own credentials, for requests
- * the gateway forwards.  The canonical request is rebuilt the way S3 reads
- * the request (see cig_sigv4.c): the path percent-decoded and encoded again
- * once with '/' kept (no dot-segment normalization, no double encoding), the
- * query decoded ('+' is a space), encoded and sorted, the headers trimmed
- * and sorted.  host, x-amz-content-sha256, x-amz-date and, with a session
- * token, x-amz-security-token are always signed.
+ * the gateway forwards.  The canonical request is built the way S3 reads
+ * the request (see cig_sigv4.c): the path as sent (no normalization, no
+ * second encoding), the query decoded ('+' is a space), encoded and sorted,
+ * the headers trimmed and sorted.  host, x-amz-content-sha256, x-amz-date
+ * and, with a session token, x-amz-security-token are always signed.
  */
 
 #define CIG_SIGV4_KEY_LEN           32      /* HMAC-SHA256 */
@@ -533,8 +535,9 @@ typedef struct {
  * Signs with `key`, the signing key of the UTC day of req->now for
  * req->region and req->service (cig_sigv4_key_get).  Everything returned
  * lives in the allocator.  CIG_ERR_BAD_REQUEST when the request cannot be
- * signed as it stands (invalid percent-encoding, a control character in a
- * header value, an extra header the signer sets itself, ...).
+ * signed as it stands (a path with a space or '?', invalid percent-encoding
+ * in the query, a control character in a header value, an extra header the
+ * signer sets itself, ...).
  */
 cig_code_t cig_sigv4_sign(const cig_sigv4_request_t *req,
     const unsigned char *key, const cig_allocator_t *a,

@@ -167,4 +167,13 @@ nginx_config_ok($prod, 'the production example passes nginx -t');
 nginx_config_fails($bad, qr/holds the public development key/,
                    'the production example refuses the development key');
 
+# The production gateway, with this repository's roles, policy and paths.
+my $gw = do { local (@ARGV, $/) = "$root/examples/aws/gateway.conf"; <> };
+$gw =~ s{/etc/nginx/cognito/identity-pool-roles\.json}{%%ROOT%%/examples/aws/identity-pool-roles.json}g;
+$gw =~ s{/etc/nginx/cognito/(s3-[a-z-]+\.json)}{%%ROOT%%/examples/policies/$1}g;
+$gw =~ s{listen 443 ssl;}{listen 127.0.0.1:%%PORT%%;};
+$gw =~ s{^\s*ssl_certificate.*$}{}mg;
+my $gwout = nginx_config_ok($gw, 'the production gateway example passes nginx -t');
+unlike($gwout, qr/\[warn\]/, 'without warnings');
+
 done_testing();

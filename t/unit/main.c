@@ -72,6 +72,7 @@ main(int argc, char **argv)
     test_token();
     test_roles();
     test_policy();
+    test_sigv4();
 
     return tap_done();
 }

@@ -27,5 +27,6 @@ void test_jwks(void);
 void test_token(void);
 void test_roles(void);
 void test_policy(void);
+void test_sigv4(void);
 
 #endif /* CIG_UNIT_H */

@@ -1,0 +1,1100 @@
+/*
+ * cognito_identity_credentials: credential vending through the gateway.
+ *
+ * pass: GetId, GetOpenIdToken and GetCredentialsForIdentity, checked here
+ *       (operation allowed, body valid JSON within bounds, the pool or the
+ *       identity's region allowed, a token's aud allowed), are forwarded to
+ *       the configured Cognito endpoint through an internal location; the
+ *       answer is checked before it is relayed.
+ * sts:  GetCredentialsForIdentity with a Cognito OpenID token in Logins is
+ *       done by the gateway: the token verified, the role chosen with the
+ *       pool's role attachment, STS AssumeRoleWithWebIdentity called
+ *       through an internal location, the answer given in Cognito's shape.
+ *
+ * Upstream calls are subrequests that send only what this module builds;
+ * their answers are captured, bounded, never streamed to the client.
+ */
+
+#include "ngx_http_cognito_identity_module.h"
+
+
+#define NGX_HTTP_COGNITO_IDENTITY_CRED_BODY    65536
+#define NGX_HTTP_COGNITO_IDENTITY_CRED_REPLY   65536
+
+#define NGX_HTTP_COGNITO_IDENTITY_OP_GETID     0x01
+#define NGX_HTTP_COGNITO_IDENTITY_OP_TOKEN     0x02
+#define NGX_HTTP_COGNITO_IDENTITY_OP_CREDS     0x04
+
+
+struct ngx_http_cognito_identity_creds_s {
+    ngx_uint_t                   sts;
+    ngx_str_t                    uri;
+    ngx_uint_t                   ops;
+    time_t                       duration;
+};
+
+
+typedef struct {
+    ngx_http_cognito_identity_capture_t   cap;
+    ngx_uint_t                            done;
+    ngx_int_t                             rc;
+    ngx_uint_t                            status;
+    ngx_str_t                             op;
+    ngx_str_t                             identity;  /* sts: the id */
+    ngx_http_request_t                   *sr;
+} ngx_http_cognito_identity_call_t;
+
+
+static ngx_int_t ngx_http_cognito_identity_creds_handler(
+    ngx_http_request_t *r);
+
+
+/*
+ * cognito_identity_credentials pass <uri>
+ *     [operations=GetId,GetOpenIdToken,GetCredentialsForIdentity]
+ *   | sts <uri> [duration=<time>];
+ */
+
+char *
+ngx_http_cognito_identity_credentials(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    u_char                                 *p, *last, *comma;
+    ngx_str_t                              *value, v, name;
+    ngx_uint_t                              i;
+    ngx_http_core_loc_conf_t               *clcf;
+    ngx_http_cognito_identity_creds_t      *creds;
+    ngx_http_cognito_identity_main_conf_t  *cimcf;
+
+    if (cilcf->creds != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    creds = ngx_pcalloc(cf->pool, sizeof(ngx_http_cognito_identity_creds_t));
+    if (creds == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_strcmp(value[1].data, "pass") == 0) {
+        creds->ops = NGX_HTTP_COGNITO_IDENTITY_OP_GETID
+                     | NGX_HTTP_COGNITO_IDENTITY_OP_TOKEN
+                     | NGX_HTTP_COGNITO_IDENTITY_OP_CREDS;
+
+    } else if (ngx_strcmp(value[1].data, "sts") == 0) {
+        creds->sts = 1;
+        creds->ops = NGX_HTTP_COGNITO_IDENTITY_OP_CREDS;
+        creds->duration = 3600;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid mode \"%V\", expected \"pass\" or \"sts\"",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (value[2].len == 0 || value[2].data[0] != '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "upstream URI \"%V\" must be a location of this "
+                           "server, starting with \"/\"", &value[2]);
+        return NGX_CONF_ERROR;
+    }
+
+    creds->uri = value[2];
+
+    for (i = 3; i < cf->args->nelts; i++) {
+        v = value[i];
+
+        if (!creds->sts && ngx_strncmp(v.data, "operations=", 11) == 0
+            && v.len > 11)
+        {
+            creds->ops = 0;
+            p = v.data + 11;
+            last = v.data + v.len;
+
+            while (p < last) {
+                comma = ngx_strlchr(p, last, ',');
+                if (comma == NULL) {
+                    comma = last;
+                }
+
+                name.data = p;
+                name.len = comma - p;
+
+                if (name.len == 5 && ngx_strncmp(p, "GetId", 5) == 0) {
+                    creds->ops |= NGX_HTTP_COGNITO_IDENTITY_OP_GETID;
+
+                } else if (name.len == 14
+                           && ngx_strncmp(p, "GetOpenIdToken", 14) == 0)
+                {
+                    creds->ops |= NGX_HTTP_COGNITO_IDENTITY_OP_TOKEN;
+
+                } else if (name.len == 25
+                           && ngx_strncmp(p, "GetCredentialsForIdentity", 25)
+                              == 0)
+                {
+                    creds->ops |= NGX_HTTP_COGNITO_IDENTITY_OP_CREDS;
+
+                } else {
+                    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                       "unknown operation \"%V\"", &name);
+                    return NGX_CONF_ERROR;
+                }
+
+                p = comma + 1;
+            }
+
+            continue;
+        }
+
+        if (creds->sts && ngx_strncmp(v.data, "duration=", 9) == 0) {
+            v.data += 9;
+            v.len -= 9;
+            creds->duration = ngx_parse_time(&v, 1);
+
+            if (creds->duration == (time_t) NGX_ERROR
+                || creds->duration < 900 || creds->duration > 43200)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid duration \"%V\": 15m to 12h, as "
+                                   "STS allows", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
+                           &value[i]);
+        return NGX_CONF_ERROR;
+    }
+
+    cilcf->creds = creds;
+
+    cimcf = ngx_http_conf_get_module_main_conf(cf,
+                                            ngx_http_cognito_identity_module);
+    cimcf->capture = 1;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_cognito_identity_creds_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* Checks of the merged configuration, called from the merge. */
+
+char *
+ngx_http_cognito_identity_credentials_check(ngx_conf_t *cf,
+    ngx_http_cognito_identity_loc_conf_t *conf)
+{
+    if (conf->creds == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->naudiences == 0) {
+        return "cognito_identity_credentials needs cognito_identity_pool: "
+               "the pools it may serve";
+    }
+
+    if (conf->creds->sts) {
+        if (conf->roleset == NULL) {
+            return "cognito_identity_credentials sts needs roles "
+                   "(cognito_identity_roles or cognito_identity_role)";
+        }
+
+        if ((conf->keysets == NULL || conf->keysets->nelts == 0)
+            && conf->key_requests == NULL)
+        {
+            return "cognito_identity_credentials sts needs keys to verify "
+                   "tokens (cognito_identity_key_file or "
+                   "cognito_identity_key_request)";
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_call_done(ngx_http_request_t *sr, void *data,
+    ngx_int_t rc)
+{
+    ngx_http_cognito_identity_call_t  *call = data;
+
+    /* an upstream failure is answered by us, not by dropping the client */
+
+    if (rc == NGX_ERROR && !sr->connection->error) {
+        rc = NGX_OK;
+    }
+
+    if (!call->done) {
+        call->done = 1;
+        call->rc = rc;
+        call->status = (rc >= NGX_HTTP_SPECIAL_RESPONSE) ? (ngx_uint_t) rc
+                                                          : sr->headers_out.status;
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_call(ngx_http_request_t *r,
+    ngx_http_cognito_identity_call_t *call, ngx_str_t *uri,
+    const char *content_type, ngx_str_t *target, u_char *body, size_t len)
+{
+    ngx_buf_t                        *b;
+    ngx_chain_t                      *cl;
+    ngx_table_elt_t                  *h;
+    ngx_http_request_t               *sr;
+    ngx_http_post_subrequest_t       *ps;
+    ngx_http_cognito_identity_ctx_t  *sctx;
+
+    ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
+    if (ps == NULL) {
+        return NGX_ERROR;
+    }
+
+    ps->handler = ngx_http_cognito_identity_call_done;
+    ps->data = call;
+
+    if (ngx_http_subrequest(r, uri, NULL, &sr, ps,
+                            NGX_HTTP_SUBREQUEST_WAITED)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_cognito_identity_subrequest_clean(sr) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    sr->method = NGX_HTTP_POST;
+    ngx_str_set(&sr->method_name, "POST");
+
+    /* the body and the headers this module builds, nothing else */
+
+    b = ngx_calloc_buf(r->pool);
+    cl = ngx_alloc_chain_link(r->pool);
+    if (b == NULL || cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = 1;
+    cl->buf = b;
+    cl->next = NULL;
+
+    sr->request_body->bufs = cl;
+    sr->request_body->buf = b;
+    sr->headers_in.content_length_n = len;
+
+    h = ngx_list_push(&sr->headers_in.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_str_set(&h->key, "Content-Type");
+    h->value.data = (u_char *) content_type;
+    h->value.len = ngx_strlen(content_type);
+    h->lowcase_key = (u_char *) "content-type";
+    h->hash = ngx_hash_key(h->lowcase_key, h->key.len);
+    sr->headers_in.content_type = h;
+
+    if (target != NULL) {
+        h = ngx_list_push(&sr->headers_in.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_str_set(&h->key, "X-Amz-Target");
+        h->value = *target;
+        h->lowcase_key = (u_char *) "x-amz-target";
+        h->hash = ngx_hash_key(h->lowcase_key, h->key.len);
+    }
+
+    sctx = ngx_pcalloc(r->pool, sizeof(ngx_http_cognito_identity_ctx_t));
+    if (sctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    call->cap.limit = NGX_HTTP_COGNITO_IDENTITY_CRED_REPLY;
+    sctx->capture = &call->cap;
+    ngx_http_set_ctx(sr, sctx, ngx_http_cognito_identity_module);
+
+    call->sr = sr;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_creds_send(ngx_http_request_t *r, u_char *body,
+    size_t len)
+{
+    ngx_int_t         rc;
+    ngx_buf_t        *b;
+    ngx_chain_t       out;
+    ngx_table_elt_t  *h;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    ngx_str_set(&r->headers_out.content_type, "application/x-amz-json-1.1");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_length_n = len;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "no-store");
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = 1;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_uint_t
+ngx_http_cognito_identity_str_ok(const cig_json_t *j, const char *name,
+    size_t max)
+{
+    const cig_json_t  *m;
+
+    m = cig_json_get(j, name);
+
+    return m != NULL && m->type == CIG_JSON_STRING && m->str.len > 0
+           && m->str.len <= max;
+}
+
+
+/* Is this Cognito answer what its operation returns, with live credentials? */
+
+static ngx_uint_t
+ngx_http_cognito_identity_answer_ok(ngx_str_t *op, const cig_json_t *j)
+{
+    const cig_json_t  *c, *exp, *id;
+
+    if (j->type != CIG_JSON_OBJECT) {
+        return 0;
+    }
+
+    id = cig_json_get(j, "IdentityId");
+
+    if (id == NULL || id->type != CIG_JSON_STRING
+        || !cig_identity_id_valid(id->str.data, id->str.len))
+    {
+        return 0;
+    }
+
+    if (op->len == 5) {
+        return 1;                                   /* GetId */
+    }
+
+    if (op->len == 14) {
+        return ngx_http_cognito_identity_str_ok(j, "Token",
+                                                CIG_MAX_TOKEN_LEN);
+    }
+
+    c = cig_json_get(j, "Credentials");
+    exp = cig_json_get(c, "Expiration");
+
+    return c != NULL && c->type == CIG_JSON_OBJECT
+           && ngx_http_cognito_identity_str_ok(c, "AccessKeyId", 128)
+           && ngx_http_cognito_identity_str_ok(c, "SecretKey", 256)
+           && ngx_http_cognito_identity_str_ok(c, "SessionToken", 8192)
+           && exp != NULL && exp->type == CIG_JSON_NUMBER
+           && exp->num > (double) ngx_time();
+}
+
+
+/* The text of an XML element <name>text</name> in an STS answer. */
+
+static ngx_uint_t
+ngx_http_cognito_identity_xml(u_char *body, size_t len, const char *name,
+    ngx_str_t *out)
+{
+    u_char  *p, *end, *close;
+    size_t   n;
+    u_char   open[64];
+
+    n = ngx_strlen(name);
+
+    if (n + 2 > sizeof(open)) {
+        return 0;
+    }
+
+    ngx_sprintf(open, "<%s>", name);
+    end = body + len;
+
+    p = ngx_strlcasestrn(body, end, open, n + 2 - 1);
+    if (p == NULL) {
+        return 0;
+    }
+
+    p += n + 2;
+
+    for (close = p; close < end && *close != '<'; close++) {
+        if (*close == '&' || *close == '"' || *close == '\\'
+            || *close < 0x20)
+        {
+            return 0;
+        }
+    }
+
+    if (close == end || end - close < (ssize_t) n + 3
+        || close[1] != '/' || ngx_strncmp(close + 2, name, n) != 0
+        || close[2 + n] != '>' || close == p)
+    {
+        return 0;
+    }
+
+    out->data = p;
+    out->len = close - p;
+
+    return 1;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_upstream_error(ngx_http_request_t *r,
+    ngx_http_cognito_identity_call_t *call, const char *why)
+{
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "cognito identity: credential upstream \"%V\": %s",
+                  &call->sr->uri, why);
+
+    return ngx_http_cognito_identity_aws_error(r,
+               call->status == NGX_HTTP_GATEWAY_TIME_OUT ? 504 : 502,
+               "InternalErrorException",
+               "The identity service upstream failed.");
+}
+
+
+/* pass: relay what Cognito answered, once it is what it should be. */
+
+static ngx_int_t
+ngx_http_cognito_identity_pass_reply(ngx_http_request_t *r,
+    ngx_http_cognito_identity_call_t *call)
+{
+    char               type[128], msg[256];
+    cig_err_t          err;
+    cig_json_t        *j;
+    cig_allocator_t    a;
+    const cig_json_t  *t, *m;
+
+    if (call->cap.too_big || call->cap.in_file || !call->cap.complete
+        || call->cap.len == 0)
+    {
+        return ngx_http_cognito_identity_upstream_error(r, call,
+                   "no complete answer within bounds");
+    }
+
+    a.alloc = ngx_http_cognito_identity_alloc;
+    a.ctx = r->pool;
+
+    j = cig_json_parse((char *) call->cap.body, call->cap.len, 8, &a, &err);
+
+    if (j == NULL) {
+        return ngx_http_cognito_identity_upstream_error(r, call,
+                   "the answer is not valid JSON");
+    }
+
+    if (call->status == NGX_HTTP_OK) {
+        if (!ngx_http_cognito_identity_answer_ok(&call->op, j)) {
+            return ngx_http_cognito_identity_upstream_error(r, call,
+                       "malformed answer, or expired credentials");
+        }
+
+        return ngx_http_cognito_identity_creds_send(r, call->cap.body,
+                                                    call->cap.len);
+    }
+
+    /* Cognito's own errors go back in its shape, rebuilt, not copied */
+
+    t = cig_json_get(j, "__type");
+    m = cig_json_get(j, "message");
+
+    if (call->status >= 400 && call->status < 500 && t != NULL
+        && t->type == CIG_JSON_STRING && t->str.len > 0
+        && t->str.len < sizeof(type))
+    {
+        ngx_memcpy(type, t->str.data, t->str.len);
+        type[t->str.len] = '\0';
+
+        /* "...#Type" and "Type:..." as clients strip them */
+        {
+            char  *hash = strrchr(type, '#'), *colon;
+
+            if (hash) {
+                ngx_memmove(type, hash + 1, ngx_strlen(hash + 1) + 1);
+            }
+
+            colon = strchr(type, ':');
+            if (colon) {
+                *colon = '\0';
+            }
+        }
+
+        if (m != NULL && m->type == CIG_JSON_STRING) {
+            ngx_cpystrn((u_char *) msg, (u_char *) m->str.data,
+                        ngx_min(m->str.len + 1, sizeof(msg)));
+        } else {
+            ngx_cpystrn((u_char *) msg, (u_char *) "", 1);
+        }
+
+        return ngx_http_cognito_identity_aws_error(r, call->status, type,
+                                                   msg);
+    }
+
+    return ngx_http_cognito_identity_upstream_error(r, call,
+               "unexpected answer status");
+}
+
+
+/* sts: AssumeRoleWithWebIdentity's XML to GetCredentialsForIdentity's JSON */
+
+static ngx_int_t
+ngx_http_cognito_identity_sts_reply(ngx_http_request_t *r,
+    ngx_http_cognito_identity_call_t *call)
+{
+    u_char     *p;
+    double      exp;
+    size_t      len;
+    ngx_str_t   key, secret, session, expiration, code;
+
+    if (call->cap.too_big || call->cap.in_file || !call->cap.complete
+        || call->cap.len == 0)
+    {
+        return ngx_http_cognito_identity_upstream_error(r, call,
+                   "no complete STS answer within bounds");
+    }
+
+    if (call->status != NGX_HTTP_OK) {
+        if (call->status >= 400 && call->status < 500
+            && ngx_http_cognito_identity_xml(call->cap.body, call->cap.len,
+                                             "Code", &code))
+        {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "cognito identity: STS refused: %V", &code);
+
+            return ngx_http_cognito_identity_aws_error(r, 403,
+                       "NotAuthorizedException",
+                       "STS refused to assume the role.");
+        }
+
+        return ngx_http_cognito_identity_upstream_error(r, call,
+                   "unexpected STS answer");
+    }
+
+    if (!ngx_http_cognito_identity_xml(call->cap.body, call->cap.len,
+                                       "AccessKeyId", &key)
+        || !ngx_http_cognito_identity_xml(call->cap.body, call->cap.len,
+                                          "SecretAccessKey", &secret)
+        || !ngx_http_cognito_identity_xml(call->cap.body, call->cap.len,
+                                          "SessionToken", &session)
+        || !ngx_http_cognito_identity_xml(call->cap.body, call->cap.len,
+                                          "Expiration", &expiration)
+        || !cig_parse_date((char *) expiration.data, expiration.len,
+                                  &exp)
+        || exp <= (double) ngx_time())
+    {
+        return ngx_http_cognito_identity_upstream_error(r, call,
+                   "malformed STS credentials, or expired ones");
+    }
+
+    len = sizeof("{\"IdentityId\":\"\",\"Credentials\":{\"AccessKeyId\":\"\","
+                 "\"SecretKey\":\"\",\"SessionToken\":\"\",\"Expiration\":}}")
+          + call->identity.len + key.len + secret.len + session.len
+          + NGX_TIME_T_LEN;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = ngx_sprintf(p, "{\"IdentityId\":\"%V\",\"Credentials\":{"
+                      "\"AccessKeyId\":\"%V\",\"SecretKey\":\"%V\","
+                      "\"SessionToken\":\"%V\",\"Expiration\":%T}}",
+                      &call->identity, &key, &secret, &session,
+                      (time_t) exp)
+          - p;
+
+    return ngx_http_cognito_identity_creds_send(r, p, len);
+}
+
+
+static void
+ngx_http_cognito_identity_creds_resume(ngx_http_request_t *r)
+{
+    ngx_http_cognito_identity_call_t      *call;
+    ngx_http_cognito_identity_ctx_t       *ctx;
+    ngx_http_cognito_identity_loc_conf_t  *conf;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
+    call = ctx ? ctx->call : NULL;
+
+    if (call == NULL || !call->done) {
+        return;
+    }
+
+    ctx->call = NULL;
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_cognito_identity_module);
+
+    ngx_http_finalize_request(r, conf->creds->sts
+                              ? ngx_http_cognito_identity_sts_reply(r, call)
+                              : ngx_http_cognito_identity_pass_reply(r, call));
+}
+
+
+static ngx_uint_t
+ngx_http_cognito_identity_region_allowed(
+    ngx_http_cognito_identity_loc_conf_t *conf, cig_str_t id)
+{
+    size_t       region;
+    ngx_uint_t   i;
+    const char  *colon;
+
+    colon = memchr(id.data, ':', id.len);
+    if (colon == NULL) {
+        return 0;
+    }
+
+    region = colon - id.data;
+
+    for (i = 0; i < conf->naudiences; i++) {
+        if (conf->audiences[i].len > region
+            && conf->audiences[i].data[region] == ':'
+            && ngx_strncmp(conf->audiences[i].data, id.data, region) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* The claims of a token, read without its signature (Cognito checks it). */
+
+static const cig_json_t *
+ngx_http_cognito_identity_peek(ngx_http_request_t *r, cig_str_t token,
+    cig_allocator_t *a)
+{
+    u_char       *buf;
+    size_t        len;
+    cig_err_t     err;
+    const char   *dot1, *dot2;
+
+    dot1 = memchr(token.data, '.', token.len);
+    if (dot1 == NULL) {
+        return NULL;
+    }
+
+    dot2 = memchr(dot1 + 1, '.', token.len - (dot1 + 1 - token.data));
+    if (dot2 == NULL) {
+        return NULL;
+    }
+
+    buf = ngx_pnalloc(r->pool, cig_b64_decoded_max(dot2 - dot1 - 1) + 1);
+    if (buf == NULL
+        || !cig_b64url_decode_strict(dot1 + 1, dot2 - dot1 - 1, buf, &len))
+    {
+        return NULL;
+    }
+
+    return cig_json_parse((char *) buf, len, CIG_MAX_JSON_DEPTH, a, &err);
+}
+
+
+/* Answers the client with a Cognito error; NGX_DONE tells the caller so. */
+
+static ngx_int_t
+ngx_http_cognito_identity_refuse(ngx_http_request_t *r, ngx_int_t *answer,
+    ngx_uint_t status, const char *type, const char *message)
+{
+    *answer = ngx_http_cognito_identity_aws_error(r, status, type, message);
+
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_pass_request(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf, ngx_str_t *op,
+    const cig_json_t *req, cig_allocator_t *a, ngx_int_t *answer)
+{
+    const cig_json_t  *pool, *id, *logins, *token, *claims, *aud, *sub;
+
+    if (op->len == 5) {
+        pool = cig_json_get(req, "IdentityPoolId");
+
+        if (pool == NULL || pool->type != CIG_JSON_STRING
+            || !cig_strs_find(conf->audiences, conf->naudiences,
+                              pool->str.data, pool->str.len))
+        {
+            return ngx_http_cognito_identity_refuse(r, answer, 404,
+                       "ResourceNotFoundException",
+                       "IdentityPool not found.");
+        }
+
+        return NGX_OK;
+    }
+
+    id = cig_json_get(req, "IdentityId");
+
+    if (id == NULL || id->type != CIG_JSON_STRING
+        || !cig_identity_id_valid(id->str.data, id->str.len))
+    {
+        return ngx_http_cognito_identity_refuse(r, answer, 400,
+                   "InvalidParameterException",
+                   "IdentityId is required and must be REGION:UUID.");
+    }
+
+    /* identity ids do not name their pool: their region must be served */
+
+    if (!ngx_http_cognito_identity_region_allowed(conf, id->str)) {
+        return ngx_http_cognito_identity_refuse(r, answer, 404,
+                   "ResourceNotFoundException",
+                   "Identity not found.");
+    }
+
+    logins = cig_json_get(req, "Logins");
+    token = cig_json_get(logins, "cognito-identity.amazonaws.com");
+
+    if (token != NULL) {
+        claims = token->type == CIG_JSON_STRING
+                 ? ngx_http_cognito_identity_peek(r, token->str, a) : NULL;
+        aud = cig_json_get(claims, "aud");
+        sub = cig_json_get(claims, "sub");
+
+        if (aud == NULL || aud->type != CIG_JSON_STRING
+            || !cig_strs_find(conf->audiences, conf->naudiences,
+                              aud->str.data, aud->str.len)
+            || sub == NULL || sub->type != CIG_JSON_STRING
+            || sub->str.len != id->str.len
+            || ngx_strncmp(sub->str.data, id->str.data, id->str.len) != 0)
+        {
+            return ngx_http_cognito_identity_refuse(r, answer, 403,
+                       "NotAuthorizedException",
+                       "The token is not for this identity or pool.");
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static u_char *
+ngx_http_cognito_identity_form(u_char *p, const char *name, cig_str_t v)
+{
+    p = ngx_cpymem(p, name, ngx_strlen(name));
+    *p++ = '=';
+
+    return (u_char *) ngx_escape_uri(p, (u_char *) v.data, v.len,
+                                     NGX_ESCAPE_URI_COMPONENT);
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf,
+    ngx_http_cognito_identity_ctx_t *ctx,
+    ngx_http_cognito_identity_call_t *call, const cig_json_t *req,
+    cig_allocator_t *a, u_char **form, size_t *form_len, ngx_int_t *answer)
+{
+    u_char            *p;
+    size_t             n;
+    cig_err_t          err;
+    cig_code_t         rc;
+    cig_str_t          duration, session;
+    const cig_json_t  *id, *token, *role;
+    cig_role_input_t   in;
+    const cig_roles_t *roles;
+    u_char             dbuf[NGX_TIME_T_LEN];
+
+    id = cig_json_get(req, "IdentityId");
+    token = cig_json_get(cig_json_get(req, "Logins"),
+                         "cognito-identity.amazonaws.com");
+
+    if (id == NULL || id->type != CIG_JSON_STRING || token == NULL
+        || token->type != CIG_JSON_STRING)
+    {
+        return ngx_http_cognito_identity_refuse(r, answer, 400,
+                   "InvalidParameterException",
+                   "IdentityId and Logins[\"cognito-identity.amazonaws.com\"] "
+                   "are required.");
+    }
+
+    rc = cig_token_verify(&conf->verifier, token->str.data, token->str.len,
+                          ngx_time(), a, &ctx->identity, &err);
+
+    if (rc != CIG_OK || ctx->identity.sub.len != id->str.len
+        || ngx_strncmp(ctx->identity.sub.data, id->str.data, id->str.len))
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "cognito identity: credentials refused: %s",
+                      rc != CIG_OK ? err.msg : "the token is for another "
+                      "identity");
+
+        return ngx_http_cognito_identity_refuse(r, answer,
+                   rc == CIG_ERR_NO_KEYS ? 503 : 403,
+                   rc == CIG_ERR_NO_KEYS ? "InternalErrorException"
+                                         : "NotAuthorizedException",
+                   "Invalid login token.");
+    }
+
+    ctx->verified = 1;
+
+    if (!ctx->identity.authenticated && !conf->unauthenticated) {
+        return ngx_http_cognito_identity_refuse(r, answer, 403,
+                   "NotAuthorizedException",
+                   "Unauthenticated access is not supported for this "
+                   "identity pool.");
+    }
+
+    roles = cig_roleset_find(conf->roleset, ctx->identity.aud);
+    role = cig_json_get(req, "CustomRoleArn");
+
+    in.claims = ctx->identity.claims;
+    in.client_id.data = NULL;
+    in.client_id.len = 0;
+    in.requested.data = (role && role->type == CIG_JSON_STRING)
+                        ? role->str.data : NULL;
+    in.requested.len = (role && role->type == CIG_JSON_STRING)
+                       ? role->str.len : 0;
+
+    if (roles == NULL
+        || cig_roles_choose(roles, &ctx->identity, &in, &ctx->role, &err)
+           != CIG_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "cognito identity: credentials refused: %s",
+                      roles ? err.msg : "no role attachment for the pool");
+
+        return ngx_http_cognito_identity_refuse(r, answer, 400,
+                   "InvalidIdentityPoolConfigurationException",
+                   "No role for this identity.");
+    }
+
+    call->identity.data = (u_char *) ctx->identity.sub.data;
+    call->identity.len = ctx->identity.sub.len;
+
+    duration.len = ngx_sprintf(dbuf, "%T", conf->creds->duration) - dbuf;
+    duration.data = (char *) dbuf;
+    session.data = "CognitoIdentityCredentials";
+    session.len = sizeof("CognitoIdentityCredentials") - 1;
+
+    n = sizeof("Action=AssumeRoleWithWebIdentity&Version=2011-06-15")
+        + 3 * (ctx->role.role.len + token->str.len + session.len
+               + duration.len)
+        + sizeof("&RoleArn=&RoleSessionName=&WebIdentityToken="
+                 "&DurationSeconds=");
+
+    p = ngx_pnalloc(r->pool, n);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    *form = p;
+    p = ngx_cpymem(p, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&",
+                   sizeof("Action=AssumeRoleWithWebIdentity"
+                          "&Version=2011-06-15&") - 1);
+    p = ngx_http_cognito_identity_form(p, "RoleArn", ctx->role.role);
+    *p++ = '&';
+    p = ngx_http_cognito_identity_form(p, "RoleSessionName", session);
+    *p++ = '&';
+    p = ngx_http_cognito_identity_form(p, "WebIdentityToken", token->str);
+    *p++ = '&';
+    p = ngx_http_cognito_identity_form(p, "DurationSeconds", duration);
+
+    *form_len = p - *form;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_cognito_identity_creds_body(ngx_http_request_t *r)
+{
+    u_char                                *body, *form = NULL;
+    size_t                                 len, form_len = 0;
+    ngx_int_t                              rc, answer;
+    ngx_str_t                              op, target;
+    ngx_uint_t                             bit;
+    cig_err_t                              err;
+    cig_json_t                            *req;
+    cig_allocator_t                        a;
+    ngx_http_cognito_identity_ctx_t       *ctx;
+    ngx_http_cognito_identity_call_t      *call;
+    ngx_http_cognito_identity_loc_conf_t  *conf;
+
+    conf = ngx_http_get_module_loc_conf(r, ngx_http_cognito_identity_module);
+
+    if (ngx_http_cognito_identity_aws_target(r, &op) != NGX_OK) {
+        ngx_http_finalize_request(r,
+            ngx_http_cognito_identity_aws_error(r, 400,
+                "InvalidParameterException",
+                "Expected POST with Content-Type application/x-amz-json-1.1 "
+                "and X-Amz-Target AWSCognitoIdentityService.<Operation>"));
+        return;
+    }
+
+    bit = (op.len == 5 && ngx_strncmp(op.data, "GetId", 5) == 0)
+          ? NGX_HTTP_COGNITO_IDENTITY_OP_GETID
+          : (op.len == 14 && ngx_strncmp(op.data, "GetOpenIdToken", 14) == 0)
+          ? NGX_HTTP_COGNITO_IDENTITY_OP_TOKEN
+          : (op.len == 25
+             && ngx_strncmp(op.data, "GetCredentialsForIdentity", 25) == 0)
+          ? NGX_HTTP_COGNITO_IDENTITY_OP_CREDS : 0;
+
+    if (!(bit & conf->creds->ops)) {
+        ngx_http_finalize_request(r,
+            ngx_http_cognito_identity_aws_error(r, 400,
+                "UnknownOperationException",
+                "This operation is not served here."));
+        return;
+    }
+
+    rc = ngx_http_cognito_identity_read_body(r, &body, &len,
+                                         NGX_HTTP_COGNITO_IDENTITY_CRED_BODY);
+
+    if (rc == NGX_ERROR) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    a.alloc = ngx_http_cognito_identity_alloc;
+    a.ctx = r->pool;
+
+    req = (rc == NGX_OK && body)
+          ? cig_json_parse((char *) body, len, 8, &a, &err) : NULL;
+
+    if (req == NULL || req->type != CIG_JSON_OBJECT) {
+        ngx_http_finalize_request(r,
+            ngx_http_cognito_identity_aws_error(r, 400,
+                "InvalidParameterException",
+                "The request body must be a JSON object of at most 64 KiB."));
+        return;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_cognito_identity_ctx_t));
+        if (ctx == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        ngx_http_set_ctx(r, ctx, ngx_http_cognito_identity_module);
+    }
+
+    call = ngx_pcalloc(r->pool, sizeof(ngx_http_cognito_identity_call_t));
+    if (call == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    call->op = op;
+
+    if (conf->creds->sts) {
+        rc = ngx_http_cognito_identity_sts_request(r, conf, ctx, call, req,
+                                                   &a, &form, &form_len,
+                                                   &answer);
+        if (rc != NGX_OK) {
+            ngx_http_finalize_request(r, rc == NGX_DONE ? answer : rc);
+            return;
+        }
+
+        rc = ngx_http_cognito_identity_call(r, call, &conf->creds->uri,
+                                       "application/x-www-form-urlencoded",
+                                       NULL, form, form_len);
+
+    } else {
+        rc = ngx_http_cognito_identity_pass_request(r, conf, &op, req, &a,
+                                                    &answer);
+        if (rc != NGX_OK) {
+            ngx_http_finalize_request(r, rc == NGX_DONE ? answer : rc);
+            return;
+        }
+
+        target.len = sizeof("AWSCognitoIdentityService.") - 1 + op.len;
+        target.data = ngx_pnalloc(r->pool, target.len);
+        if (target.data == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        ngx_sprintf(target.data, "AWSCognitoIdentityService.%V", &op);
+
+        /* the client's validated body, as it was sent */
+
+        rc = ngx_http_cognito_identity_call(r, call, &conf->creds->uri,
+                                            "application/x-amz-json-1.1",
+                                            &target, body, len);
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    ctx->call = call;
+    r->write_event_handler = ngx_http_cognito_identity_creds_resume;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_creds_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                              rc;
+
+    if (r->method != NGX_HTTP_POST) {
+        return ngx_http_cognito_identity_aws_error(r, 400,
+                   "InvalidParameterException", "Only POST is served.");
+    }
+
+    if (r->headers_in.content_length_n > NGX_HTTP_COGNITO_IDENTITY_CRED_BODY)
+    {
+        return ngx_http_cognito_identity_aws_error(r, 400,
+                   "InvalidParameterException", "The request is too large.");
+    }
+
+    rc = ngx_http_read_client_request_body(r,
+                                        ngx_http_cognito_identity_creds_body);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    return NGX_DONE;
+}

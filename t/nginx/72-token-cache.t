@@ -1,0 +1,56 @@
+# The verified-token cache when its zone is full: least recently used
+# entries make room, no request ever fails for it, and recent tokens stay.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use CigTest;
+use CigToken;
+use Test::More;
+
+my $srv = start_nginx(<<'CONF');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        root %%DIR%%/html;
+
+        cognito_identity_pool eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d;
+        cognito_identity_key_file %%ROOT%%/t/keys/jwks-k1.json;
+        cognito_identity_token_cache zone=small:32k;
+
+        location / {
+            cognito_identity "api";
+            add_header X-Cache $cognito_identity_token_cache always;
+        }
+    }
+CONF
+
+# Tokens with large payloads (principal tags) so a few fill the zone.
+my $pad = 'x' x 1500;
+my @tokens = map {
+    cognito_token(claims => {
+        sub => sprintf('eu-west-1:9539224f-5cd4-4923-a426-%012d', $_),
+        'https://aws.amazon.com/tags' => { principal_tags => { pad => [$pad] } } })
+} 1 .. 40;
+
+my ($ok, $bad) = (0, 0);
+for my $t (@tokens, @tokens) {
+    my $r = $srv->request('GET', '/index.html', { Authorization => "Bearer $t" });
+    $r->{status} == 200 ? $ok++ : $bad++;
+}
+is($bad, 0, 'a full zone never fails a request');
+is($ok, 80, 'all 80 requests answered');
+
+my $last = $tokens[-1];
+my $r = $srv->request('GET', '/index.html', { Authorization => "Bearer $last" });
+is($r->{headers}{'x-cache'}, 'hit', 'the most recent token is still cached');
+
+$r = $srv->request('GET', '/index.html', { Authorization => "Bearer $tokens[0]" });
+is($r->{status}, 200, 'an evicted token verifies again');
+is($r->{headers}{'x-cache'}, 'miss', 'as a miss: the oldest entries made room');
+
+unlike($srv->error_log, qr/could not allocate|no memory/,
+       'eviction is silent, not an allocation failure');
+
+$srv->stop;
+done_testing();
