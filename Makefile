@@ -7,6 +7,7 @@
 #   make test      everything, then the whole suite, plain and sanitized
 #   make run       start nginx on the development example (see README)
 #   make stop      stop it
+#   make bench     the benchmark: bench/run.sh (bench/README.md), < 10 min
 
 SHELL        := /bin/bash
 ROOT         := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -40,12 +41,12 @@ LIBASAN      := $(shell $(CC) -print-file-name=libasan.so)
 DEB_PACKAGES := build-essential nginx nginx-dev libssl-dev openssl perl \
                 curl python3 python3-jwt clang libclang-rt-14-dev \
                 apache2 apache2-dev libcurl4-openssl-dev awscli \
-                python3-boto3
+                python3-boto3 python3-botocore wrk gnuplot-nox
 
 PROVE        := prove -I t/lib -r t/
 
 .PHONY: all deps module asan unit test test-plain test-asan fuzz fuzz-smoke \
-        run stop clean apache apache-asan
+        run stop clean apache apache-asan bench
 
 all: module
 
@@ -169,6 +170,9 @@ run: deps module
 
 stop:
 	@examples/run-quickstart.sh stop
+
+bench: deps module
+	bench/run.sh
 
 clean:
 	rm -rf $(BUILD)
