@@ -798,6 +798,20 @@ cig_map_s3(const cig_http_t *h, cig_str_t fixed_bucket,
         }
     }
 
+    /* overriding governance-mode object lock is a permission of its own */
+
+    if (object && (h->headers & CIG_HDR_BYPASS)) {
+        if (out->nchecks == CIG_MAX_CHECKS) {
+            return cig_bad(err, "too many permissions for one request");
+        }
+
+        out->checks[out->nchecks].action.data = "s3:BypassGovernanceRetention";
+        out->checks[out->nchecks].action.len =
+                                   sizeof("s3:BypassGovernanceRetention") - 1;
+        out->checks[out->nchecks].resource = out->checks[0].resource;
+        out->nchecks++;
+    }
+
     if (h->copy_source.len > 0) {
         if (!(object && cig_str_is(h->method, "PUT")
               && (sub == NULL || cig_str_is(sub->name, "uploadId"))))
@@ -908,7 +922,8 @@ cig_s3_header_flag(const char *name, size_t len)
         { "x-amz-tagging",                      0, CIG_HDR_TAGGING },
         { "x-amz-object-lock-mode",             0, CIG_HDR_RETENTION },
         { "x-amz-object-lock-retain-until-date", 0, CIG_HDR_RETENTION },
-        { "x-amz-object-lock-legal-hold",       0, CIG_HDR_LEGAL_HOLD }
+        { "x-amz-object-lock-legal-hold",       0, CIG_HDR_LEGAL_HOLD },
+        { "x-amz-bypass-governance-retention",  0, CIG_HDR_BYPASS }
     };
     size_t  i, n;
 

@@ -396,6 +396,7 @@ typedef struct {
 #define CIG_HDR_TAGGING     0x02    /* x-amz-tagging */
 #define CIG_HDR_RETENTION   0x04    /* x-amz-object-lock-mode, -retain-until-date */
 #define CIG_HDR_LEGAL_HOLD  0x08    /* x-amz-object-lock-legal-hold */
+#define CIG_HDR_BYPASS      0x10    /* x-amz-bypass-governance-retention */
 
 /* The CIG_HDR_* flag of a request header name, or 0. */
 unsigned cig_s3_header_flag(const char *name, size_t len);

@@ -173,6 +173,8 @@ my @cases = (
         { 'x-amz-grant-read' => 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' }],
     ['s3: PUT with tags needs PutObjectTagging', 'PUT', "/mybucket/$ME/a.txt", 403, 'deny', undef,
         { 'x-amz-tagging' => 'a=b' }],
+    ['s3: bypassing governance retention needs its own permission', 'PUT', "/mybucket/$ME/a.txt", 403, 'deny', undef,
+        { 'x-amz-bypass-governance-retention' => 'true' }],
     ['s3: multi-object delete refused', 'POST', '/mybucket?delete', 403],
     ['s3: unknown operation refused', 'GET', "/mybucket/$ME/a.txt?torrent", 403],
     ['s3: fixed bucket', 'GET', "/fixed/$ME/a.txt", 403, 'deny'],
