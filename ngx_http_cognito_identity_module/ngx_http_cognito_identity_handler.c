@@ -106,22 +106,80 @@ ngx_http_cognito_identity_preflight(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
-ngx_http_cognito_identity_challenge(ngx_http_request_t *r, ngx_str_t *value)
+/* A response header; its key and value must outlive the request. */
+
+ngx_table_elt_t *
+ngx_http_cognito_identity_add_header(ngx_http_request_t *r, const char *key,
+    ngx_str_t *value)
 {
     ngx_table_elt_t  *h;
 
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NULL;
     }
 
     h->hash = 1;
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-    ngx_str_set(&h->key, "WWW-Authenticate");
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
     h->value = *value;
+
+    return h;
+}
+
+
+/* A whole response from memory: status, type, body. */
+
+ngx_int_t
+ngx_http_cognito_identity_send(ngx_http_request_t *r, ngx_uint_t status,
+    const char *content_type, u_char *body, size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type.data = (u_char *) content_type;
+    r->headers_out.content_type.len = ngx_strlen(content_type);
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_length_n = len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->pos = body;
+    b->last = body + len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_challenge(ngx_http_request_t *r, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_http_cognito_identity_add_header(r, "WWW-Authenticate", value);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     r->headers_out.www_authenticate = h;
 
@@ -169,11 +227,7 @@ static ngx_int_t
 ngx_http_cognito_identity_send_denial(ngx_http_request_t *r,
     ngx_http_cognito_identity_ctx_t *ctx)
 {
-    ngx_int_t         rc;
-    ngx_buf_t        *b;
-    ngx_str_t         body;
-    ngx_chain_t       out;
-    ngx_table_elt_t  *h;
+    ngx_str_t  body;
 
     static ngx_str_t  s3 = ngx_string(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -184,58 +238,31 @@ ngx_http_cognito_identity_send_denial(ngx_http_request_t *r,
     static ngx_str_t  api_explicit = ngx_string(
         "{\"Message\":\"User is not authorized to access this resource "
         "with an explicit deny\"}\n");
+    static ngx_str_t  api_type = ngx_string("AccessDeniedException");
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (ctx->dialect == NGX_HTTP_COGNITO_IDENTITY_AUTHZ_S3) {
-        body = s3;
-        ngx_str_set(&r->headers_out.content_type, "application/xml");
-
-    } else {
-        body = (ctx->decided && ctx->verdict.decision == CIG_DENY_EXPLICIT)
-               ? api_explicit : api;
-        ngx_str_set(&r->headers_out.content_type, "application/json");
-
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-#if (nginx_version >= 1023000)
-        h->next = NULL;
-#endif
-        ngx_str_set(&h->key, "x-amzn-ErrorType");
-        ngx_str_set(&h->value, "AccessDeniedException");
+        return ngx_http_cognito_identity_send(r, NGX_HTTP_FORBIDDEN,
+                                              "application/xml", s3.data,
+                                              s3.len);
     }
 
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.status = NGX_HTTP_FORBIDDEN;
-    r->headers_out.content_length_n = body.len;
+    body = (ctx->decided && ctx->verdict.decision == CIG_DENY_EXPLICIT)
+           ? api_explicit : api;
 
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
+    if (ngx_http_cognito_identity_add_header(r, "x-amzn-ErrorType",
+                                             &api_type)
+        == NULL)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->pos = body.data;
-    b->last = body.data + body.len;
-    b->memory = 1;
-    b->last_buf = 1;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_cognito_identity_send(r, NGX_HTTP_FORBIDDEN,
+                                          "application/json", body.data,
+                                          body.len);
 }
 
 
@@ -248,7 +275,7 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
     ngx_int_t         status, rc;
     ngx_uint_t        level;
     size_t            len;
-    ngx_table_elt_t  *h;
+    ngx_str_t         retry;
 
     ctx->done = 1;
 
@@ -281,22 +308,14 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
 
         /* a key outage is not the client's fault: try again, same token */
 
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h != NULL) {
-            h->hash = 1;
-#if (nginx_version >= 1023000)
-            h->next = NULL;
-#endif
-            ngx_str_set(&h->key, "Retry-After");
-            h->value.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
-            if (h->value.data == NULL) {
-                h->hash = 0;
-                break;
-            }
-            h->value.len = ngx_sprintf(h->value.data, "%T",
-                                       conf->key_refresh)
-                           - h->value.data;
+        retry.data = ngx_pnalloc(r->pool, NGX_TIME_T_LEN);
+        if (retry.data != NULL) {
+            retry.len = ngx_sprintf(retry.data, "%T", conf->key_refresh)
+                        - retry.data;
+            (void) ngx_http_cognito_identity_add_header(r, "Retry-After",
+                                                        &retry);
         }
+
         break;
 
     case CIG_ERR_BAD_REQUEST:
@@ -354,20 +373,23 @@ ngx_http_cognito_identity_login_for(ngx_http_cognito_identity_loc_conf_t *conf,
 }
 
 
-/* A header the client may send to ask for a role, like CustomRoleArn. */
+/*
+ * A request header by name: how many times it was sent, and the first.
+ * Headers that must appear once are refused when repeated.
+ */
 
-static void
-ngx_http_cognito_identity_requested_role(ngx_http_request_t *r,
-    cig_str_t *role)
+ngx_uint_t
+ngx_http_cognito_identity_header_in(ngx_http_request_t *r, const char *name,
+    ngx_table_elt_t **first)
 {
-    ngx_uint_t        i;
+    size_t            len;
+    ngx_uint_t        i, n;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *h;
 
-    static const char  name[] = "X-Cognito-Custom-Role-Arn";
-
-    role->data = NULL;
-    role->len = 0;
+    len = ngx_strlen(name);
+    n = 0;
+    *first = NULL;
 
     part = &r->headers_in.headers.part;
     h = part->elts;
@@ -384,14 +406,35 @@ ngx_http_cognito_identity_requested_role(ngx_http_request_t *r,
             i = 0;
         }
 
-        if (h[i].key.len == sizeof(name) - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name,
-                               sizeof(name) - 1) == 0)
+        if (h[i].key.len == len
+            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
         {
-            role->data = (char *) h[i].value.data;
-            role->len = h[i].value.len;
-            return;
+            if (n++ == 0) {
+                *first = &h[i];
+            }
         }
+    }
+
+    return n;
+}
+
+
+/* A header the client may send to ask for a role, like CustomRoleArn. */
+
+static void
+ngx_http_cognito_identity_requested_role(ngx_http_request_t *r,
+    cig_str_t *role)
+{
+    ngx_table_elt_t  *h;
+
+    role->data = NULL;
+    role->len = 0;
+
+    if (ngx_http_cognito_identity_header_in(r, "X-Cognito-Custom-Role-Arn",
+                                            &h))
+    {
+        role->data = (char *) h->value.data;
+        role->len = h->value.len;
     }
 }
 

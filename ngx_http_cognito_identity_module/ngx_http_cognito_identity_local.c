@@ -260,69 +260,34 @@ invalid:
 }
 
 
-static ngx_int_t
-ngx_http_cognito_identity_local_send(ngx_http_request_t *r,
-    ngx_uint_t status, const char *type, u_char *body, size_t len,
-    ngx_str_t *content_type)
+/* Every answer of the pool and of credential vending: no-store. */
+
+ngx_int_t
+ngx_http_cognito_identity_aws_send(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, const char *content_type, u_char *body, size_t len)
 {
-    ngx_int_t         rc;
-    ngx_buf_t        *b;
-    ngx_chain_t       out;
-    ngx_table_elt_t  *h;
+    ngx_str_t  v;
 
-    r->headers_out.status = status;
-    r->headers_out.content_type = *content_type;
-    r->headers_out.content_type_len = content_type->len;
-    r->headers_out.content_length_n = len;
+    ngx_str_set(&v, "no-store");
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
+    if (ngx_http_cognito_identity_add_header(r, "Cache-Control", &v) == NULL)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    h->hash = 1;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-    ngx_str_set(&h->key, "Cache-Control");
-    ngx_str_set(&h->value, "no-store");
 
     if (type != NULL) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
+        v.data = (u_char *) type;
+        v.len = ngx_strlen(type);
+
+        if (ngx_http_cognito_identity_add_header(r, "X-Amzn-ErrorType", &v)
+            == NULL)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        h->hash = 1;
-#if (nginx_version >= 1023000)
-        h->next = NULL;
-#endif
-        ngx_str_set(&h->key, "X-Amzn-ErrorType");
-        h->value.data = (u_char *) type;
-        h->value.len = ngx_strlen(type);
     }
 
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = body;
-    b->last = body + len;
-    b->memory = 1;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_cognito_identity_send(r, status, content_type, body,
+                                          len);
 }
 
 
@@ -334,7 +299,6 @@ ngx_http_cognito_identity_aws_error(ngx_http_request_t *r, ngx_uint_t status,
 {
     u_char     *p;
     size_t      len, n;
-    ngx_str_t   ct = ngx_string("application/x-amz-json-1.1");
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "cognito identity: %ui %s: %s", status, type, message);
@@ -356,7 +320,9 @@ ngx_http_cognito_identity_aws_error(ngx_http_request_t *r, ngx_uint_t status,
 
     ngx_http_discard_request_body(r);
 
-    return ngx_http_cognito_identity_local_send(r, status, type, p, n, &ct);
+    return ngx_http_cognito_identity_aws_send(r, status, type,
+                                              "application/x-amz-json-1.1",
+                                              p, n);
 }
 
 
@@ -570,9 +536,8 @@ static ngx_int_t
 ngx_http_cognito_identity_local_reply(ngx_http_request_t *r, const char *id,
     cig_str_t *token)
 {
-    u_char     *p;
-    size_t      len;
-    ngx_str_t   ct = ngx_string("application/x-amz-json-1.1");
+    u_char  *p;
+    size_t   len;
 
     len = sizeof("{\"IdentityId\":\"\",\"Token\":\"\"}") + ngx_strlen(id)
           + (token ? token->len : 0);
@@ -589,8 +554,9 @@ ngx_http_cognito_identity_local_reply(ngx_http_request_t *r, const char *id,
         len = ngx_sprintf(p, "{\"IdentityId\":\"%s\"}", id) - p;
     }
 
-    return ngx_http_cognito_identity_local_send(r, NGX_HTTP_OK, NULL, p, len,
-                                                &ct);
+    return ngx_http_cognito_identity_aws_send(r, NGX_HTTP_OK, NULL,
+                                              "application/x-amz-json-1.1",
+                                              p, len);
 }
 
 
@@ -902,9 +868,7 @@ ngx_int_t
 ngx_http_cognito_identity_aws_target(ngx_http_request_t *r, ngx_str_t *op)
 {
     u_char            *p;
-    ngx_uint_t         i;
-    ngx_list_part_t   *part;
-    ngx_table_elt_t   *h, *target;
+    ngx_table_elt_t   *target;
 
     static const char  service[] = "AWSCognitoIdentityService.";
 
@@ -918,32 +882,10 @@ ngx_http_cognito_identity_aws_target(ngx_http_request_t *r, ngx_str_t *op)
         return NGX_DECLINED;
     }
 
-    target = NULL;
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("X-Amz-Target") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "X-Amz-Target",
-                               sizeof("X-Amz-Target") - 1) == 0)
-        {
-            if (target != NULL) {
-                return NGX_DECLINED;
-            }
-
-            target = &h[i];
-        }
+    if (ngx_http_cognito_identity_header_in(r, "X-Amz-Target", &target)
+        != 1)
+    {
+        return NGX_DECLINED;
     }
 
     if (target == NULL
@@ -1026,7 +968,6 @@ static ngx_int_t
 ngx_http_cognito_identity_local_handler(ngx_http_request_t *r)
 {
     ngx_int_t                              rc;
-    ngx_str_t                              ct;
     cig_str_t                              jwks;
     ngx_http_cognito_identity_loc_conf_t  *conf;
 
@@ -1042,16 +983,14 @@ ngx_http_cognito_identity_local_handler(ngx_http_request_t *r)
             return rc;
         }
 
-        ngx_str_set(&ct, "application/json");
-
         if (r->uri.len >= discovery.len
             && ngx_strncmp(r->uri.data + r->uri.len - discovery.len,
                            discovery.data, discovery.len) == 0)
         {
-            return ngx_http_cognito_identity_local_send(r, NGX_HTTP_OK, NULL,
+            return ngx_http_cognito_identity_aws_send(r, NGX_HTTP_OK, NULL,
+                                               "application/json",
                                                conf->local->discovery.data,
-                                               conf->local->discovery.len,
-                                               &ct);
+                                               conf->local->discovery.len);
         }
 
         if (r->uri.len >= jwks_uri.len
@@ -1060,9 +999,10 @@ ngx_http_cognito_identity_local_handler(ngx_http_request_t *r)
         {
             jwks = cig_signer_jwks(conf->local->signer);
 
-            return ngx_http_cognito_identity_local_send(r, NGX_HTTP_OK, NULL,
-                                                        (u_char *) jwks.data,
-                                                        jwks.len, &ct);
+            return ngx_http_cognito_identity_aws_send(r, NGX_HTTP_OK, NULL,
+                                                      "application/json",
+                                                      (u_char *) jwks.data,
+                                                      jwks.len);
         }
 
         return NGX_HTTP_NOT_FOUND;

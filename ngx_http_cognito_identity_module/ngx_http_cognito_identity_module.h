@@ -237,6 +237,9 @@ char *ngx_http_cognito_identity_credentials(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 char *ngx_http_cognito_identity_credentials_check(ngx_conf_t *cf,
     ngx_http_cognito_identity_loc_conf_t *conf);
+ngx_int_t ngx_http_cognito_identity_aws_send(ngx_http_request_t *r,
+    ngx_uint_t status, const char *type, const char *content_type,
+    u_char *body, size_t len);
 ngx_int_t ngx_http_cognito_identity_aws_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *type, const char *message);
 ngx_int_t ngx_http_cognito_identity_aws_target(ngx_http_request_t *r,
@@ -250,6 +253,12 @@ void ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf, u_char *hash,
     cig_identity_t *id);
 void *ngx_http_cognito_identity_alloc(void *pool, size_t size);
+ngx_table_elt_t *ngx_http_cognito_identity_add_header(ngx_http_request_t *r,
+    const char *key, ngx_str_t *value);
+ngx_uint_t ngx_http_cognito_identity_header_in(ngx_http_request_t *r,
+    const char *name, ngx_table_elt_t **first);
+ngx_int_t ngx_http_cognito_identity_send(ngx_http_request_t *r,
+    ngx_uint_t status, const char *content_type, u_char *body, size_t len);
 
 /* ---- SigV4 signing toward S3-compatible stores (..._sigv4.c) ---- */
 typedef struct ngx_http_cognito_identity_s3_sign_s
