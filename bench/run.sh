@@ -1,0 +1,445 @@
+#!/usr/bin/env bash
+# bench/run.sh: the whole benchmark in one command (see bench/README.md).
+#
+# Builds the module (make) and the core microbenchmark, mints the tokens
+# once into bench/work/ (kept for later runs), runs the microbenchmark,
+# starts Debian's nginx with worker_processes 1 pinned to CPU 0, runs wrk
+# pinned to CPU 1 against each scenario, and writes bench/results/
+# (results.md, results.tsv, micro.md, micro.tsv, throughput.png).
+#
+# Environment (all optional):
+#   BENCH_DURATION=10        seconds per wrk run
+#   BENCH_BASELINE_DURATION=5  seconds per module-off baseline (one between
+#                            every two scenarios)
+#   BENCH_CONNECTIONS=32     wrk connections
+#   BENCH_LONG=1000000       requests of the long run (worker RssAnon), at
+#                            the measured cache rate, at most 120 s
+#   BENCH_TOKENS=100000      distinct tokens (identities) to mint
+#   BENCH_POOLS=1000         pools of the many-pools scenario
+#   BENCH_MICRO_SECONDS=0.5  seconds per timed run of a micro case (5 runs)
+#   BENCH_PORT=18480         first of four loopback ports
+#   BENCH_WORK, BENCH_RESULTS  directories (bench/work, bench/results)
+#   BENCH_NGINX=/usr/sbin/nginx
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BENCH="$ROOT/bench"
+WORK="${BENCH_WORK:-$BENCH/work}"
+RESULTS="${BENCH_RESULTS:-$BENCH/results}"
+RUN="$WORK/run"
+LOGS="$WORK/logs"
+NGINX="${BENCH_NGINX:-/usr/sbin/nginx}"
+MODULE="$ROOT/build/ngx_http_cognito_identity_module.so"
+MICRO="$ROOT/build/bench/micro"
+PY=/usr/bin/python3
+DURATION="${BENCH_DURATION:-10}"
+CONNS="${BENCH_CONNECTIONS:-32}"
+LONG="${BENCH_LONG:-1000000}"
+NTOKENS="${BENCH_TOKENS:-100000}"
+NPOOLS="${BENCH_POOLS:-1000}"
+MICRO_SECONDS="${BENCH_MICRO_SECONDS:-0.5}"
+PORT="${BENCH_PORT:-18480}"
+SERVER_CPU=0
+CLIENT_CPU=1
+
+ROLE="arn:aws:iam::123456789012:role/BenchUser"
+ID="eu-west-1:6a0e1b6f-1c2d-4e5f-8a9b-0c1d2e3f4a5b"   # bench/gen.py's ID
+
+START=$(date +%s)
+
+log() { printf '== %s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'bench/run.sh: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------
+# tools, build, inputs
+
+need=""
+for t in wrk gnuplot taskset curl; do
+    command -v "$t" >/dev/null || need="$need $t"
+done
+$PY -c 'import cryptography' 2>/dev/null || need="$need python3-cryptography"
+if [ -n "$need" ]; then
+    if [ "$(id -u)" = 0 ]; then
+        log "installing:$need"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends wrk gnuplot-nox util-linux curl \
+            python3-cryptography >/dev/null
+    else
+        die "missing:$need (as root: apt-get install wrk gnuplot-nox)"
+    fi
+fi
+
+[ "$(nproc)" -ge 2 ] || die "needs 2 CPUs (server on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU)"
+
+log "building the module (make)"
+make -s -C "$ROOT" module >&2
+
+log "building the microbenchmark"
+mkdir -p "$(dirname "$MICRO")"
+cc -O2 -g -std=gnu11 -Wall -Wextra -Wno-missing-field-initializers \
+    -I"$ROOT/core/include" -I"$ROOT/core" -o "$MICRO" "$BENCH/micro.c" \
+    "$ROOT"/core/cig_*.c -lcrypto -lm
+
+mkdir -p "$WORK" "$RESULTS" "$LOGS"
+log "inputs in $WORK (minted once, then kept)"
+$PY "$BENCH/gen.py" "$WORK" --tokens "$NTOKENS" --pools "$NPOOLS" >&2
+
+# ---------------------------------------------------------------------------
+# machine
+
+{
+    echo "date	$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "nproc	$(nproc)"
+    echo "cpu	$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')"
+    echo "cpu_mhz	$(grep -m1 'cpu MHz' /proc/cpuinfo | sed 's/.*: //')"
+    echo "kernel	$(uname -sr)"
+    echo "os	$(. /etc/os-release && echo "$PRETTY_NAME")"
+    echo "nginx	$("$NGINX" -v 2>&1 | sed 's/.*: //')"
+    echo "openssl	$(openssl version)"
+    echo "wrk	$(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
+    echo "commit	$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo -)$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo ' (with uncommitted changes)')"
+    echo "connections	$CONNS"
+    echo "duration	$DURATION"
+    echo "load_start	$(cut -d' ' -f1-3 /proc/loadavg)"
+} > "$WORK/machine.tsv"
+
+# ---------------------------------------------------------------------------
+# microbenchmark, on the server's CPU
+
+log "core microbenchmark (taskset -c $SERVER_CPU)"
+taskset -c "$SERVER_CPU" "$MICRO" --root "$ROOT" \
+    --policy100 "$WORK/policy-100.json" --seconds "$MICRO_SECONDS" \
+    --md "$RESULTS/micro.md" --tsv "$RESULTS/micro.tsv" > "$LOGS/micro.txt"
+
+# ---------------------------------------------------------------------------
+# nginx
+
+alive() { [ -n "$1" ] && [ -e "/proc/$1/stat" ] && ! grep -q ') Z ' "/proc/$1/stat"; }
+
+MASTER=""
+stop_nginx() {
+    if alive "$MASTER"; then
+        kill -QUIT "$MASTER" 2>/dev/null || true
+        for _ in $(seq 50); do alive "$MASTER" || break; sleep 0.1; done
+    fi
+}
+trap stop_nginx EXIT
+
+rm -rf "$RUN"
+mkdir -p "$RUN/tmp" "$RUN/html/mybucket/$ID"
+for d in off cache nocache new probe; do
+    mkdir -p "$RUN/html/$d"
+    printf 'ok' > "$RUN/html/$d/f"
+done
+printf 'ok' > "$RUN/html/mybucket/$ID/f"
+
+P0=$PORT; P1=$((PORT + 1)); P2=$((PORT + 2)); P3=$((PORT + 3))
+
+cat > "$RUN/nginx.conf" <<CONF
+# written by bench/run.sh
+worker_processes 1;
+daemon on;
+master_process on;
+pid $RUN/nginx.pid;
+error_log $RUN/error.log error;
+load_module $MODULE;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    access_log off;
+    default_type application/octet-stream;
+    keepalive_requests 1000000;
+    client_body_temp_path $RUN/tmp/body;
+    proxy_temp_path $RUN/tmp/proxy;
+    fastcgi_temp_path $RUN/tmp/fastcgi;
+    uwsgi_temp_path $RUN/tmp/uwsgi;
+    scgi_temp_path $RUN/tmp/scgi;
+
+    cognito_identity_key_file $ROOT/t/keys/jwks-k1.json;
+
+    # module off, repeated token with and without the cache, new tokens
+    server {
+        listen 127.0.0.1:$P0;
+        root $RUN/html;
+        cognito_identity_pool eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d;
+
+        location /off/ { }
+
+        location /cache/ {
+            cognito_identity "bench";
+            cognito_identity_token_cache zone=hot:16m;
+        }
+
+        location /nocache/ {
+            cognito_identity "bench";
+        }
+
+        location /new/ {
+            cognito_identity "bench";
+            cognito_identity_token_cache zone=ids:96m;
+        }
+
+        location /probe/ {
+            cognito_identity "bench";
+            cognito_identity_token_cache zone=ids;
+            add_header X-Token-Cache \$cognito_identity_token_cache always;
+        }
+    }
+
+    # AWS's per-user S3 policy
+    server {
+        listen 127.0.0.1:$P1;
+        root $RUN/html;
+        merge_slashes off;
+        cognito_identity_pool eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d;
+
+        location /mybucket/ {
+            cognito_identity "s3";
+            cognito_identity_token_cache zone=hot;
+            cognito_identity_role authenticated $ROLE;
+            cognito_identity_policy $ROLE $ROOT/t/policies/s3-per-user.json;
+            cognito_identity_authorize s3;
+        }
+    }
+
+    # a policy of 100 statements
+    server {
+        listen 127.0.0.1:$P2;
+        root $RUN/html;
+        merge_slashes off;
+        cognito_identity_pool eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d;
+
+        location /mybucket/ {
+            cognito_identity "s3";
+            cognito_identity_token_cache zone=hot;
+            cognito_identity_role authenticated $ROLE;
+            cognito_identity_policy $ROLE $WORK/policy-100.json;
+            cognito_identity_authorize s3;
+        }
+    }
+
+    # $NPOOLS pools, each with its role attachment, and the per-user policy
+    server {
+        listen 127.0.0.1:$P3;
+        root $RUN/html;
+        merge_slashes off;
+        include $WORK/pools.conf;
+
+        location /mybucket/ {
+            cognito_identity "s3";
+            cognito_identity_token_cache zone=hot;
+            cognito_identity_policy $ROLE $ROOT/t/policies/s3-per-user.json;
+            cognito_identity_authorize s3;
+        }
+    }
+}
+CONF
+
+user=""
+[ "$(id -u)" = 0 ] && user="user root;"
+
+log "starting nginx (worker_processes 1, taskset -c $SERVER_CPU)"
+"$NGINX" -p "$RUN/" -c "$RUN/nginx.conf" -g "$user" -t -q \
+    || die "nginx -t failed (see above)"
+taskset -c "$SERVER_CPU" "$NGINX" -p "$RUN/" -c "$RUN/nginx.conf" -g "$user"
+
+for _ in $(seq 50); do
+    MASTER=$(cat "$RUN/nginx.pid" 2>/dev/null || true)
+    [ -n "$MASTER" ] && break
+    sleep 0.1
+done
+alive "$MASTER" || die "nginx did not start: $(tail -5 "$RUN/error.log")"
+
+worker_pid() {
+    local w
+    for _ in $(seq 50); do
+        w=$(ps --ppid "$MASTER" -o pid= | head -1 | tr -d ' ')
+        [ -n "$w" ] && { echo "$w"; return; }
+        sleep 0.1
+    done
+    die "no nginx worker"
+}
+WORKER=$(worker_pid)
+
+worker_ticks() { awk '{print $14 + $15}' "/proc/$WORKER/stat"; }
+rss_kb() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$WORKER/status"; }
+cpu_sample() {   # busy and total jiffies of the server's and the client's CPU
+    awk -v a="cpu$SERVER_CPU" -v b="cpu$CLIENT_CPU" '
+        $1 == a || $1 == b { busy = $2 + $3 + $4 + $7 + $8 + $9;
+                             v[$1] = busy " " (busy + $5 + $6) }
+        END { print v[a], v[b] }' /proc/stat
+}
+HZ=$(getconf CLK_TCK)
+
+status_of() {   # URL TOKENFILE [HEADER]
+    local auth=()
+    [ -n "$2" ] && auth=(-H "Authorization: Bearer $(head -1 "$2")")
+    curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$1"
+}
+
+RAW="$WORK/raw.tsv"
+printf 'scenario\trequests\tduration_us\trps\tp50_us\tp90_us\tp99_us\tmax_us\tnon2xx\tsocket_errors\tworker_cpu_us_per_req\tworker_cpu_pct\tserver_cpu_busy_pct\twrk_cpu_pct\tclient_cpu_busy_pct\texpect\n' > "$RAW"
+
+# scenario NAME URL TOKENFILE MODE EXPECTED_STATUS [DURATION]
+scenario() {
+    local name=$1 url=$2 tokens=$3 mode=$4 expect=$5 dur=${6:-$DURATION}
+    local got out t0 t1 c0 c1 line wrk_cpu
+
+    got=$(status_of "$url" "$tokens")
+    [ "$got" = "$expect" ] \
+        || die "$name: $url answers $got, expected $expect ($(tail -3 "$RUN/error.log"))"
+
+    out="$LOGS/$name.tsv"
+    rm -f "$out"
+    log "$name: wrk -t1 -c$CONNS -d${dur}s $url ($mode)"
+    t0=$(worker_ticks)
+    c0=$(cpu_sample)
+    BENCH_TOKENS="$tokens" BENCH_MODE="$mode" BENCH_OUT="$out" \
+        bash -c 'taskset -c "$1" wrk -t1 -c"$2" -d"$3" --latency -s "$4" "$5" \
+                     > "$6" 2>&1; rc=$?; times > "$6.times"; exit $rc' _ \
+            "$CLIENT_CPU" "$CONNS" "${dur}s" "$BENCH/wrk/bench.lua" "$url" \
+            "$LOGS/$name.txt" \
+        || die "$name: wrk failed: $(tail -5 "$LOGS/$name.txt")"
+    t1=$(worker_ticks)
+    c1=$(cpu_sample)
+    [ -s "$out" ] || die "$name: no wrk summary ($LOGS/$name.txt)"
+    line=$(tail -1 "$out")
+    # wrk's own CPU: the children line of times, "0m1.234s 0m0.567s"
+    wrk_cpu=$(tail -1 "$LOGS/$name.txt.times" | awk '{
+        split($1, u, /[ms]/); split($2, s, /[ms]/);
+        printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')
+    awk -F'\t' -v OFS='\t' -v n="$name" -v tk=$((t1 - t0)) -v hz="$HZ" \
+        -v c0="$c0" -v c1="$c1" -v w="$wrk_cpu" -v e="$expect" '{
+            dur = $2 / 1e6; wcpu = tk / hz;
+            split(c0, a, " "); split(c1, b, " ");
+            print n, $1, $2, $3, $4, $5, $6, $7, $8, $9,
+                sprintf("%.2f", $1 ? wcpu * 1e6 / $1 : 0),
+                sprintf("%.0f", 100 * wcpu / dur),
+                sprintf("%.0f", 100 * (b[1] - a[1]) / (b[2] - a[2])),
+                sprintf("%.0f", 100 * w / dur),
+                sprintf("%.0f", 100 * (b[3] - a[3]) / (b[4] - a[4])), e
+        }' <<< "$line" >> "$RAW"
+    tail -1 "$RAW" | awk -F'\t' '{printf "   %s req/s, p50 %s us, p99 %s us, non-2xx %s, worker %s us CPU/req\n", $4, $5, $7, $9, $11}' >&2
+}
+
+U0="http://127.0.0.1:$P0"
+S3PATH="/mybucket/$ID/f"
+
+log "warm-up"
+BENCH_MODE=fixed BENCH_TOKENS="$WORK/token.txt" BENCH_OUT=/dev/null \
+    taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d2s \
+    -s "$BENCH/wrk/bench.lua" "$U0/off/f" > /dev/null
+
+RSS_START=$(rss_kb RssAnon)
+
+# The module-off baseline is measured between every two scenarios (5 s
+# each): each scenario is compared with the baselines just before and just
+# after it, so that drift from other work on the machine mostly cancels.
+NB=0
+baseline() {
+    NB=$((NB + 1))
+    scenario "baseline_$NB" "$U0/off/f" "$WORK/token.txt" fixed 200 \
+        "${BENCH_BASELINE_DURATION:-5}"
+}
+
+rps_of() { awk -F'\t' -v n="$1" '$1 == n {print $4}' "$RAW"; }
+cpu_of() { awk -F'\t' -v n="$1" '$1 == n {print $11}' "$RAW"; }
+requests_of() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RAW"; }
+
+baseline
+scenario cache           "$U0/cache/f"    "$WORK/token.txt"       fixed 200
+scenario nocache         "$U0/nocache/f"  "$WORK/token.txt"       fixed 200
+baseline
+scenario bad_signature   "$U0/cache/f"    "$WORK/bad-sig.txt"     fixed 401
+scenario malformed       "$U0/cache/f"    "$WORK/malformed.txt"   fixed 401
+baseline
+scenario unknown_kid     "$U0/cache/f"    "$WORK/unknown-kid.txt" fixed 401
+scenario s3_per_user     "http://127.0.0.1:$P1$S3PATH" "$WORK/token.txt" fixed 200
+baseline
+scenario policy_100      "http://127.0.0.1:$P2$S3PATH" "$WORK/token.txt" fixed 200
+scenario pools_1000      "http://127.0.0.1:$P3$S3PATH" "$WORK/token.txt" fixed 200
+baseline
+
+# A different token on every request: the distinct tokens in order, none
+# twice (the zone is fresh; only the first, which the status check sends,
+# is a hit).  wrk runs for its whole -d, so -d is sized to end before the
+# tokens do even if the worker were busy with nothing else: from the worker
+# CPU time per request of the cache-off case.
+dur=$(awk -v n="$NTOKENS" -v c="$(cpu_of nocache)" -v d="$DURATION" \
+      'BEGIN { t = int(0.75 * n * c / 1e6); print (t < d ? (t < 1 ? 1 : t) : d) }')
+scenario new_token       "$U0/new/f"      "$WORK/tokens.txt"      cycle 200 "$dur"
+used=$(requests_of new_token)
+[ "$used" -le "$NTOKENS" ] \
+    || log "warning: new_token sent $used requests for $NTOKENS tokens: some were cache hits"
+
+# The rest of the tokens into the cache (not measured), then all of them
+# round and round: 100,000 identities in the cache, every request a hit.
+if [ "$used" -lt "$NTOKENS" ]; then
+    fill=$(awk -v n="$((NTOKENS - used))" -v r="$(rps_of new_token)" \
+           'BEGIN { print int(1.5 * n / r) + 2 }')
+    log "filling the cache with the other $((NTOKENS - used)) tokens (${fill}s)"
+    BENCH_MODE=cycle BENCH_TOKENS="$WORK/tokens.txt" BENCH_START=$((used + 1)) \
+    BENCH_OUT=/dev/null taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" \
+        -d"${fill}s" -s "$BENCH/wrk/bench.lua" "$U0/new/f" > /dev/null
+fi
+hits=0
+for n in 1 $((NTOKENS / 2)) "$NTOKENS"; do
+    h=$(curl -s -o /dev/null -D - \
+        -H "Authorization: Bearer $(sed -n "${n}p" "$WORK/tokens.txt")" \
+        "$U0/probe/f" | tr -d '\r' \
+        | awk -F': ' 'tolower($1) == "x-token-cache" {print $2}')
+    [ "$h" = hit ] && hits=$((hits + 1))
+done
+[ "$hits" = 3 ] \
+    || log "warning: not all distinct tokens are in the cache ($hits of 3 probes hit)"
+echo "identity_probes_hit	$hits of 3" >> "$WORK/machine.tsv"
+scenario identities_100k "$U0/new/f"      "$WORK/tokens.txt"      cycle 200
+baseline
+
+# Worker private memory across a long run of the repeated token: -d sized
+# for BENCH_LONG requests at the cache rate measured above (at most 120 s).
+dur=$(awk -v n="$LONG" -v r="$(rps_of cache)" \
+      'BEGIN { t = int(1.1 * n / r) + 1; print (t > 120 ? 120 : t) }')
+RSS_BEFORE=$(rss_kb RssAnon)
+SHM_BEFORE=$(rss_kb RssShmem)
+scenario long_run        "$U0/cache/f"    "$WORK/token.txt"       fixed 200 "$dur"
+RSS_AFTER=$(rss_kb RssAnon)
+SHM_AFTER=$(rss_kb RssShmem)
+
+baseline
+
+RSS_END=$(rss_kb RssAnon)
+{
+    echo "rss_anon_start_kb	$RSS_START"
+    echo "rss_anon_before_kb	$RSS_BEFORE"
+    echo "rss_anon_after_kb	$RSS_AFTER"
+    echo "rss_anon_end_kb	$RSS_END"
+    echo "rss_shmem_before_kb	$SHM_BEFORE"
+    echo "rss_shmem_after_kb	$SHM_AFTER"
+    echo "long_requests	$(awk -F'\t' '$1 == "long_run" {print $2}' "$RAW")"
+    echo "load_end	$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "alerts	$(grep -c -E '\[(alert|emerg|crit)\]' "$RUN/error.log" || true)"
+} >> "$WORK/machine.tsv"
+
+stop_nginx
+trap - EXIT
+
+# V once more, now that CPU 0 is free of nginx again
+taskset -c "$SERVER_CPU" "$MICRO" --root "$ROOT" \
+    --policy100 "$WORK/policy-100.json" --seconds "$MICRO_SECONDS" \
+    --only openssl_rs512_verify --tsv "$WORK/v-after.tsv" > /dev/null 2>&1
+echo "v_after_ns	$(awk -F'\t' '$1 == "openssl_rs512_verify" {print $2}' "$WORK/v-after.tsv")" \
+    >> "$WORK/machine.tsv"
+
+echo "elapsed_s	$(( $(date +%s) - START ))" >> "$WORK/machine.tsv"
+
+log "report"
+$PY "$BENCH/report.py" --raw "$RAW" --machine "$WORK/machine.tsv" \
+    --micro "$RESULTS/micro.tsv" --micro-md "$RESULTS/micro.md" \
+    --out "$RESULTS"
+
+log "done in $(( $(date +%s) - START )) s: $RESULTS/results.md"
