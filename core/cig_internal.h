@@ -89,7 +89,7 @@ struct cig_template_s {
 typedef struct {
     const cig_request_t  *req;
     const cig_json_t     *tags;     /* principal_tags object, or NULL */
-    char                  now_iso[24];
+    char                  now_iso[24];      /* formatted when asked */
     size_t                now_iso_len;
     char                  epoch[24];
     size_t                epoch_len;

@@ -122,8 +122,6 @@ void
 cig_eval_init(cig_eval_t *e, const cig_request_t *req)
 {
     const cig_json_t  *tags;
-    struct tm          tm;
-    time_t             t;
 
     e->req = req;
     e->tags = NULL;
@@ -137,12 +135,30 @@ cig_eval_init(cig_eval_t *e, const cig_request_t *req)
         }
     }
 
-    t = (time_t) req->now;
+    /* the time keys are formatted only if a condition asks for them */
+
+    e->now_iso_len = 0;
+    e->epoch_len = 0;
+}
+
+
+static void
+cig_eval_times(const cig_eval_t *ce)
+{
+    cig_eval_t  *e = (cig_eval_t *) ce;      /* a cache inside the const view */
+    struct tm    tm;
+    time_t       t;
+
+    if (e->now_iso_len) {
+        return;
+    }
+
+    t = (time_t) e->req->now;
     gmtime_r(&t, &tm);
     e->now_iso_len = strftime(e->now_iso, sizeof(e->now_iso),
                               "%Y-%m-%dT%H:%M:%SZ", &tm);
     e->epoch_len = (size_t) snprintf(e->epoch, sizeof(e->epoch), "%lld",
-                                     (long long) req->now);
+                                     (long long) e->req->now);
 }
 
 
@@ -245,9 +261,11 @@ cig_key_values(const cig_eval_t *e, const cig_ckey_t *key, cig_str_t *vals,
                            : cig_key_one(vals, max, n, "false", 5);
 
     case CIG_KEY_CURRENT_TIME:
+        cig_eval_times(e);
         return cig_key_one(vals, max, n, e->now_iso, e->now_iso_len);
 
     case CIG_KEY_EPOCH_TIME:
+        cig_eval_times(e);
         return cig_key_one(vals, max, n, e->epoch, e->epoch_len);
 
     case CIG_KEY_REQUEST:

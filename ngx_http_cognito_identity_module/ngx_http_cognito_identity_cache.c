@@ -9,6 +9,7 @@
  */
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "ngx_http_cognito_identity_module.h"
@@ -25,6 +26,42 @@ typedef struct {
     u_char                       key_fp[CIG_KEY_FP_LEN];
     u_char                       data[1];     /* kid, then payload */
 } ngx_http_cognito_identity_entry_t;
+
+
+/*
+ * SHA-256 with the digest fetched and a context allocated once per worker
+ * (a worker is single-threaded): the one-shot SHA256() fetches, allocates
+ * and locks on every call in OpenSSL 3.
+ */
+
+static ngx_int_t
+ngx_http_cognito_identity_sha256(u_char *data, size_t len, u_char *hash)
+{
+    static EVP_MD      *md;
+    static EVP_MD_CTX  *ctx;
+
+    if (md == NULL) {
+        md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        ctx = EVP_MD_CTX_new();
+
+        if (md == NULL || ctx == NULL) {
+            EVP_MD_free(md);
+            EVP_MD_CTX_free(ctx);
+            md = NULL;
+            ctx = NULL;
+            return NGX_ERROR;
+        }
+    }
+
+    if (EVP_DigestInit_ex(ctx, md, NULL) != 1
+        || EVP_DigestUpdate(ctx, data, len) != 1
+        || EVP_DigestFinal_ex(ctx, hash, NULL) != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
 
 
 static void
@@ -331,7 +368,11 @@ ngx_http_cognito_identity_cache_get(ngx_http_request_t *r,
 
     c = conf->token_cache;
 
-    SHA256(token->data, token->len, hash);
+    if (ngx_http_cognito_identity_sha256(token->data, token->len, hash)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
 
     now = ngx_time();
 
