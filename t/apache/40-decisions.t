@@ -11,26 +11,15 @@ use warnings;
 use lib 't/lib';
 use CigApache;
 use CigToken;
+use CigCases;
 use CigTest -nomodule;
-use JSON::PP;
 use Test::More;
 
-my $root = repo_root();
-my $ROLE = 'arn:aws:iam::123456789012:role/DecisionCases';
-my $json = JSON::PP->new->canonical(1);
+my $ROLE = DECISION_ROLE;
 my $XML = qr{^<\?xml version="1\.0" encoding="UTF-8"\?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>\n$};
 
-my %token_for;
-
-sub token_for {
-    my ($claims) = @_;
-    my $key = $json->encode($claims);
-    return $token_for{$key} //= cognito_token(claims => {%$claims});
-}
-
-for my $file (sort glob("$root/t/decisions/*.json")) {
-    my $doc = do { local (@ARGV, $/) = $file; decode_json(<>) };
-    (my $name = $file) =~ s{.*/}{};
+for my $file (decision_files()) {
+    my ($name, $doc) = @$file;
 
     my $policies = join '', map {
         "    CognitoIdentityPolicy $ROLE %%ROOT%%/$_\n"
@@ -68,40 +57,22 @@ CONF
     for my $c (@{ $doc->{cases} }) {
         my $label = "$name: $c->{name}";
 
-        if (($c->{source_ip} // '127.0.0.1') ne '127.0.0.1' || $c->{secure}) {
+        if (!decision_local($c)) {
             note("$label: not run through Apache: the test client connects "
                  . "over plain HTTP from 127.0.0.1");
             $skipped++;
             next;
         }
 
-        my $path = $c->{path};
-        $path .= "?$c->{query}" if defined $c->{query} && length $c->{query};
-        utf8::encode($path);
-        my %headers = %{ $c->{headers} // {} };
-        utf8::encode($_) for values %headers;
-
-        my %expect;
-        my $e = $c->{expect};
-
-        if ($e eq 'allow') {
-            %expect = (status => 200, headers_like => { 'x-decision' => 'allow' });
-        } elsif ($e eq 'deny' || $e eq 'explicit-deny') {
-            %expect = (status => 403, headers_like => { 'x-decision' => $e });
-        } elsif ($e eq 'refused') {
-            %expect = (status => 403, headers_absent => ['x-decision']);
-        } elsif ($e eq 'bad-request') {
-            # httpd itself refuses an encoded NUL (and, without
-            # AllowEncodedSlashes, an encoded '/') with 404 before any module
-            %expect = (status => qr/^40[04]$/);
-        } else {
-            fail("$label: unknown expectation $e");
+        # httpd itself refuses an encoded NUL (and, without
+        # AllowEncodedSlashes, an encoded '/') with 404 before any module
+        my $expect = decision_expectation($c, bad_request => qr/^40[04]$/);
+        if (!$expect) {
+            fail("$label: unknown expectation $c->{expect}");
             next;
         }
-
-        if (defined $c->{statement} && $e ne 'bad-request') {
-            $expect{headers_like}{'x-statement'} = "$c->{statement}";
-        }
+        my %expect = %$expect;
+        my $e = $c->{expect};
 
         if ($expect{status} eq '403' && $c->{method} ne 'HEAD') {
             if ($mode eq 's3') {
@@ -115,11 +86,7 @@ CONF
             }
         }
 
-        check($srv, { method => $c->{method}, path => $path,
-                      headers => { Authorization => 'Bearer ' . token_for($c->{claims}),
-                                   %headers },
-                      body => $c->{method} =~ /^(PUT|POST)$/ ? "x\n" : undef,
-                      %expect }, $label);
+        check($srv, { %{ decision_request($c) }, %expect }, $label);
         $ran++;
     }
 

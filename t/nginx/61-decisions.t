@@ -1,7 +1,9 @@
 # The shared decision cases (t/decisions/*.json), which the core's unit
 # tests also run, through the real nginx: each case's claims go into a real
 # token, its request is sent as is, and the answer must be the expected
-# decision, from the expected statement.
+# decision, from the expected statement.  Loading the files and turning a
+# case into a request and its expectations is shared with
+# t/apache/40-decisions.t (t/lib/CigCases.pm).
 
 use strict;
 use warnings;
@@ -9,24 +11,13 @@ use warnings;
 use lib 't/lib';
 use CigTest;
 use CigToken;
-use JSON::PP;
+use CigCases;
 use Test::More;
 
-my $root = repo_root();
-my $ROLE = 'arn:aws:iam::123456789012:role/DecisionCases';
-my $json = JSON::PP->new->canonical(1);
+my $ROLE = DECISION_ROLE;
 
-my %token_for;
-
-sub token_for {
-    my ($claims) = @_;
-    my $key = $json->encode($claims);
-    return $token_for{$key} //= cognito_token(claims => {%$claims});
-}
-
-for my $file (sort glob("$root/t/decisions/*.json")) {
-    my $doc = do { local (@ARGV, $/) = $file; decode_json(<>) };
-    (my $name = $file) =~ s{.*/}{};
+for my $file (decision_files()) {
+    my ($name, $doc) = @$file;
 
     my $policies = join '', map {
         "        cognito_identity_policy $ROLE %%ROOT%%/$_;\n"
@@ -73,48 +64,20 @@ CONF
     for my $c (@{ $doc->{cases} }) {
         my $label = "$name: $c->{name}";
 
-        if (($c->{source_ip} // '127.0.0.1') ne '127.0.0.1' || $c->{secure}) {
+        if (!decision_local($c)) {
             note("$label: not run through nginx: the test client connects "
                  . "over plain HTTP from 127.0.0.1");
             $skipped++;
             next;
         }
 
-        # requests go out as the bytes the case file spells
-        my $path = $c->{path};
-        $path .= "?$c->{query}" if defined $c->{query} && length $c->{query};
-        utf8::encode($path);
-        my %headers = %{ $c->{headers} // {} };
-        utf8::encode($_) for values %headers;
-
-        my %expect;
-        my $e = $c->{expect};
-
-        if ($e eq 'allow') {
-            %expect = (status => 200,
-                       headers_like => { 'x-decision' => 'allow' });
-        } elsif ($e eq 'deny' || $e eq 'explicit-deny') {
-            %expect = (status => 403,
-                       headers_like => { 'x-decision' => $e });
-        } elsif ($e eq 'refused') {
-            %expect = (status => 403, headers_absent => ['x-decision']);
-        } elsif ($e eq 'bad-request') {
-            %expect = (status => 400);
-        } else {
-            fail("$label: unknown expectation $e");
+        my $expect = decision_expectation($c, bad_request => 400);
+        if (!$expect) {
+            fail("$label: unknown expectation $c->{expect}");
             next;
         }
 
-        if (defined $c->{statement} && $e ne 'bad-request') {
-            $expect{headers_like}{'x-statement'} = "$c->{statement}";
-        }
-
-        check($srv, { method => $c->{method}, path => $path,
-                      headers => { Authorization => 'Bearer '
-                                       . token_for($c->{claims}),
-                                   %headers },
-                      body => $c->{method} =~ /^(PUT|POST)$/ ? "x\n" : undef,
-                      %expect }, $label);
+        check($srv, { %{ decision_request($c) }, %$expect }, $label);
         $ran++;
     }
 
