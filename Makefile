@@ -45,7 +45,7 @@ DEB_PACKAGES := build-essential nginx nginx-dev libssl-dev openssl perl \
 
 PROVE        := prove -I t/lib -r t/
 
-.PHONY: all deps module asan unit test test-plain test-asan fuzz fuzz-smoke \
+.PHONY: all deps module asan unit simulate test test-plain test-asan fuzz fuzz-smoke \
         run stop clean apache apache-asan bench
 
 all: module
@@ -95,7 +95,16 @@ asan: $(BUILD)/asan/$(MODULE)
 $(BUILD)/asan/$(MODULE): config $(CORE_SRCS) $(CORE_HDRS) $(NGX_SRCS)
 	$(call ngx_module_build,$(BUILD)/asan,$(SAN_FLAGS),$(SAN_FLAGS))
 
-unit: $(BUILD)/unit/cig-unit $(BUILD)/unit-asan/cig-unit
+unit: $(BUILD)/unit/cig-unit $(BUILD)/unit-asan/cig-unit simulate
+
+# the policy simulator, built from the same core as the servers
+simulate: $(BUILD)/cognito-identity-simulate
+
+$(BUILD)/cognito-identity-simulate: $(CORE_SRCS) $(CORE_HDRS) \
+        tools/cognito-identity-simulate.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) -D_GNU_SOURCE -o $@ $(CORE_SRCS) \
+	    tools/cognito-identity-simulate.c -lcrypto -lm
 
 $(BUILD)/unit/cig-unit: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS)
 	@mkdir -p $(dir $@)

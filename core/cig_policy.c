@@ -1489,11 +1489,13 @@ cig_resource_matches(const cig_eval_t *e, const cig_template_t *t,
 
 static int
 cig_statement_applies(const cig_eval_t *e, const cig_stmt_t *st,
-    const char *action, size_t action_len)
+    const char *action, size_t action_len, const char **why)
 {
     cig_tri_t  r, acc;
     size_t     i;
     int        matched;
+
+    *why = NULL;
 
     matched = 0;
 
@@ -1507,6 +1509,8 @@ cig_statement_applies(const cig_eval_t *e, const cig_stmt_t *st,
     }
 
     if (matched == st->not_action) {
+        *why = st->not_action ? "the action is excluded by NotAction"
+                              : "the action does not match";
         return 0;
     }
 
@@ -1530,11 +1534,17 @@ cig_statement_applies(const cig_eval_t *e, const cig_stmt_t *st,
                                                            : CIG_YES;
     }
 
+    if (acc == CIG_NO) {
+        *why = st->not_resource ? "the resource is excluded by NotResource"
+                                : "the resource does not match";
+    }
+
     for (i = 0; i < st->nconds && acc != CIG_NO; i++) {
         r = cig_cond_eval(e, &st->conds[i]);
 
         if (r == CIG_NO) {
             acc = CIG_NO;
+            *why = st->conds[i].op->name;
 
         } else if (r == CIG_UNKNOWN) {
             acc = CIG_UNKNOWN;
@@ -1542,10 +1552,62 @@ cig_statement_applies(const cig_eval_t *e, const cig_stmt_t *st,
     }
 
     if (acc == CIG_UNKNOWN) {
+        if (!st->deny) {
+            *why = "a policy variable has no value";
+        }
         return st->deny;
     }
 
     return acc == CIG_YES;
+}
+
+
+static void
+cig_trace_statement(const cig_eval_t *e, const cig_stmt_t *st, size_t i,
+    size_t j, int applies, const char *why)
+{
+    cig_trace_t  t;
+    cig_seg_t    segs[CIG_MAX_SEGS];
+    size_t       k, n, off, len;
+
+    memset(&t, 0, sizeof(t));
+    t.policy = i;
+    t.statement = j;
+    t.sid = st->sid;
+    t.deny = st->deny;
+    t.applies = applies;
+    t.why = why;
+
+    off = 0;
+
+    for (k = 0; k < st->nresources && off + 4 < sizeof(t.resources); k++) {
+        if (k > 0) {
+            memcpy(t.resources + off, ", ", 2);
+            off += 2;
+        }
+
+        if (cig_template_resolve(st->resources[k], e, segs, &n)) {
+            len = cig_segs_flatten(segs, n, t.resources + off,
+                                   sizeof(t.resources) - off - 1);
+        } else {
+            len = (size_t) -1;
+        }
+
+        if (len == (size_t) -1) {
+            len = snprintf(t.resources + off, sizeof(t.resources) - off,
+                           "(unresolved: %.*s)",
+                           (int) st->resources[k]->raw.len,
+                           st->resources[k]->raw.data);
+            len = len < sizeof(t.resources) - off
+                  ? len : sizeof(t.resources) - off - 1;
+        }
+
+        off += len;
+    }
+
+    t.resources[off] = '\0';
+
+    e->req->trace(e->req->trace_ctx, &t);
 }
 
 
@@ -1557,7 +1619,8 @@ cig_policy_evaluate(cig_policy_t *const *policies, size_t n,
     const cig_stmt_t  *st;
     char               action[256];
     size_t             i, j, len;
-    int                allowed;
+    int                allowed, applies;
+    const char        *why;
 
     memset(verdict, 0, sizeof(cig_verdict_t));
     verdict->decision = CIG_DENY_DEFAULT;
@@ -1582,7 +1645,13 @@ cig_policy_evaluate(cig_policy_t *const *policies, size_t n,
         for (j = 0; j < policies[i]->nstmts; j++) {
             st = &policies[i]->stmts[j];
 
-            if (!cig_statement_applies(&e, st, action, len)) {
+            applies = cig_statement_applies(&e, st, action, len, &why);
+
+            if (req->trace) {
+                cig_trace_statement(&e, st, i, j, applies, why);
+            }
+
+            if (!applies) {
                 continue;
             }
 

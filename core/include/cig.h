@@ -312,6 +312,23 @@ typedef struct {
 
 #define CIG_MAX_REQUEST_KEYS  8
 
+/*
+ * An evaluation can explain itself (the policy simulator): for every
+ * statement, whether it applied and why not, with its resources as
+ * substituted for this request.
+ */
+typedef struct {
+    size_t                 policy;
+    size_t                 statement;
+    cig_str_t              sid;
+    int                    deny;        /* Effect Deny */
+    int                    applies;
+    const char            *why;         /* when it does not apply */
+    char                   resources[512];  /* substituted, ", "-joined */
+} cig_trace_t;
+
+typedef void (*cig_trace_pt)(void *ctx, const cig_trace_t *t);
+
 typedef struct {
     const cig_identity_t  *id;
     cig_str_t              action;      /* "s3:GetObject" */
@@ -321,6 +338,8 @@ typedef struct {
     int64_t                now;
     const cig_kv_t        *keys;
     size_t                 nkeys;
+    cig_trace_pt           trace;       /* NULL, except in the simulator */
+    void                  *trace_ctx;
 } cig_request_t;
 
 typedef enum {

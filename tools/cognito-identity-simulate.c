@@ -1,0 +1,654 @@
+/*
+ * cognito-identity-simulate: why would the gateway allow or deny this
+ * request?  In the spirit of `aws iam simulate-custom-policy`, built from
+ * the same core as the servers, so its answers are theirs by construction:
+ * the identity (from a token verified against keys, or from claims), the
+ * role the pool's attachment chooses and why, every statement considered
+ * with its resources as substituted, and the decision.
+ *
+ * Exit status: 0 allow, 1 deny, 2 bad input.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cig.h"
+
+
+#define MAX_ITEMS  64
+
+
+typedef struct {
+    const char   *role;
+    const char   *file;
+} policy_arg_t;
+
+
+static struct {
+    const char    *roles[MAX_ITEMS];
+    size_t         nroles;
+    const char    *role_auth;
+    const char    *role_unauth;
+    policy_arg_t   policies[MAX_ITEMS];
+    size_t         npolicies;
+    const char    *claims;
+    const char    *token;
+    const char    *keys;
+    const char    *issuer;
+    const char    *pools[MAX_ITEMS];
+    size_t         npools;
+    const char    *mode;
+    const char    *bucket;
+    const char    *arn_prefix;
+    const char    *method;
+    const char    *uri;
+    const char    *headers[MAX_ITEMS];
+    size_t         nheaders;
+    const char    *source_ip;
+    const char    *requested_role;
+    int            secure;
+    long long      now;
+    int            json;
+} opt;
+
+static int  first_trace;
+
+
+static void
+usage(void)
+{
+    fprintf(stderr,
+        "usage: cognito-identity-simulate [options]\n"
+        "  identity:  --claims JSON | --claims-file FILE\n"
+        "             | --token TOKEN --keys JWKS --pool POOL-ID...\n"
+        "               [--issuer URL]\n"
+        "  roles:     --roles FILE (get-identity-pool-roles JSON)...\n"
+        "             --role authenticated|unauthenticated ARN\n"
+        "             --requested-role ARN (like CustomRoleArn)\n"
+        "  policies:  --policy ROLE-ARN FILE...\n"
+        "  request:   --mode s3 [--bucket NAME] | --mode execute-api\n"
+        "               --arn-prefix ARN\n"
+        "             --method GET --uri '/path?query' [--header 'N: V']...\n"
+        "             [--source-ip IP] [--secure] [--now EPOCH]\n"
+        "  output:    [--json]\n"
+        "exit status: 0 allow, 1 deny, 2 bad input\n");
+}
+
+
+static void
+die(const char *fmt, ...)
+{
+    va_list  args;
+
+    fprintf(stderr, "cognito-identity-simulate: ");
+    va_start(args, fmt);
+    vfprintf(stderr, fmt, args);
+    va_end(args);
+    fputc('\n', stderr);
+
+    exit(2);
+}
+
+
+static char *
+slurp(const char *path)
+{
+    cig_err_t   err;
+    size_t      len;
+    char       *text;
+
+    text = cig_file_read(path, &len, &err);
+    if (text == NULL) {
+        die("%s", err.msg);
+    }
+
+    return text;
+}
+
+
+static void
+json_str(const char *s, size_t len)
+{
+    char   buf[2048];
+    size_t n;
+
+    n = cig_json_quote(s, len, buf, sizeof(buf));
+    fwrite(n ? buf : "\"\"", 1, n ? n : 2, stdout);
+}
+
+
+static void
+trace(void *ctx, const cig_trace_t *t)
+{
+    (void) ctx;
+
+    if (opt.json) {
+        printf("%s{\"policy\":%zu,\"statement\":%zu,\"sid\":", first_trace
+               ? "" : ",", t->policy, t->statement);
+        json_str(t->sid.data ? t->sid.data : "", t->sid.len);
+        printf(",\"effect\":\"%s\",\"applies\":%s,\"why\":",
+               t->deny ? "Deny" : "Allow", t->applies ? "true" : "false");
+        json_str(t->why ? t->why : "", t->why ? strlen(t->why) : 0);
+        printf(",\"resources\":");
+        json_str(t->resources, strlen(t->resources));
+        printf("}");
+        first_trace = 0;
+        return;
+    }
+
+    printf("    policy %zu statement %zu%s%.*s%s: %s, %s%s%s\n"
+           "        resources: %s\n",
+           t->policy, t->statement, t->sid.len ? " (" : "",
+           (int) t->sid.len, t->sid.data ? t->sid.data : "",
+           t->sid.len ? ")" : "", t->deny ? "Deny" : "Allow",
+           t->applies ? "applies" : "does not apply",
+           t->why ? ": " : "",
+           t->why ? (strchr(t->why, ' ') ? t->why : "condition false: ")
+                  : "",
+           t->resources);
+
+    if (t->why && !strchr(t->why, ' ')) {
+        printf("        (%s)\n", t->why);
+    }
+}
+
+
+/* The identity from claims, as the servers take it once a token verified. */
+
+static void
+identity_from_claims(const cig_json_t *c, cig_identity_t *id)
+{
+    const cig_json_t  *sub, *aud, *amr, *e;
+
+    memset(id, 0, sizeof(*id));
+
+    sub = cig_json_get(c, "sub");
+    aud = cig_json_get(c, "aud");
+    amr = cig_json_get(c, "amr");
+
+    if (sub == NULL || sub->type != CIG_JSON_STRING || aud == NULL
+        || aud->type != CIG_JSON_STRING || amr == NULL
+        || amr->type != CIG_JSON_ARRAY || amr->count == 0
+        || amr->count > CIG_MAX_AMR)
+    {
+        die("claims need sub and aud strings and an amr array");
+    }
+
+    id->sub = sub->str;
+    id->aud = aud->str;
+    id->claims = c;
+
+    for (e = amr->child; e; e = e->next) {
+        if (e->type != CIG_JSON_STRING) {
+            die("amr entries must be strings");
+        }
+        id->amr[id->namr++] = e->str;
+    }
+
+    id->authenticated = cig_str_is(id->amr[0], "authenticated");
+
+    if (id->authenticated && id->namr > 1) {
+        id->provider = id->amr[1];
+    }
+}
+
+
+static void
+parse_args(int argc, char **argv)
+{
+    int  i;
+
+    opt.method = "GET";
+    opt.source_ip = "127.0.0.1";
+    opt.now = (long long) time(NULL);
+
+#define need(n)  if (i + (n) >= argc) { usage(); exit(2); }
+
+    for (i = 1; i < argc; i++) {
+        const char  *a = argv[i];
+
+        if (strcmp(a, "--roles") == 0 && opt.nroles < MAX_ITEMS) {
+            need(1); opt.roles[opt.nroles++] = argv[++i];
+        } else if (strcmp(a, "--role") == 0) {
+            need(2);
+            if (strcmp(argv[i + 1], "authenticated") == 0) {
+                opt.role_auth = argv[i + 2];
+            } else if (strcmp(argv[i + 1], "unauthenticated") == 0) {
+                opt.role_unauth = argv[i + 2];
+            } else {
+                die("--role takes authenticated or unauthenticated");
+            }
+            i += 2;
+        } else if (strcmp(a, "--policy") == 0 && opt.npolicies < MAX_ITEMS) {
+            need(2);
+            opt.policies[opt.npolicies].role = argv[i + 1];
+            opt.policies[opt.npolicies].file = argv[i + 2];
+            opt.npolicies++;
+            i += 2;
+        } else if (strcmp(a, "--claims") == 0) {
+            need(1); opt.claims = argv[++i];
+        } else if (strcmp(a, "--claims-file") == 0) {
+            need(1); opt.claims = slurp(argv[++i]);
+        } else if (strcmp(a, "--token") == 0) {
+            need(1); opt.token = argv[++i];
+        } else if (strcmp(a, "--keys") == 0) {
+            need(1); opt.keys = argv[++i];
+        } else if (strcmp(a, "--issuer") == 0) {
+            need(1); opt.issuer = argv[++i];
+        } else if (strcmp(a, "--pool") == 0 && opt.npools < MAX_ITEMS) {
+            need(1); opt.pools[opt.npools++] = argv[++i];
+        } else if (strcmp(a, "--mode") == 0) {
+            need(1); opt.mode = argv[++i];
+        } else if (strcmp(a, "--bucket") == 0) {
+            need(1); opt.bucket = argv[++i];
+        } else if (strcmp(a, "--arn-prefix") == 0) {
+            need(1); opt.arn_prefix = argv[++i];
+        } else if (strcmp(a, "--method") == 0) {
+            need(1); opt.method = argv[++i];
+        } else if (strcmp(a, "--uri") == 0) {
+            need(1); opt.uri = argv[++i];
+        } else if (strcmp(a, "--header") == 0 && opt.nheaders < MAX_ITEMS) {
+            need(1); opt.headers[opt.nheaders++] = argv[++i];
+        } else if (strcmp(a, "--source-ip") == 0) {
+            need(1); opt.source_ip = argv[++i];
+        } else if (strcmp(a, "--requested-role") == 0) {
+            need(1); opt.requested_role = argv[++i];
+        } else if (strcmp(a, "--secure") == 0) {
+            opt.secure = 1;
+        } else if (strcmp(a, "--now") == 0) {
+            need(1); opt.now = atoll(argv[++i]);
+        } else if (strcmp(a, "--json") == 0) {
+            opt.json = 1;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage();
+            exit(0);
+        } else {
+            usage();
+            exit(2);
+        }
+    }
+
+#undef need
+
+    if (opt.uri == NULL || opt.mode == NULL
+        || (opt.claims == NULL && opt.token == NULL))
+    {
+        usage();
+        exit(2);
+    }
+}
+
+
+int
+main(int argc, char **argv)
+{
+    cig_err_t           err;
+    cig_arena_t        *arena;
+    cig_allocator_t     a;
+    cig_identity_t      id;
+    cig_roles_t        *roles[MAX_ITEMS], *defaults;
+    cig_roleset_t      *set;
+    const cig_roles_t  *attachment;
+    cig_role_input_t    in;
+    cig_role_choice_t   choice;
+    cig_role_policy_t   rp[MAX_ITEMS];
+    cig_policyset_t    *pset;
+    cig_policy_t *const *policies;
+    cig_http_t          h;
+    cig_mapped_t        mapped;
+    cig_request_t       req;
+    cig_verdict_t       verdict;
+    cig_code_t          rc;
+    size_t              i, n;
+    const char         *q, *colon;
+    int                 allowed, explicit;
+    long                deciding;
+    cig_str_t           none = { "", 0 };
+
+    parse_args(argc, argv);
+
+    arena = cig_arena_create();
+    cig_arena_allocator(arena, &a);
+
+    /* every input is read first: bad input is exit status 2 */
+
+    /* the policies */
+
+    for (i = 0; i < opt.npolicies; i++) {
+        rp[i].role.data = opt.policies[i].role;
+        rp[i].role.len = strlen(opt.policies[i].role);
+        rp[i].policy = cig_policy_from_file(opt.policies[i].file, NULL, NULL,
+                                            &err);
+        if (rp[i].policy == NULL) {
+            die("%s: %s", opt.policies[i].file, err.msg);
+        }
+    }
+
+    pset = cig_policyset_create(rp, opt.npolicies, &err);
+    if (pset == NULL) {
+        die("%s", err.msg);
+    }
+
+
+    for (i = 0; i < opt.nroles; i++) {
+        roles[i] = cig_roles_from_file(opt.roles[i], &err);
+        if (roles[i] == NULL) {
+            die("%s: %s", opt.roles[i], err.msg);
+        }
+    }
+
+    defaults = NULL;
+
+    if (opt.role_auth || opt.role_unauth) {
+        defaults = cig_roles_defaults(opt.role_auth, opt.role_unauth, &err);
+        if (defaults == NULL) {
+            die("--role: %s", err.msg);
+        }
+    }
+
+    /* the identity */
+
+    if (opt.token) {
+        cig_keyset_t   *ks;
+        cig_verifier_t  v;
+        cig_str_t       aud[MAX_ITEMS];
+
+        if (opt.keys == NULL || opt.npools == 0) {
+            die("--token needs --keys and --pool");
+        }
+
+        ks = cig_keyset_from_file(opt.keys, NULL, &err);
+        if (ks == NULL) {
+            die("%s", err.msg);
+        }
+
+        for (i = 0; i < opt.npools; i++) {
+            aud[i].data = opt.pools[i];
+            aud[i].len = strlen(opt.pools[i]);
+        }
+
+        cig_strs_sort(aud, opt.npools);
+
+        memset(&v, 0, sizeof(v));
+        v.issuer.data = opt.issuer ? opt.issuer : CIG_AWS_ISSUER;
+        v.issuer.len = strlen(v.issuer.data);
+        v.audiences = aud;
+        v.naudiences = opt.npools;
+        v.keysets = &ks;
+        v.nkeysets = 1;
+        v.algs = CIG_ALG_RS512;
+        v.leeway = 10;
+        v.cognito = 1;
+
+        if (cig_token_verify(&v, opt.token, strlen(opt.token), opt.now, &a,
+                             &id, &err)
+            != CIG_OK)
+        {
+            cig_keyset_free(ks);
+            if (opt.json) {
+                printf("{\"decision\":\"deny\",\"error\":");
+                json_str(err.msg, strlen(err.msg));
+                printf("}\n");
+            } else {
+                printf("token refused: %s\ndecision: deny (401)\n", err.msg);
+            }
+            cig_arena_destroy(arena);
+            return 1;
+        }
+
+        cig_keyset_free(ks);
+
+    } else {
+        cig_json_t  *c;
+
+        c = cig_json_parse(opt.claims, strlen(opt.claims), CIG_MAX_JSON_DEPTH,
+                           &a, &err);
+        if (c == NULL || c->type != CIG_JSON_OBJECT) {
+            die("claims: %s", c ? "not an object" : err.msg);
+        }
+
+        identity_from_claims(c, &id);
+    }
+
+    if (opt.json) {
+        printf("{\"identity\":");
+        json_str(id.sub.data, id.sub.len);
+        printf(",\"pool\":");
+        json_str(id.aud.data, id.aud.len);
+        printf(",\"authenticated\":%s", id.authenticated ? "true" : "false");
+    } else {
+        printf("identity: %.*s (%s%s%.*s) in pool %.*s\n",
+               (int) id.sub.len, id.sub.data,
+               id.authenticated ? "authenticated" : "guest",
+               id.provider.len ? " with " : "",
+               (int) id.provider.len, id.provider.data,
+               (int) id.aud.len, id.aud.data);
+    }
+
+    /* the role */
+
+    set = cig_roleset_create(roles, opt.nroles, defaults, &err);
+    if (set == NULL) {
+        die("%s", err.msg);
+    }
+
+    attachment = cig_roleset_find(set, id.aud);
+
+    in.claims = id.claims;
+    in.client_id = none;
+    in.requested.data = opt.requested_role;
+    in.requested.len = opt.requested_role ? strlen(opt.requested_role) : 0;
+
+    if (attachment == NULL) {
+        rc = CIG_ERR_FORBIDDEN;
+        cig_err_set(&err, rc, "no role attachment for the pool");
+    } else {
+        rc = cig_roles_choose(attachment, &id, &in, &choice, &err);
+    }
+
+    if (rc != CIG_OK) {
+        if (opt.json) {
+            printf(",\"decision\":\"deny\",\"error\":");
+            json_str(err.msg, strlen(err.msg));
+            printf("}\n");
+        } else {
+            printf("role: none: %s\ndecision: deny (403)\n", err.msg);
+        }
+        return 1;
+    }
+
+    if (opt.json) {
+        printf(",\"role\":");
+        json_str(choice.role.data, choice.role.len);
+        printf(",\"role_how\":");
+        json_str(choice.how, strlen(choice.how));
+    } else {
+        printf("role: %.*s (%s", (int) choice.role.len, choice.role.data,
+               choice.how);
+        if (choice.rule >= 0) {
+            printf(", rule %d of mapping %.*s", choice.rule,
+                   (int) choice.mapping.len, choice.mapping.data);
+        }
+        printf(")\n");
+    }
+
+    policies = cig_policyset_find(pset, choice.role, &n);
+
+    /* the request, read as the servers read it */
+
+    memset(&h, 0, sizeof(h));
+    h.method.data = opt.method;
+    h.method.len = strlen(opt.method);
+
+    q = strchr(opt.uri, '?');
+
+    rc = cig_path_decode(opt.uri, q ? (size_t) (q - opt.uri) : strlen(opt.uri),
+                         &a, &h.path, &err);
+
+    if (rc == CIG_OK) {
+        h.query.data = q ? q + 1 : "";
+        h.query.len = q ? strlen(q + 1) : 0;
+
+        for (i = 0; i < opt.nheaders; i++) {
+            colon = strchr(opt.headers[i], ':');
+            if (colon == NULL) {
+                die("--header takes 'Name: value'");
+            }
+
+            if ((size_t) (colon - opt.headers[i]) == 17
+                && strncasecmp(opt.headers[i], "x-amz-copy-source", 17) == 0)
+            {
+                h.copy_source.data = colon + 1 + strspn(colon + 1, " ");
+                h.copy_source.len = strlen(h.copy_source.data);
+            } else {
+                h.headers |= cig_s3_header_flag(opt.headers[i],
+                                                (size_t) (colon
+                                                          - opt.headers[i]));
+            }
+        }
+
+        if (strcmp(opt.mode, "s3") == 0) {
+            cig_str_t  bucket = { opt.bucket ? opt.bucket : "",
+                                  opt.bucket ? strlen(opt.bucket) : 0 };
+
+            rc = cig_map_s3(&h, bucket, &a, &mapped, &err);
+
+        } else if (strcmp(opt.mode, "execute-api") == 0 && opt.arn_prefix) {
+            cig_str_t  prefix = { opt.arn_prefix, strlen(opt.arn_prefix) };
+
+            rc = cig_map_execute_api(&h, prefix, &a, &mapped, &err);
+
+        } else {
+            die("--mode s3 or --mode execute-api with --arn-prefix");
+        }
+    }
+
+    if (rc != CIG_OK) {
+        if (opt.json) {
+            printf(",\"decision\":\"%s\",\"error\":",
+                   rc == CIG_ERR_BAD_REQUEST ? "bad-request" : "refused");
+            json_str(err.msg, strlen(err.msg));
+            printf("}\n");
+        } else {
+            printf("request %s: %s\ndecision: deny (%s)\n",
+                   rc == CIG_ERR_BAD_REQUEST ? "ambiguous" : "refused",
+                   err.msg, rc == CIG_ERR_BAD_REQUEST ? "400" : "403");
+        }
+        return 1;
+    }
+
+    memset(&req, 0, sizeof(req));
+    req.id = &id;
+    req.source_ip.data = opt.source_ip;
+    req.source_ip.len = strlen(opt.source_ip);
+    req.secure = opt.secure;
+    req.now = opt.now;
+    req.keys = mapped.keys;
+    req.nkeys = mapped.nkeys;
+    req.trace = trace;
+
+    allowed = 1;
+    explicit = 0;
+    deciding = -1;
+
+    if (opt.json) {
+        printf(",\"checks\":[");
+    }
+
+    for (i = 0; i < mapped.nchecks; i++) {
+        req.action = mapped.checks[i].action;
+        req.resource = mapped.checks[i].resource;
+
+        if (opt.json) {
+            printf("%s{\"action\":", i ? "," : "");
+            json_str(req.action.data, req.action.len);
+            printf(",\"resource\":");
+            json_str(req.resource.data, req.resource.len);
+            printf(",\"statements\":[");
+            first_trace = 1;
+        } else {
+            printf("check: %.*s on %.*s\n", (int) req.action.len,
+                   req.action.data, (int) req.resource.len,
+                   req.resource.data);
+        }
+
+        cig_policy_evaluate(policies, n, &req, &verdict);
+
+        /* the answer's statement: the main action's, or the first refusal's */
+
+        if (verdict.decision != CIG_DENY_DEFAULT
+            && (i == 0 || (allowed && verdict.decision != CIG_ALLOW)))
+        {
+            size_t  k;
+
+            deciding = (long) verdict.statement;
+
+            for (k = 0; k < verdict.policy; k++) {
+                deciding += (long) cig_policy_statements(policies[k]);
+            }
+        }
+
+        if (verdict.decision != CIG_ALLOW) {
+            if (allowed && verdict.decision == CIG_DENY_DEFAULT) {
+                deciding = -1;
+            }
+
+            allowed = 0;
+        }
+
+        if (verdict.decision == CIG_DENY_EXPLICIT) {
+            explicit = 1;
+        }
+
+        if (opt.json) {
+            printf("],\"decision\":\"%s\"",
+                   verdict.decision == CIG_ALLOW ? "allow"
+                   : verdict.decision == CIG_DENY_EXPLICIT ? "explicit-deny"
+                   : "deny");
+            if (verdict.decision != CIG_DENY_DEFAULT) {
+                size_t  k, index = verdict.statement;
+
+                for (k = 0; k < verdict.policy; k++) {
+                    index += cig_policy_statements(policies[k]);
+                }
+                printf(",\"statement\":%zu", index);
+            }
+            printf("}");
+        } else {
+            printf("  => %s\n", verdict.decision == CIG_ALLOW ? "allow"
+                   : verdict.decision == CIG_DENY_EXPLICIT
+                     ? "explicit deny" : "no statement allows: deny");
+        }
+    }
+
+    if (opt.json) {
+        printf("],\"decision\":\"%s\"",
+               allowed ? "allow" : explicit ? "explicit-deny" : "deny");
+        if (deciding >= 0) {
+            printf(",\"statement\":%ld", deciding);
+        }
+        printf("}\n");
+    } else {
+        printf("decision: %s\n", allowed ? "allow"
+               : explicit ? "explicit deny (403)" : "deny (403)");
+    }
+
+    for (i = 0; i < opt.npolicies; i++) {
+        cig_policy_free(rp[i].policy);
+    }
+
+    cig_policyset_free(pset);
+    cig_roleset_free(set);
+
+    for (i = 0; i < opt.nroles; i++) {
+        cig_roles_free(roles[i]);
+    }
+
+    cig_roles_free(defaults);
+    cig_arena_destroy(arena);
+
+    return allowed ? 0 : 1;
+}
