@@ -112,6 +112,9 @@ int cig_lit_equal(const cig_seg_t *p, size_t np, const char *s, size_t n,
 size_t cig_segs_flatten(const cig_seg_t *p, size_t np, char *buf,
     size_t size);
 
+/* The index of key in a cig_strs_sort()ed array, or (size_t) -1. */
+size_t cig_strs_index(const cig_str_t *sorted, size_t n, cig_str_t key);
+
 /* Refuses members not in the NULL-terminated list, naming path.member. */
 int cig_json_members_check(const cig_json_t *obj, const char *const *allowed,
     const char *path, cig_err_t *err);

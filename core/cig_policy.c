@@ -1793,34 +1793,16 @@ cig_policyset_free(cig_policyset_t *set)
 cig_policy_t *const *
 cig_policyset_find(const cig_policyset_t *set, cig_str_t role, size_t *n)
 {
-    size_t  lo, hi, mid, len;
-    int     c;
+    size_t  i;
 
-    *n = 0;
-    lo = 0;
-    hi = set->nroles;
+    i = cig_strs_index(set->roles, set->nroles, role);
 
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        len = set->roles[mid].len < role.len ? set->roles[mid].len : role.len;
-        c = memcmp(set->roles[mid].data, role.data, len);
-
-        if (c == 0) {
-            c = (set->roles[mid].len > role.len)
-                - (set->roles[mid].len < role.len);
-        }
-
-        if (c == 0) {
-            *n = set->count[mid];
-            return &set->policies[set->first[mid]];
-        }
-
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
+    if (i == (size_t) -1) {
+        *n = 0;
+        return NULL;
     }
 
-    return NULL;
+    *n = set->count[i];
+
+    return &set->policies[set->first[i]];
 }

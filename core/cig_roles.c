@@ -982,6 +982,7 @@ requested:
 
 struct cig_roleset_s {
     cig_roles_t     **roles;       /* sorted by pool */
+    cig_str_t        *pools;       /* their pools, in the same order */
     size_t            nroles;
     cig_roles_t      *defaults;
 };
@@ -1034,6 +1035,17 @@ cig_roleset_create(cig_roles_t *const *roles, size_t n, cig_roles_t *defaults,
         set->roles[j] = t;
     }
 
+    set->pools = calloc(n ? n : 1, sizeof(cig_str_t));
+    if (set->pools == NULL) {
+        cig_roleset_free(set);
+        cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
+        return NULL;
+    }
+
+    for (i = 0; i < n; i++) {
+        set->pools[i] = set->roles[i]->pool;
+    }
+
     for (i = 1; i < n; i++) {
         if (set->roles[i]->pool.len == set->roles[i - 1]->pool.len
             && memcmp(set->roles[i]->pool.data, set->roles[i - 1]->pool.data,
@@ -1059,6 +1071,7 @@ cig_roleset_free(cig_roleset_t *set)
     }
 
     free(set->roles);
+    free(set->pools);
     free(set);
 }
 
@@ -1066,35 +1079,11 @@ cig_roleset_free(cig_roleset_t *set)
 const cig_roles_t *
 cig_roleset_find(const cig_roleset_t *set, cig_str_t pool)
 {
-    size_t  lo, hi, mid, len;
-    int     c;
+    size_t  i;
 
-    lo = 0;
-    hi = set->nroles;
+    i = cig_strs_index(set->pools, set->nroles, pool);
 
-    while (lo < hi) {
-        mid = lo + (hi - lo) / 2;
-        len = set->roles[mid]->pool.len < pool.len ? set->roles[mid]->pool.len
-                                                   : pool.len;
-        c = memcmp(set->roles[mid]->pool.data, pool.data, len);
-
-        if (c == 0) {
-            c = (set->roles[mid]->pool.len > pool.len)
-                - (set->roles[mid]->pool.len < pool.len);
-        }
-
-        if (c == 0) {
-            return set->roles[mid];
-        }
-
-        if (c < 0) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-
-    return set->defaults;
+    return i == (size_t) -1 ? set->defaults : set->roles[i];
 }
 
 

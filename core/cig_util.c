@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cig.h"
+#include "cig_internal.h"
 
 
 void
@@ -163,19 +164,30 @@ cig_strs_sort(cig_str_t *strs, size_t n)
 }
 
 
+size_t
+cig_strs_index(const cig_str_t *sorted, size_t n, cig_str_t key)
+{
+    const cig_str_t  *found;
+
+    if (n == 0) {
+        return (size_t) -1;
+    }
+
+    found = bsearch(&key, sorted, n, sizeof(cig_str_t), cig_str_cmp);
+
+    return found ? (size_t) (found - sorted) : (size_t) -1;
+}
+
+
 int
 cig_strs_find(const cig_str_t *sorted, size_t n, const char *s, size_t len)
 {
     cig_str_t  key;
 
-    if (n == 0) {
-        return 0;
-    }
-
     key.data = s;
     key.len = len;
 
-    return bsearch(&key, sorted, n, sizeof(cig_str_t), cig_str_cmp) != NULL;
+    return cig_strs_index(sorted, n, key) != (size_t) -1;
 }
 
 

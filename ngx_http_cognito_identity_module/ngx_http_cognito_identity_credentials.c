@@ -911,7 +911,6 @@ ngx_http_cognito_identity_creds_body(ngx_http_request_t *r)
     ngx_int_t                              rc, answer;
     ngx_str_t                              op, target;
     ngx_uint_t                             bit;
-    cig_err_t                              err;
     cig_json_t                            *req;
     cig_allocator_t                        a;
     ngx_http_cognito_identity_ctx_t       *ctx;
@@ -920,12 +919,11 @@ ngx_http_cognito_identity_creds_body(ngx_http_request_t *r)
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_cognito_identity_module);
 
-    if (ngx_http_cognito_identity_aws_target(r, &op) != NGX_OK) {
-        ngx_http_finalize_request(r,
-            ngx_http_cognito_identity_aws_error(r, 400,
-                "InvalidParameterException",
-                "Expected POST with Content-Type application/x-amz-json-1.1 "
-                "and X-Amz-Target AWSCognitoIdentityService.<Operation>"));
+    if (ngx_http_cognito_identity_aws_request(r, &op, &body, &len, &req, &a,
+                                              &answer)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(r, answer);
         return;
     }
 
@@ -942,28 +940,6 @@ ngx_http_cognito_identity_creds_body(ngx_http_request_t *r)
             ngx_http_cognito_identity_aws_error(r, 400,
                 "UnknownOperationException",
                 "This operation is not served here."));
-        return;
-    }
-
-    rc = ngx_http_cognito_identity_read_body(r, &body, &len,
-                                         NGX_HTTP_COGNITO_IDENTITY_CRED_BODY);
-
-    if (rc == NGX_ERROR) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    a.alloc = ngx_http_cognito_identity_alloc;
-    a.ctx = r->pool;
-
-    req = (rc == NGX_OK && body)
-          ? cig_json_parse((char *) body, len, 8, &a, &err) : NULL;
-
-    if (req == NULL || req->type != CIG_JSON_OBJECT) {
-        ngx_http_finalize_request(r,
-            ngx_http_cognito_identity_aws_error(r, 400,
-                "InvalidParameterException",
-                "The request body must be a JSON object of at most 64 KiB."));
         return;
     }
 

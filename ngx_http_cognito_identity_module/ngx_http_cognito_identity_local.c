@@ -908,54 +908,73 @@ ngx_http_cognito_identity_aws_target(ngx_http_request_t *r, ngx_str_t *op)
 }
 
 
+/*
+ * The awsJson1_1 request both Cognito handlers take: the target, then the
+ * body, whole, as a JSON object.  NGX_OK, or NGX_DONE with *answer the
+ * error already sent.
+ */
+
+ngx_int_t
+ngx_http_cognito_identity_aws_request(ngx_http_request_t *r, ngx_str_t *op,
+    u_char **body, size_t *len, cig_json_t **req, cig_allocator_t *a,
+    ngx_int_t *answer)
+{
+    ngx_int_t  rc;
+    cig_err_t  err;
+
+    if (ngx_http_cognito_identity_aws_target(r, op) != NGX_OK) {
+        *answer = ngx_http_cognito_identity_aws_error(r, 400,
+                      "InvalidParameterException",
+                      "Expected POST with Content-Type "
+                      "application/x-amz-json-1.1 and X-Amz-Target "
+                      "AWSCognitoIdentityService.<Operation>");
+        return NGX_DONE;
+    }
+
+    rc = ngx_http_cognito_identity_read_body(r, body, len,
+                                         NGX_HTTP_COGNITO_IDENTITY_LOCAL_BODY);
+
+    if (rc == NGX_ERROR) {
+        *answer = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_DONE;
+    }
+
+    a->alloc = ngx_http_cognito_identity_alloc;
+    a->ctx = r->pool;
+
+    *req = (rc == NGX_OK && *body)
+           ? cig_json_parse((char *) *body, *len, 8, a, &err) : NULL;
+
+    if (*req == NULL || (*req)->type != CIG_JSON_OBJECT) {
+        *answer = ngx_http_cognito_identity_aws_error(r, 400,
+                      "InvalidParameterException",
+                      "The request body must be a JSON object of at most "
+                      "64 KiB.");
+        return NGX_DONE;
+    }
+
+    return NGX_OK;
+}
+
+
 static void
 ngx_http_cognito_identity_local_body(ngx_http_request_t *r)
 {
     u_char                                *body;
     size_t                                 len;
-    ngx_int_t                              rc;
+    ngx_int_t                              answer;
     ngx_str_t                              op;
-    cig_err_t                              err;
     cig_json_t                            *req;
     cig_allocator_t                        a;
     ngx_http_cognito_identity_loc_conf_t  *conf;
 
     conf = ngx_http_get_module_loc_conf(r, ngx_http_cognito_identity_module);
 
-    if (ngx_http_cognito_identity_aws_target(r, &op) != NGX_OK) {
-        ngx_http_finalize_request(r,
-            ngx_http_cognito_identity_aws_error(r, 400,
-                "InvalidParameterException",
-                "Expected POST with Content-Type application/x-amz-json-1.1 "
-                "and X-Amz-Target AWSCognitoIdentityService.<Operation>"));
-        return;
-    }
-
-    rc = ngx_http_cognito_identity_read_body(r, &body, &len,
-                                         NGX_HTTP_COGNITO_IDENTITY_LOCAL_BODY);
-
-    if (rc == NGX_ERROR) {
-        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
-        return;
-    }
-
-    if (rc == NGX_DECLINED) {
-        ngx_http_finalize_request(r,
-            ngx_http_cognito_identity_aws_error(r, 400,
-                "InvalidParameterException", "The request is too large."));
-        return;
-    }
-
-    a.alloc = ngx_http_cognito_identity_alloc;
-    a.ctx = r->pool;
-
-    req = body ? cig_json_parse((char *) body, len, 8, &a, &err) : NULL;
-
-    if (req == NULL || req->type != CIG_JSON_OBJECT) {
-        ngx_http_finalize_request(r,
-            ngx_http_cognito_identity_aws_error(r, 400,
-                "InvalidParameterException",
-                "The request body is not a JSON object."));
+    if (ngx_http_cognito_identity_aws_request(r, &op, &body, &len, &req, &a,
+                                              &answer)
+        != NGX_OK)
+    {
+        ngx_http_finalize_request(r, answer);
         return;
     }
 

@@ -244,6 +244,9 @@ ngx_int_t ngx_http_cognito_identity_aws_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *type, const char *message);
 ngx_int_t ngx_http_cognito_identity_aws_target(ngx_http_request_t *r,
     ngx_str_t *op);
+ngx_int_t ngx_http_cognito_identity_aws_request(ngx_http_request_t *r,
+    ngx_str_t *op, u_char **body, size_t *len, cig_json_t **req,
+    cig_allocator_t *a, ngx_int_t *answer);
 ngx_int_t ngx_http_cognito_identity_read_body(ngx_http_request_t *r,
     u_char **body, size_t *len, size_t limit);
 ngx_int_t ngx_http_cognito_identity_cache_get(ngx_http_request_t *r,
