@@ -41,11 +41,11 @@ LIBASAN      := $(shell $(CC) -print-file-name=libasan.so)
 DEB_PACKAGES := build-essential nginx nginx-dev libssl-dev openssl perl \
                 curl python3 python3-jwt clang libclang-rt-14-dev \
                 apache2 apache2-dev libcurl4-openssl-dev awscli \
-                python3-boto3 python3-botocore wrk gnuplot-nox
+                python3-boto3 python3-botocore wrk gnuplot-nox valgrind
 
 PROVE        := prove -I t/lib -r t/
 
-.PHONY: all deps module asan unit simulate test test-plain test-asan fuzz fuzz-smoke \
+.PHONY: all deps module asan unit simulate valgrind test test-plain test-asan fuzz fuzz-smoke \
         run stop clean apache apache-asan bench
 
 all: module
@@ -120,6 +120,11 @@ test: deps module asan unit apache apache-asan
 	$(MAKE) -s fuzz-smoke
 	$(MAKE) -s test-plain
 	$(MAKE) -s test-asan
+
+# the nginx suite with nginx itself under valgrind: no definite leak may
+# remain but nginx's own, listed in t/valgrind.supp (slow: not in make test)
+valgrind: deps module
+	CIG_VALGRIND=1 prove -I t/lib -r t/nginx
 
 # libFuzzer targets of every parser: a long run, and the short CI smoke
 fuzz:

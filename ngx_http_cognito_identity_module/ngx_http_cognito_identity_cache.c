@@ -34,11 +34,25 @@ typedef struct {
  * and locks on every call in OpenSSL 3.
  */
 
+static EVP_MD      *ngx_http_cognito_identity_md;
+static EVP_MD_CTX  *ngx_http_cognito_identity_md_ctx;
+
+
+void
+ngx_http_cognito_identity_cache_exit(void)
+{
+    EVP_MD_CTX_free(ngx_http_cognito_identity_md_ctx);
+    EVP_MD_free(ngx_http_cognito_identity_md);
+    ngx_http_cognito_identity_md_ctx = NULL;
+    ngx_http_cognito_identity_md = NULL;
+}
+
+
 static ngx_int_t
 ngx_http_cognito_identity_sha256(u_char *data, size_t len, u_char *hash)
 {
-    static EVP_MD      *md;
-    static EVP_MD_CTX  *ctx;
+    EVP_MD      *md = ngx_http_cognito_identity_md;
+    EVP_MD_CTX  *ctx = ngx_http_cognito_identity_md_ctx;
 
     if (md == NULL) {
         md = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -47,10 +61,11 @@ ngx_http_cognito_identity_sha256(u_char *data, size_t len, u_char *hash)
         if (md == NULL || ctx == NULL) {
             EVP_MD_free(md);
             EVP_MD_CTX_free(ctx);
-            md = NULL;
-            ctx = NULL;
             return NGX_ERROR;
         }
+
+        ngx_http_cognito_identity_md = md;
+        ngx_http_cognito_identity_md_ctx = ctx;
     }
 
     if (EVP_DigestInit_ex(ctx, md, NULL) != 1

@@ -1013,3 +1013,18 @@ ngx_http_cognito_identity_keys_filters(ngx_conf_t *cf)
 
     return NGX_OK;
 }
+
+
+/* A worker's key sets live as long as the worker. */
+
+void
+ngx_http_cognito_identity_keys_exit(void)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_HTTP_COGNITO_IDENTITY_MAX_SOURCES; i++) {
+        cig_keyset_free(ngx_http_cognito_identity_worker_keys[i].keyset);
+        ngx_http_cognito_identity_worker_keys[i].keyset = NULL;
+        ngx_http_cognito_identity_worker_keys[i].generation = 0;
+    }
+}

@@ -15,6 +15,7 @@ static void *ngx_http_cognito_identity_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static ngx_int_t ngx_http_cognito_identity_init_process(ngx_cycle_t *cycle);
+static void ngx_http_cognito_identity_exit_process(ngx_cycle_t *cycle);
 
 static char *ngx_http_cognito_identity(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -219,7 +220,7 @@ ngx_module_t  ngx_http_cognito_identity_module = {
     ngx_http_cognito_identity_init_process,      /* init process */
     NULL,                                        /* init thread */
     NULL,                                        /* exit thread */
-    NULL,                                        /* exit process */
+    ngx_http_cognito_identity_exit_process,      /* exit process */
     NULL,                                        /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -308,6 +309,14 @@ ngx_http_cognito_identity_init_process(ngx_cycle_t *cycle)
     }
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_cognito_identity_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_cognito_identity_keys_exit();
+    ngx_http_cognito_identity_cache_exit();
 }
 
 

@@ -216,6 +216,8 @@ char *ngx_http_cognito_identity_key_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 ngx_int_t ngx_http_cognito_identity_keys_postconfiguration(ngx_conf_t *cf);
 ngx_int_t ngx_http_cognito_identity_keys_filters(ngx_conf_t *cf);
+void ngx_http_cognito_identity_keys_exit(void);
+void ngx_http_cognito_identity_cache_exit(void);
 ngx_int_t ngx_http_cognito_identity_keys_ready(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf,
     ngx_http_cognito_identity_ctx_t *ctx, cig_keyset_t **keysets,

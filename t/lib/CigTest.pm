@@ -190,7 +190,7 @@ sub _nginx_env {
 sub _check_sanitizer_logs {
     my ($dir, $what) = @_;
     my $ok = 1;
-    for my $f (sort glob("$dir/asan.* $dir/ubsan.*")) {
+    for my $f (sort glob("$dir/asan.* $dir/ubsan.* $dir/valgrind.*")) {
         my $c = _slurp($f);
         if (length $c) {
             fail("$what: sanitizer report $f");
@@ -452,7 +452,14 @@ sub _cmd {
     my ($self, @args) = @_;
     my $out = "$self->{dir}/cmd.out";
     unlink $out;
-    my $st = CigTest::_run(CigTest::_nginx_env($self->{dir}), $out, CigTest::nginx_bin(),
+    # make valgrind: the server itself runs under valgrind (not its signals)
+    my @pre = ($ENV{CIG_VALGRIND} && !@args)
+        ? ('valgrind', '--quiet', '--leak-check=full',
+           '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite',
+           '--suppressions=' . CigTest::repo_root() . '/t/valgrind.supp',
+           "--log-file=$self->{dir}/valgrind.%p")
+        : ();
+    my $st = CigTest::_run(CigTest::_nginx_env($self->{dir}), $out, @pre, CigTest::nginx_bin(),
                            @args, '-p', "$self->{dir}/", '-c', $self->conf);
     return ($st, CigTest::_slurp($out));
 }
