@@ -334,6 +334,72 @@ cig_cognito_amr(const cig_json_t *claims, cig_identity_t *id, cig_err_t *err)
 }
 
 
+/*
+ * Principal tags, where present, must be what STS could hold: an object of
+ * tag keys, unique without regard to case as IAM compares them, each with
+ * a string or an array of strings.  Anything else is ambiguous.
+ */
+
+static cig_code_t
+cig_cognito_tags(const cig_json_t *claims, cig_err_t *err)
+{
+    const cig_json_t  *tags, *pt, *m, *o, *v;
+    size_t             i;
+
+    tags = cig_json_get(claims, "https://aws.amazon.com/tags");
+
+    if (tags == NULL) {
+        return CIG_OK;
+    }
+
+    pt = cig_json_get(tags, "principal_tags");
+
+    if (tags->type != CIG_JSON_OBJECT
+        || (pt != NULL && pt->type != CIG_JSON_OBJECT))
+    {
+        return cig_fail(err, "principal tags are not an object of tags");
+    }
+
+    for (m = pt ? pt->child : NULL; m; m = m->next) {
+        if (m->type == CIG_JSON_ARRAY) {
+            for (v = m->child; v; v = v->next) {
+                if (v->type != CIG_JSON_STRING) {
+                    return cig_fail(err, "principal tag values must be "
+                                    "strings");
+                }
+            }
+
+        } else if (m->type != CIG_JSON_STRING) {
+            return cig_fail(err, "principal tag values must be strings");
+        }
+
+        for (o = m->next; o; o = o->next) {
+            if (o->key.len != m->key.len) {
+                continue;
+            }
+
+            for (i = 0; i < m->key.len; i++) {
+                char  a = m->key.data[i], b = o->key.data[i];
+
+                a = (a >= 'A' && a <= 'Z') ? a + 32 : a;
+                b = (b >= 'A' && b <= 'Z') ? b + 32 : b;
+
+                if (a != b) {
+                    break;
+                }
+            }
+
+            if (i == m->key.len) {
+                return cig_fail(err, "principal tag keys that differ only in "
+                                "case are ambiguous");
+            }
+        }
+    }
+
+    return CIG_OK;
+}
+
+
 static cig_code_t
 cig_claims(const cig_verifier_t *v, const cig_json_t *claims, int64_t now,
     cig_identity_t *id, cig_err_t *err)
@@ -398,6 +464,11 @@ cig_claims(const cig_verifier_t *v, const cig_json_t *claims, int64_t now,
     id->claims = claims;
 
     if (v->cognito) {
+        rc = cig_cognito_tags(claims, err);
+        if (rc != CIG_OK) {
+            return rc;
+        }
+
         return cig_cognito_amr(claims, id, err);
     }
 
