@@ -82,7 +82,9 @@ define ngx_module_build
 	@# a core file missing from ./config would only fail at load_module
 	@if nm -D --undefined-only $(1)/nginx/objs/$(MODULE) | grep -w 'cig_.*'; \
 	then echo "undefined core symbols: add their files to ./config"; exit 1; fi
-	cp $(1)/nginx/objs/$(MODULE) $(1)/$(MODULE)
+	@# a new file renamed into place: a running server keeps the old one
+	cp $(1)/nginx/objs/$(MODULE) $(1)/$(MODULE).new
+	mv -f $(1)/$(MODULE).new $(1)/$(MODULE)
 endef
 
 module: $(BUILD)/$(MODULE)
@@ -166,7 +168,8 @@ define apache_module_build
 	    > build.log 2>&1 || { cat build.log; exit 1; }
 	@if nm -D --undefined-only $(1)/apache-src/.libs/$(APACHE_MODULE) \
 	    | grep -w 'cig_.*\|mci_.*'; then echo "undefined symbols"; exit 1; fi
-	cp $(1)/apache-src/.libs/$(APACHE_MODULE) $(1)/$(APACHE_MODULE)
+	cp $(1)/apache-src/.libs/$(APACHE_MODULE) $(1)/$(APACHE_MODULE).new
+	mv -f $(1)/$(APACHE_MODULE).new $(1)/$(APACHE_MODULE)
 endef
 
 apache: $(BUILD)/$(APACHE_MODULE)
