@@ -505,8 +505,7 @@ ngx_http_cognito_identity_fetch_done(ngx_http_request_t *sr, void *data,
         why = "the key set is larger than 1 MiB";
 
     } else if (f->cap.in_file) {
-        why = "the response was buffered to a file (set "
-              "proxy_max_temp_file_size 0)";
+        why = "the response could not be read back from its file";
 
     } else if ((rc != NGX_OK && rc != NGX_DONE) || !f->cap.complete
                || (sr->headers_out.content_length_n >= 0
@@ -968,7 +967,33 @@ ngx_http_cognito_identity_capture_body_filter(ngx_http_request_t *r,
     for (cl = in; cl; cl = cl->next) {
 
         if (cl->buf->in_file && !ngx_buf_in_memory(cl->buf)) {
-            cap->in_file = 1;
+
+            /* a static file, or a response buffered to a temporary file */
+
+            n = cl->buf->file_last - cl->buf->file_pos;
+
+            if (cap->len + n > cap->limit) {
+                cap->too_big = 1;
+
+            } else if (n > 0) {
+                if (cap->body == NULL) {
+                    cap->body = ngx_palloc(r->pool, cap->limit);
+                    if (cap->body == NULL) {
+                        return NGX_ERROR;
+                    }
+                }
+
+                if (ngx_read_file(cl->buf->file, cap->body + cap->len, n,
+                                  cl->buf->file_pos)
+                    != (ssize_t) n)
+                {
+                    cap->in_file = 1;
+
+                } else {
+                    cap->len += n;
+                }
+            }
+
             cl->buf->file_pos = cl->buf->file_last;
 
         } else if (ngx_buf_in_memory(cl->buf)) {
