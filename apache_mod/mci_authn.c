@@ -927,46 +927,16 @@ static cig_code_t
 mci_prefixes(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
     cig_str_t path, cig_err_t *err)
 {
-    int               i;
-    char              buf[2048];
-    size_t            len;
-    cig_request_t     req;
-    cig_template_t  **t;
+    cig_request_t  req;
 
     memset(&req, 0, sizeof(cig_request_t));
     req.id = &st->identity;
     req.now = apr_time_sec(r->request_time);
 
-    t = (cig_template_t **) conf->allow_prefix->elts;
-
-    for (i = 0; i < conf->allow_prefix->nelts; i++) {
-        if (!cig_template_expand(t[i], &req, buf, sizeof(buf), &len)
-            || len == 0)
-        {
-            continue;
-        }
-
-        /* whole segments: ".../abc/" never admits ".../abcdef/" */
-
-        if (buf[len - 1] == '/') {
-            if ((path.len >= len && memcmp(path.data, buf, len) == 0)
-                || (path.len == len - 1
-                    && memcmp(path.data, buf, len - 1) == 0))
-            {
-                return CIG_OK;
-            }
-
-        } else if (path.len >= len && memcmp(path.data, buf, len) == 0
-                   && (path.len == len || path.data[len] == '/'))
-        {
-            return CIG_OK;
-        }
-    }
-
-    cig_err_set(err, CIG_ERR_FORBIDDEN, "the path is outside the allowed "
-                "prefixes of the identity");
-
-    return CIG_ERR_FORBIDDEN;
+    return cig_prefixes_allow((cig_template_t *const *)
+                              conf->allow_prefix->elts,
+                              (size_t) conf->allow_prefix->nelts, &req, path,
+                              err);
 }
 
 

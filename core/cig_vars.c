@@ -698,3 +698,42 @@ cig_template_unknown_var(const cig_template_t *t, cig_str_t *name)
 
     return 0;
 }
+
+
+/*
+ * The path-prefix shorthand: the path lies under one of the prefixes, as
+ * expanded for this identity, on whole segments: "/files/abc/" (or
+ * "/files/abc") admits "/files/abc" and "/files/abc/x", never
+ * "/files/abcdef".  A prefix whose variable has no value admits nothing.
+ */
+
+cig_code_t
+cig_prefixes_allow(cig_template_t *const *prefixes, size_t n,
+    const cig_request_t *req, cig_str_t path, cig_err_t *err)
+{
+    char    buf[2048];
+    size_t  i, len;
+
+    for (i = 0; i < n; i++) {
+        if (!cig_template_expand(prefixes[i], req, buf, sizeof(buf), &len)
+            || len == 0)
+        {
+            continue;
+        }
+
+        if (buf[len - 1] == '/') {
+            len--;
+        }
+
+        if (path.len >= len && memcmp(path.data, buf, len) == 0
+            && (path.len == len || path.data[len] == '/'))
+        {
+            return CIG_OK;
+        }
+    }
+
+    cig_err_set(err, CIG_ERR_FORBIDDEN, "the path is outside the allowed "
+                "prefixes of the identity");
+
+    return CIG_ERR_FORBIDDEN;
+}

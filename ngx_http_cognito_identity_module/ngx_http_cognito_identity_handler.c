@@ -625,46 +625,14 @@ ngx_http_cognito_identity_prefixes(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf,
     ngx_http_cognito_identity_ctx_t *ctx, cig_str_t path, cig_err_t *err)
 {
-    u_char            buf[2048];
-    size_t            len;
-    ngx_uint_t        i;
-    cig_request_t     req;
-    cig_template_t  **t;
+    cig_request_t  req;
 
     ngx_memzero(&req, sizeof(cig_request_t));
     req.id = &ctx->identity;
     req.now = ngx_time();
 
-    t = conf->allow_prefix->elts;
-
-    for (i = 0; i < conf->allow_prefix->nelts; i++) {
-        if (!cig_template_expand(t[i], &req, (char *) buf, sizeof(buf), &len)
-            || len == 0)
-        {
-            continue;
-        }
-
-        /* whole segments: ".../abc/" never admits ".../abcdef/" */
-
-        if (buf[len - 1] == '/') {
-            if ((path.len >= len && ngx_memcmp(path.data, buf, len) == 0)
-                || (path.len == len - 1
-                    && ngx_memcmp(path.data, buf, len - 1) == 0))
-            {
-                return CIG_OK;
-            }
-
-        } else if (path.len >= len && ngx_memcmp(path.data, buf, len) == 0
-                   && (path.len == len || path.data[len] == '/'))
-        {
-            return CIG_OK;
-        }
-    }
-
-    cig_err_set(err, CIG_ERR_FORBIDDEN, "the path is outside the allowed "
-                "prefixes of the identity");
-
-    return CIG_ERR_FORBIDDEN;
+    return cig_prefixes_allow(conf->allow_prefix->elts,
+                              conf->allow_prefix->nelts, &req, path, err);
 }
 
 

@@ -437,6 +437,12 @@ typedef struct cig_template_s  cig_template_t;
 
 cig_template_t *cig_template_compile(const char *s, size_t len, int glob,
     const cig_allocator_t *a, cig_err_t *err);
+/*
+ * Whether path lies under one of the prefixes as expanded for this request's
+ * identity, on whole segments (CIG_OK), or not (CIG_ERR_FORBIDDEN).
+ */
+cig_code_t cig_prefixes_allow(cig_template_t *const *prefixes, size_t n,
+    const cig_request_t *req, cig_str_t path, cig_err_t *err);
 /* The first variable no request ever sets, if any (for warnings). */
 int cig_template_unknown_var(const cig_template_t *t, cig_str_t *name);
 /* Substitutes into buf; 0 when a variable is missing or buf is short. */
