@@ -18,7 +18,7 @@ MODULE       := ngx_http_cognito_identity_module.so
 CC           ?= cc
 
 CORE_SRCS    := $(wildcard core/*.c)
-CORE_HDRS    := core/include/cig.h core/cig_internal.h
+CORE_HDRS    := core/include/cig.h $(wildcard core/*.h)
 NGX_SRCS     := $(wildcard ngx_http_cognito_identity_module/*.c \
                            ngx_http_cognito_identity_module/*.h)
 UNIT_SRCS    := $(wildcard t/unit/*.c t/unit/*.h)
