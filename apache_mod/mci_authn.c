@@ -972,12 +972,11 @@ static cig_code_t
 mci_authorize(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
     cig_err_t *err)
 {
-    size_t                 i, n;
+    size_t                 n;
     cig_code_t             rc;
     cig_http_t             h;
     cig_mapped_t           mapped;
     cig_request_t          req;
-    cig_verdict_t          verdict;
     cig_allocator_t        a;
     mci_s3_headers_t       sh;
     cig_policy_t *const   *policies;
@@ -1061,51 +1060,13 @@ mci_authorize(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
     req.source_ip.len = strlen(r->useragent_ip);
     req.secure = mci_is_https ? mci_is_https(r->connection) : 0;
     req.now = apr_time_sec(r->request_time);
-    req.keys = mapped.keys;
-    req.nkeys = mapped.nkeys;
 
     st->decided = 1;
 
-    for (i = 0; i < mapped.nchecks; i++) {
-        req.action = mapped.checks[i].action;
-        req.resource = mapped.checks[i].resource;
-
-        if (cig_policy_evaluate(policies, n, &req,
-                                i == 0 ? &st->verdict : &verdict)
-            == CIG_ALLOW)
-        {
-            /* an allowed request reports its main action's statement */
-            continue;
-        }
-
-        if (i > 0) {
-            st->verdict = verdict;
-        }
-
-        if (st->verdict.decision == CIG_DENY_EXPLICIT) {
-            cig_err_set(err, CIG_ERR_FORBIDDEN, "%.*s on %.*s denied by "
-                        "statement %zu%s%.*s%s of the policies of %.*s",
-                        (int) req.action.len, req.action.data,
-                        (int) (req.resource.len < 200 ? req.resource.len
-                                                      : 200),
-                        req.resource.data, st->verdict.statement,
-                        st->verdict.sid.len ? " (" : "",
-                        (int) (st->verdict.sid.len < 32
-                               ? st->verdict.sid.len : 32),
-                        st->verdict.sid.data,
-                        st->verdict.sid.len ? ")" : "",
-                        (int) st->role.role.len, st->role.role.data);
-
-        } else {
-            cig_err_set(err, CIG_ERR_FORBIDDEN, "no statement of the %zu "
-                        "policies of %.*s allows %.*s on %.*s", n,
-                        (int) st->role.role.len, st->role.role.data,
-                        (int) req.action.len, req.action.data,
-                        (int) (req.resource.len < 200 ? req.resource.len
-                                                      : 200),
-                        req.resource.data);
-        }
-
+    if (cig_policy_decide(policies, n, st->role.role, &mapped, &req,
+                          &st->verdict, err)
+        != CIG_ALLOW)
+    {
         return CIG_ERR_FORBIDDEN;
     }
 

@@ -632,3 +632,64 @@ cig_policy_evaluate(cig_policy_t *const *policies, size_t n,
 
     return verdict->decision;
 }
+
+
+/*
+ * The decision for a mapped request: every check must be allowed.  The
+ * verdict reported is the main action's (checks[0]) when all allow, else
+ * the first refused check's; err explains a refusal for the log.
+ */
+
+cig_decision_t
+cig_policy_decide(cig_policy_t *const *policies, size_t n, cig_str_t role,
+    const cig_mapped_t *mapped, cig_request_t *req, cig_verdict_t *verdict,
+    cig_err_t *err)
+{
+    size_t         i;
+    cig_verdict_t  v;
+
+    req->keys = mapped->keys;
+    req->nkeys = mapped->nkeys;
+
+    for (i = 0; i < mapped->nchecks; i++) {
+        req->action = mapped->checks[i].action;
+        req->resource = mapped->checks[i].resource;
+
+        if (cig_policy_evaluate(policies, n, req, i == 0 ? verdict : &v)
+            == CIG_ALLOW)
+        {
+            continue;
+        }
+
+        if (i > 0) {
+            *verdict = v;
+        }
+
+        if (verdict->decision == CIG_DENY_EXPLICIT) {
+            cig_err_set(err, CIG_ERR_FORBIDDEN, "%.*s on %.*s denied by "
+                        "statement %zu%s%.*s%s of the policies of %.*s",
+                        (int) req->action.len, req->action.data,
+                        (int) (req->resource.len < 200
+                               ? req->resource.len : 200),
+                        req->resource.data, verdict->statement,
+                        verdict->sid.len ? " (" : "",
+                        (int) (verdict->sid.len < 32 ? verdict->sid.len : 32),
+                        verdict->sid.data,
+                        verdict->sid.len ? ")" : "",
+                        (int) role.len, role.data);
+
+        } else {
+            cig_err_set(err, CIG_ERR_FORBIDDEN, "no statement of the %zu "
+                        "policies of %.*s allows %.*s on %.*s", n,
+                        (int) role.len, role.data,
+                        (int) req->action.len, req->action.data,
+                        (int) (req->resource.len < 200
+                               ? req->resource.len : 200),
+                        req->resource.data);
+        }
+
+        return verdict->decision;
+    }
+
+    return CIG_ALLOW;
+}

@@ -641,12 +641,11 @@ ngx_http_cognito_identity_authorize(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf,
     ngx_http_cognito_identity_ctx_t *ctx, cig_allocator_t *a, cig_err_t *err)
 {
-    size_t                 i, n;
+    size_t                 n;
     cig_code_t             rc;
     cig_http_t             h;
     cig_mapped_t           mapped;
     cig_request_t          req;
-    cig_verdict_t          verdict;
     cig_policy_t *const   *policies;
 
     rc = ngx_http_cognito_identity_path(r, a, &h.path, err);
@@ -703,48 +702,13 @@ ngx_http_cognito_identity_authorize(ngx_http_request_t *r,
     req.secure = r->connection->ssl != NULL;
 #endif
     req.now = ngx_time();
-    req.keys = mapped.keys;
-    req.nkeys = mapped.nkeys;
 
     ctx->decided = 1;
 
-    for (i = 0; i < mapped.nchecks; i++) {
-        req.action = mapped.checks[i].action;
-        req.resource = mapped.checks[i].resource;
-
-        if (cig_policy_evaluate(policies, n, &req,
-                                i == 0 ? &ctx->verdict : &verdict)
-            == CIG_ALLOW)
-        {
-            /* an allowed request reports its main action's statement */
-            continue;
-        }
-
-        if (i > 0) {
-            ctx->verdict = verdict;
-        }
-
-        if (ctx->verdict.decision == CIG_DENY_EXPLICIT) {
-            cig_err_set(err, CIG_ERR_FORBIDDEN, "%.*s on %.*s denied by "
-                        "statement %zu%s%.*s%s of the policies of %.*s",
-                        (int) req.action.len, req.action.data,
-                        (int) ngx_min(req.resource.len, 200),
-                        req.resource.data, ctx->verdict.statement,
-                        ctx->verdict.sid.len ? " (" : "",
-                        (int) ngx_min(ctx->verdict.sid.len, 32),
-                        ctx->verdict.sid.data,
-                        ctx->verdict.sid.len ? ")" : "",
-                        (int) ctx->role.role.len, ctx->role.role.data);
-
-        } else {
-            cig_err_set(err, CIG_ERR_FORBIDDEN, "no statement of the %zu "
-                        "policies of %.*s allows %.*s on %.*s", n,
-                        (int) ctx->role.role.len, ctx->role.role.data,
-                        (int) req.action.len, req.action.data,
-                        (int) ngx_min(req.resource.len, 200),
-                        req.resource.data);
-        }
-
+    if (cig_policy_decide(policies, n, ctx->role.role, &mapped, &req,
+                          &ctx->verdict, err)
+        != CIG_ALLOW)
+    {
         return CIG_ERR_FORBIDDEN;
     }
 

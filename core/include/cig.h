@@ -427,6 +427,16 @@ cig_code_t cig_map_s3(const cig_http_t *h, cig_str_t bucket,
 cig_code_t cig_map_execute_api(const cig_http_t *h, cig_str_t arn_prefix,
     const cig_allocator_t *a, cig_mapped_t *out, cig_err_t *err);
 
+/*
+ * The policy decision for a mapped request (req's id, source_ip, secure
+ * and now set by the caller): CIG_ALLOW when every check is allowed, with
+ * the main action's verdict; otherwise the refused check's verdict, and
+ * err says which statement or that none allowed, naming the role.
+ */
+cig_decision_t cig_policy_decide(cig_policy_t *const *policies, size_t n,
+    cig_str_t role, const cig_mapped_t *mapped, cig_request_t *req,
+    cig_verdict_t *verdict, cig_err_t *err);
+
 
 /*
  * Templates: strings with policy variables, compiled once.  Used by
