@@ -210,6 +210,28 @@ ngx_int_t ngx_http_cognito_identity_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_cognito_identity_precontent_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_cognito_identity_add_variables(ngx_conf_t *cf);
 
+/* ---- roles and policies directives (..._authz_conf.c) ---- */
+char *ngx_http_cognito_identity_roles(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_cognito_identity_role(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_cognito_identity_login(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_cognito_identity_policy(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_cognito_identity_set_authorize(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_cognito_identity_allow_prefix(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_cognito_identity_merge_roles(ngx_conf_t *cf,
+    ngx_http_cognito_identity_loc_conf_t *prev,
+    ngx_http_cognito_identity_loc_conf_t *conf);
+ngx_int_t ngx_http_cognito_identity_merge_authz(ngx_conf_t *cf,
+    ngx_http_cognito_identity_loc_conf_t *prev,
+    ngx_http_cognito_identity_loc_conf_t *conf);
+cig_keyset_t *ngx_http_cognito_identity_load_keys(ngx_conf_t *cf,
+    ngx_str_t *name, const char *directive);
+
 char *ngx_http_cognito_identity_key_request(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 char *ngx_http_cognito_identity_key_zone(ngx_conf_t *cf, ngx_command_t *cmd,
