@@ -58,6 +58,7 @@ my @san = $ENV{CIG_PRELOAD}
 ($st, undef, $err) = run_capture($cc, qw(-std=gnu11 -Wall -Wextra -Werror -g -O1),
     @san, "-I$root/core/include", "-I$root/core", '-o', $driver,
     "$root/t/sigv4/sigv4_driver.c", "$root/core/cig_sigv4.c",
+    "$root/core/cig_sigv4_canon.c",
     "$root/core/cig_json.c", "$root/core/cig_util.c", '-lcrypto', '-lm');
 is($st, 0, 'the driver builds from the core sources') or do {
     diag($err);
