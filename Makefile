@@ -292,7 +292,9 @@ $(DEB_DIR)/.built: $(DEB_INPUTS)
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
 	tar -C $(ROOT) --exclude=./build --exclude=./.git \
 	    --exclude=./fuzz/corpus-work -cf - . | tar -C $(DEB_DIR)/src -xf -
-	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b \
+	@# the package build must not inherit this make's variables or flags
+	cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -us -uc -b \
 	    > $(DEB_DIR)/build.log 2>&1 \
 	    || { tail -n 60 $(DEB_DIR)/build.log; exit 1; }
 	rm -rf $(DEB_DIR)/src
