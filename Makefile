@@ -51,7 +51,7 @@ DEB_PACKAGES := build-essential nginx nginx-dev libssl-dev openssl perl \
                 curl python3 python3-jwt clang libclang-rt-14-dev \
                 apache2 apache2-dev libcurl4-openssl-dev awscli \
                 python3-boto3 python3-botocore wrk gnuplot-nox valgrind \
-                debhelper dpkg-dev fakeroot
+                debhelper dpkg-dev fakeroot lintian
 
 PROVE        := prove -I t/lib -r t/
 
