@@ -107,7 +107,9 @@ ok(-l $NGX_LINK, 'enabled: modules-enabled/50-mod-http-cognito-identity.conf');
 is(readlink($NGX_LINK), $NGX_AVAIL, 'the link points into modules-available');
 {
     my ($st, $out) = run('dpkg-deb', '-f', $debs[0], 'Depends');
-    my ($pst, $prov) = run('dpkg-query', '-W', '-f=${Provides}', 'nginx');
+    # the nginx ABI the installed nginx (nginx, nginx-core, ...) provides
+    my ($pst, $prov) = run('dpkg-query', '-W', '-f=${db:Status-Abbrev} ${Provides}\n', 'nginx*');
+    $prov = join ' ', grep { /^ii / } split /\n/, $prov;
     my ($abi) = $prov =~ /(nginx-abi-[^\s,]+)/;
     ok($abi && $out =~ /(?:^|, )\Q$abi\E(?:,|$)/m,
        "the nginx module depends on the installed nginx's ABI (" . ($abi // '?') . ')')
