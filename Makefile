@@ -8,6 +8,9 @@
 #   make run       start nginx on the development example (see README)
 #   make stop      stop it
 #   make bench     the benchmark: bench/run.sh (bench/README.md), < 10 min
+#   make install   install modules, their snippets and the simulator into
+#                  Debian's locations (DESTDIR, PREFIX); make uninstall
+#   make deb       Debian packages (dpkg-buildpackage -b) into build/deb/
 
 SHELL        := /bin/bash
 ROOT         := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -38,15 +41,23 @@ CORE_CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 
 LIBASAN      := $(shell $(CC) -print-file-name=libasan.so)
 
+# Flags added to the shipped builds (the nginx module, the Apache module and
+# the simulator, not the sanitized or unit builds): debian/rules passes
+# dpkg-buildflags' CFLAGS/CPPFLAGS and LDFLAGS here.
+EXTRA_CFLAGS  ?=
+EXTRA_LDFLAGS ?=
+
 DEB_PACKAGES := build-essential nginx nginx-dev libssl-dev openssl perl \
                 curl python3 python3-jwt clang libclang-rt-14-dev \
                 apache2 apache2-dev libcurl4-openssl-dev awscli \
-                python3-boto3 python3-botocore wrk gnuplot-nox valgrind
+                python3-boto3 python3-botocore wrk gnuplot-nox valgrind \
+                debhelper dpkg-dev fakeroot lintian
 
 PROVE        := prove -I t/lib -r t/
 
 .PHONY: all deps module asan unit simulate valgrind test test-plain test-asan fuzz fuzz-smoke \
-        run stop clean apache apache-asan bench
+        run stop clean apache apache-asan bench install install-nginx \
+        install-apache install-tools uninstall deb
 
 all: module
 
@@ -90,7 +101,7 @@ endef
 module: $(BUILD)/$(MODULE)
 
 $(BUILD)/$(MODULE): config $(CORE_SRCS) $(CORE_HDRS) $(NGX_SRCS)
-	$(call ngx_module_build,$(BUILD),,)
+	$(call ngx_module_build,$(BUILD),$(EXTRA_CFLAGS),$(EXTRA_LDFLAGS))
 
 asan: $(BUILD)/asan/$(MODULE)
 
@@ -105,8 +116,8 @@ simulate: $(BUILD)/cognito-identity-simulate
 $(BUILD)/cognito-identity-simulate: $(CORE_SRCS) $(CORE_HDRS) \
         tools/cognito-identity-simulate.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CORE_CFLAGS) -D_GNU_SOURCE -o $@ $(CORE_SRCS) \
-	    tools/cognito-identity-simulate.c -lcrypto -lm
+	$(CC) $(CORE_CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -o $@ $(CORE_SRCS) \
+	    tools/cognito-identity-simulate.c $(EXTRA_LDFLAGS) -lcrypto -lm
 
 $(BUILD)/unit/cig-unit: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS)
 	@mkdir -p $(dir $@)
@@ -118,7 +129,7 @@ $(BUILD)/unit-asan/cig-unit: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS)
 	$(CC) $(CORE_CFLAGS) $(SAN_FLAGS) -o $@ $(CORE_SRCS) \
 	    $(filter %.c,$(UNIT_SRCS)) -lcrypto -lm
 
-test: deps module asan unit apache apache-asan
+test: deps module asan unit apache apache-asan deb
 	$(MAKE) -s fuzz-smoke
 	$(MAKE) -s test-plain
 	$(MAKE) -s test-asan
@@ -158,13 +169,15 @@ APACHE_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 APACHE_SAN    := -fsanitize=address -fsanitize=undefined \
                  -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# $(1): build directory, $(2): extra compiler flags, $(3): extra libraries
+# $(1): build directory, $(2): extra compiler flags, $(3): extra libraries,
+# $(4): extra linker flags (each passed to libtool as -Wl,<flag>)
 define apache_module_build
 	@rm -rf $(1)/apache-src && mkdir -p $(1)/apache-src
 	@cp core/*.c core/*.h core/include/cig.h apache_mod/*.c apache_mod/*.h \
 	    $(1)/apache-src/
 	@cd $(1)/apache-src && $(APXS) -c -o mod_cognito_identity.la \
-	    $(foreach f,$(APACHE_CFLAGS) $(2),-Wc,$(f)) *.c -lcrypto -lcurl $(3) \
+	    $(foreach f,$(APACHE_CFLAGS) $(2),-Wc,$(f)) \
+	    $(foreach f,$(4),-Wl,$(f)) *.c -lcrypto -lcurl $(3) \
 	    > build.log 2>&1 || { cat build.log; exit 1; }
 	@if nm -D --undefined-only $(1)/apache-src/.libs/$(APACHE_MODULE) \
 	    | grep -w 'cig_.*\|mci_.*'; then echo "undefined symbols"; exit 1; fi
@@ -175,12 +188,118 @@ endef
 apache: $(BUILD)/$(APACHE_MODULE)
 
 $(BUILD)/$(APACHE_MODULE): $(CORE_SRCS) $(CORE_HDRS) $(APACHE_SRCS)
-	$(call apache_module_build,$(BUILD),,)
+	$(call apache_module_build,$(BUILD),$(EXTRA_CFLAGS),,$(EXTRA_LDFLAGS))
 
 apache-asan: $(BUILD)/asan/$(APACHE_MODULE)
 
 $(BUILD)/asan/$(APACHE_MODULE): $(CORE_SRCS) $(CORE_HDRS) $(APACHE_SRCS)
 	$(call apache_module_build,$(BUILD)/asan,$(APACHE_SAN),-lasan -lubsan)
+
+# ---------------------------------------------------------------- install
+# The files and places of the Debian packages (debian/): make install is
+# what debian/rules runs into debian/tmp.  Nothing is enabled here: the
+# packages' maintainer scripts do that (see README, "Install").
+PREFIX       ?= /usr
+DESTDIR      ?=
+SYSCONFDIR   ?= /etc
+BINDIR       ?= $(PREFIX)/bin
+MANDIR       ?= $(PREFIX)/share/man
+DOCDIR       ?= $(PREFIX)/share/doc
+NGX_MODDIR   ?= $(PREFIX)/lib/nginx/modules
+NGX_AVAILDIR ?= $(PREFIX)/share/nginx/modules-available
+APACHE_MODDIR ?= $(PREFIX)/lib/apache2/modules
+APACHE_AVAILDIR ?= $(SYSCONFDIR)/apache2/mods-available
+NGX_PKG      := libnginx-mod-http-cognito-identity
+APACHE_PKG   := libapache2-mod-cognito-identity
+TOOLS_PKG    := cognito-identity-tools
+NGX_SNIPPET  := mod-http-cognito-identity.conf
+# Debian's nginx resolves "modules/" to /usr/lib/nginx/modules (through the
+# /usr/share/nginx/modules link), as Debian's own snippets say; elsewhere
+# the snippet names the absolute path.
+NGX_LOAD_PATH := $(if $(filter /usr/lib/nginx/modules,$(NGX_MODDIR)),modules/$(MODULE),$(NGX_MODDIR)/$(MODULE))
+INSTALL      ?= install
+
+install: install-nginx install-apache install-tools
+
+install-nginx: $(BUILD)/$(MODULE)
+	$(INSTALL) -d $(DESTDIR)$(NGX_MODDIR) $(DESTDIR)$(NGX_AVAILDIR) \
+	    $(DESTDIR)$(DOCDIR)/$(NGX_PKG)/examples
+	$(INSTALL) -m 0644 $(BUILD)/$(MODULE) $(DESTDIR)$(NGX_MODDIR)/$(MODULE)
+	echo 'load_module $(NGX_LOAD_PATH);' \
+	    > $(DESTDIR)$(NGX_AVAILDIR)/$(NGX_SNIPPET)
+	chmod 0644 $(DESTDIR)$(NGX_AVAILDIR)/$(NGX_SNIPPET)
+	$(INSTALL) -m 0644 README.md SECURITY.md docs/nginx.md \
+	    $(DESTDIR)$(DOCDIR)/$(NGX_PKG)/
+	$(INSTALL) -m 0644 examples/aws/gateway.conf \
+	    examples/aws/cognito-identity-api.conf \
+	    examples/aws/identity-pool-roles.json examples/s3/nginx.conf \
+	    $(DESTDIR)$(DOCDIR)/$(NGX_PKG)/examples/
+	mv $(DESTDIR)$(DOCDIR)/$(NGX_PKG)/examples/nginx.conf \
+	    $(DESTDIR)$(DOCDIR)/$(NGX_PKG)/examples/s3-nginx.conf
+
+install-apache: $(BUILD)/$(APACHE_MODULE)
+	$(INSTALL) -d $(DESTDIR)$(APACHE_MODDIR) $(DESTDIR)$(APACHE_AVAILDIR) \
+	    $(DESTDIR)$(DOCDIR)/$(APACHE_PKG)/examples
+	$(INSTALL) -m 0644 $(BUILD)/$(APACHE_MODULE) \
+	    $(DESTDIR)$(APACHE_MODDIR)/$(APACHE_MODULE)
+	sed 's|@APACHE_MODDIR@|$(APACHE_MODDIR)|' debian/cognito_identity.load.in \
+	    > $(DESTDIR)$(APACHE_AVAILDIR)/cognito_identity.load
+	$(INSTALL) -m 0644 debian/cognito_identity.conf \
+	    $(DESTDIR)$(APACHE_AVAILDIR)/cognito_identity.conf
+	chmod 0644 $(DESTDIR)$(APACHE_AVAILDIR)/cognito_identity.load
+	$(INSTALL) -m 0644 README.md SECURITY.md docs/apache.md \
+	    $(DESTDIR)$(DOCDIR)/$(APACHE_PKG)/
+	$(INSTALL) -m 0644 examples/apache/cognito-identity.conf \
+	    $(DESTDIR)$(DOCDIR)/$(APACHE_PKG)/examples/
+
+install-tools: $(BUILD)/cognito-identity-simulate
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(DOCDIR)/$(TOOLS_PKG)/examples
+	$(INSTALL) -m 0755 $(BUILD)/cognito-identity-simulate $(DESTDIR)$(BINDIR)/
+	gzip -9n < docs/cognito-identity-simulate.1 \
+	    > $(DESTDIR)$(MANDIR)/man1/cognito-identity-simulate.1.gz
+	chmod 0644 $(DESTDIR)$(MANDIR)/man1/cognito-identity-simulate.1.gz
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/$(TOOLS_PKG)/
+	$(INSTALL) -m 0644 examples/policies/*.json \
+	    examples/aws/identity-pool-roles.json \
+	    $(DESTDIR)$(DOCDIR)/$(TOOLS_PKG)/examples/
+
+# Only what install put there (an enabled module's link is the admin's).
+uninstall:
+	rm -f $(DESTDIR)$(NGX_MODDIR)/$(MODULE) \
+	    $(DESTDIR)$(NGX_AVAILDIR)/$(NGX_SNIPPET) \
+	    $(DESTDIR)$(APACHE_MODDIR)/$(APACHE_MODULE) \
+	    $(DESTDIR)$(APACHE_AVAILDIR)/cognito_identity.load \
+	    $(DESTDIR)$(APACHE_AVAILDIR)/cognito_identity.conf \
+	    $(DESTDIR)$(BINDIR)/cognito-identity-simulate \
+	    $(DESTDIR)$(MANDIR)/man1/cognito-identity-simulate.1.gz
+	rm -rf $(DESTDIR)$(DOCDIR)/$(NGX_PKG) $(DESTDIR)$(DOCDIR)/$(APACHE_PKG) \
+	    $(DESTDIR)$(DOCDIR)/$(TOOLS_PKG)
+
+# ------------------------------------------------------------ Debian packages
+# dpkg-buildpackage writes its results into the parent of the source tree,
+# so the tree is copied to build/deb/src first: the .debs, .buildinfo and
+# .changes land in build/deb/ and nothing outside the repository is touched.
+DEB_DIR      := $(BUILD)/deb
+DEB_INPUTS   := $(CORE_SRCS) $(CORE_HDRS) $(NGX_SRCS) $(APACHE_SRCS) config \
+                tools/cognito-identity-simulate.c Makefile \
+                README.md SECURITY.md $(wildcard docs/* examples/*/*) \
+                $(shell find debian -type f 2>/dev/null)
+
+deb: $(DEB_DIR)/.built
+
+$(DEB_DIR)/.built: $(DEB_INPUTS)
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	tar -C $(ROOT) --exclude=./build --exclude=./.git \
+	    --exclude=./fuzz/corpus-work -cf - . | tar -C $(DEB_DIR)/src -xf -
+	@# the package build must not inherit this make's variables or flags
+	cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -us -uc -b \
+	    > $(DEB_DIR)/build.log 2>&1 \
+	    || { tail -n 60 $(DEB_DIR)/build.log; exit 1; }
+	rm -rf $(DEB_DIR)/src
+	@ls $(DEB_DIR)/*.deb
+	touch $@
 
 run: deps module
 	@examples/run-quickstart.sh start
