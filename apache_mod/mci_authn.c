@@ -256,6 +256,7 @@ mci_choose_role(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
     cig_err_t *err)
 {
     const char          *req;
+    cig_code_t           rc;
     cig_role_input_t     in;
     const cig_roles_t   *roles;
 
@@ -275,6 +276,11 @@ mci_choose_role(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
     req = apr_table_get(r->headers_in, "X-Cognito-Custom-Role-Arn");
     in.requested.data = req;
     in.requested.len = req ? strlen(req) : 0;
+
+    rc = mci_login_input(r, conf, &st->identity, &st->login, &in, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
 
     return cig_roles_choose(roles, &st->identity, &in, &st->role, err);
 }

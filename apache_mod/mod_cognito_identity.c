@@ -87,6 +87,11 @@ static const command_rec  mci_cmds[] = {
     AP_INIT_TAKE2("CognitoIdentityRole", mci_role, NULL, MCI_CONTEXT,
         "authenticated|unauthenticated ROLE_ARN: a default role"),
 
+    AP_INIT_TAKE_ARGV("CognitoIdentityLogin", mci_login_cmd, NULL,
+        MCI_CONTEXT, "PROVIDER JWKS_FILE issuer=URL client=ID[,ID...] "
+        "[alg=RS256|RS384|RS512] [token=EXPRESSION] "
+        "[bind=subject|provider]: the login token that chooses the role"),
+
     AP_INIT_TAKE2("CognitoIdentityPolicy", mci_policy, NULL, MCI_CONTEXT,
         "ROLE_ARN FILE: an IAM policy of a role"),
 
@@ -228,6 +233,8 @@ mci_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     c->allow_prefix = add->allow_prefix ? add->allow_prefix
                                         : base->allow_prefix;
 
+    c->logins = add->logins ? add->logins : base->logins;
+
     return c;
 }
 
@@ -346,7 +353,7 @@ mci_pool(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
 }
 
 
-static cig_keyset_t *
+cig_keyset_t *
 mci_load_keys(cmd_parms *cmd, const char *file, const char **errmsg)
 {
     const char    *path, *key;

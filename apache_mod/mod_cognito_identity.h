@@ -72,6 +72,21 @@ typedef struct {
 } mci_source_t;
 
 
+/* A login provider whose own ID token chooses the role (CognitoIdentityLogin) */
+
+typedef struct {
+    cig_str_t                provider;
+    cig_keyset_t            *keyset;
+    const char              *issuer;
+    cig_str_t               *clients;         /* sorted */
+    size_t                   nclients;
+    unsigned                 algs;
+    cig_bind_t               bind;
+    ap_expr_info_t          *token;           /* NULL: the default header */
+    const char              *where;           /* file:line */
+} mci_login_t;
+
+
 typedef struct {
     /* trust: server configuration only */
     int                      pools_set;
@@ -103,6 +118,17 @@ typedef struct {
     int                      authorize;       /* MCI_AUTHZ_* */
     cig_str_t                authorize_arg;
     apr_array_header_t      *allow_prefix;    /* of cig_template_t * */
+
+    apr_array_header_t      *logins;          /* of mci_login_t */
+
+    int                      token_cache;     /* On, Off or unset */
+    int                      token_cache_ttl; /* seconds, or unset */
+
+    int                      cors_preflight;
+
+    /* set by the parse hook of Require cognito-* lines in this section */
+    int                      require_seen;    /* any cognito-* provider */
+    int                      require_policy;  /* cognito-policy among them */
 } mci_dir_conf_t;
 
 
@@ -112,6 +138,7 @@ typedef struct {
     int                      verified;
     int                      status;          /* the authn hook's answer */
     cig_identity_t           identity;
+    cig_identity_t           login;           /* CognitoIdentityLogin */
     cig_role_choice_t        role;
     int                      has_role;
     cig_str_t                path;            /* decoded, where checked */
@@ -142,6 +169,19 @@ int mci_fixups(request_rec *r);
 void mci_insert_error_filter(request_rec *r);
 apr_status_t mci_deny_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 void mci_register_authz(apr_pool_t *p);
+
+/* mod_cognito_identity.c */
+cig_keyset_t *mci_load_keys(cmd_parms *cmd, const char *file,
+    const char **errmsg);
+
+/* mci_login.c */
+const char *mci_login_cmd(cmd_parms *cmd, void *mconfig, int argc,
+    char *const argv[]);
+/* The role input's claims and client id from the provider's login token,
+ * where one is configured for the identity's provider. */
+cig_code_t mci_login_input(request_rec *r, const mci_dir_conf_t *conf,
+    cig_identity_t *id, cig_identity_t *login, cig_role_input_t *in,
+    cig_err_t *err);
 
 /* mci_keys.c */
 mci_source_t *mci_source_get(cmd_parms *cmd, const char *url,
