@@ -343,9 +343,10 @@ mci_set_env(request_rec *r, mci_req_t *st)
 int
 mci_check_user_id(request_rec *r)
 {
-    int                     i;
+    int                     i, cache, hit;
     size_t                  n, len;
     const char             *realm, *token, *why, *missing, *experr;
+    unsigned char           hash[MCI_CACHE_KEY_LEN];
     cig_err_t               err;
     cig_code_t              rc;
     mci_req_t              *st;
@@ -428,6 +429,9 @@ mci_check_user_id(request_rec *r)
     a.alloc = mci_alloc;
     a.ctx = r->pool;
 
+    cache = mci_cache_enabled(conf);
+    hit = 0;
+
     keysets = apr_palloc(r->pool,
                          ((conf->keysets ? conf->keysets->nelts : 0)
                           + (conf->sources ? conf->sources->nelts : 0) + 1)
@@ -451,6 +455,18 @@ mci_check_user_id(request_rec *r)
 
         v.keysets = keysets;
         v.nkeysets = n;
+
+        if (i == 0 && cache) {
+            hit = mci_cache_get(r, &v, token, len, hash, &st->identity);
+            cache = (hit >= 0);
+        }
+
+        if (hit == 1) {
+            apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_TOKEN_CACHE",
+                           "hit");
+            rc = CIG_OK;
+            break;
+        }
 
         memset(&st->identity, 0, sizeof(cig_identity_t));
 
@@ -478,6 +494,12 @@ mci_check_user_id(request_rec *r)
 
     if (rc != CIG_OK) {
         return mci_fail(r, conf, st, rc, err.msg);
+    }
+
+    if (cache && hit == 0) {
+        apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_TOKEN_CACHE",
+                       "miss");
+        mci_cache_put(r, conf, hash, &st->identity);
     }
 
     st->verified = 1;
@@ -748,10 +770,56 @@ mci_fixups(request_rec *r)
 
 /* ------------------------------------------------------ Require providers */
 
+/*
+ * A CORS preflight: OPTIONS with non-empty Origin and
+ * Access-Control-Request-Method (Fetch).  Browsers send it without
+ * credentials, so where CognitoIdentityCORSPreflight is on, the cognito-*
+ * providers grant it without a user, before authentication; any other
+ * Require line is evaluated as usual.
+ */
+
+static int
+mci_preflight_passes(request_rec *r)
+{
+    const char            *v;
+    const mci_dir_conf_t  *conf;
+
+    if (r->method_number != M_OPTIONS || !mci_is_ours(r)) {
+        return 0;
+    }
+
+    conf = mci_dir_conf(r);
+
+    if (conf->cors_preflight != 1) {
+        return 0;
+    }
+
+    v = apr_table_get(r->headers_in, "Origin");
+    if (v == NULL || v[0] == '\0') {
+        return 0;
+    }
+
+    v = apr_table_get(r->headers_in, "Access-Control-Request-Method");
+    if (v == NULL || v[0] == '\0') {
+        return 0;
+    }
+
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "cognito identity: CORS "
+                  "preflight passed");
+
+    return 1;
+}
+
+
 static mci_req_t *
 mci_authz_state(request_rec *r, authz_status *rc)
 {
     mci_req_t  *st;
+
+    if (r->user == NULL && mci_preflight_passes(r)) {
+        *rc = AUTHZ_GRANTED;
+        return NULL;
+    }
 
     if (r->user == NULL) {
         *rc = AUTHZ_DENIED_NO_USER;

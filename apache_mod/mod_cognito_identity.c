@@ -33,6 +33,8 @@ static const char *mci_issuer(cmd_parms *cmd, void *mconfig,
     const char *arg);
 static const char *mci_unauthenticated(cmd_parms *cmd, void *mconfig,
     int flag);
+static const char *mci_cors_preflight(cmd_parms *cmd, void *mconfig,
+    int flag);
 static const char *mci_token(cmd_parms *cmd, void *mconfig,
     const char *arg);
 static const char *mci_roles(cmd_parms *cmd, void *mconfig,
@@ -92,6 +94,17 @@ static const command_rec  mci_cmds[] = {
         "[alg=RS256|RS384|RS512] [token=EXPRESSION] "
         "[bind=subject|provider]: the login token that chooses the role"),
 
+    AP_INIT_TAKE_ARGV("CognitoIdentityTokenCache", mci_cache_cmd, NULL,
+        MCI_CONTEXT, "On [ttl=TIME] | Off: remember tokens whose signature "
+        "verified (default Off)"),
+
+    AP_INIT_TAKE1("CognitoIdentityTokenCacheSize", mci_cache_size_cmd, NULL,
+        RSRC_CONF, "the size of the shared token cache (default 512k)"),
+
+    AP_INIT_FLAG("CognitoIdentityCORSPreflight", mci_cors_preflight, NULL,
+        MCI_CONTEXT, "whether CORS preflights pass without a token "
+        "(default Off)"),
+
     AP_INIT_TAKE2("CognitoIdentityPolicy", mci_policy, NULL, MCI_CONTEXT,
         "ROLE_ARN FILE: an IAM policy of a role"),
 
@@ -136,6 +149,9 @@ mci_create_dir_conf(apr_pool_t *p, char *dir)
     conf->leeway = MCI_UNSET;
     conf->unauthenticated = MCI_UNSET;
     conf->authorize = MCI_UNSET;
+    conf->token_cache = MCI_UNSET;
+    conf->token_cache_ttl = MCI_UNSET;
+    conf->cors_preflight = MCI_UNSET;
 
     return conf;
 }
@@ -234,6 +250,28 @@ mci_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                         : base->allow_prefix;
 
     c->logins = add->logins ? add->logins : base->logins;
+
+    if (add->token_cache != MCI_UNSET) {
+        c->token_cache = add->token_cache;
+        c->token_cache_ttl = add->token_cache_ttl;
+
+    } else {
+        c->token_cache = base->token_cache;
+        c->token_cache_ttl = base->token_cache_ttl;
+    }
+
+    mci_merge_int(cors_preflight);
+
+    /* Require cognito-* lines replace the inherited ones as a whole */
+
+    if (add->require_seen) {
+        c->require_seen = 1;
+        c->require_policy = add->require_policy;
+
+    } else {
+        c->require_seen = base->require_seen;
+        c->require_policy = base->require_policy;
+    }
 
     return c;
 }
@@ -494,21 +532,13 @@ mci_key_url(cmd_parms *cmd, void *mconfig, const char *arg)
 }
 
 
-/* A time in seconds ("30", "30s", "5m", "1h", "1d"), 0 to 1 day. */
+/* A time in seconds ("30", "30s", "5m", "1h", "1d"), min to 1 day. */
 
-static const char *
-mci_seconds(cmd_parms *cmd, void *mconfig, const char *arg)
+const char *
+mci_parse_seconds(cmd_parms *cmd, const char *arg, int min, int *out)
 {
-    int    *field;
     long    v, unit;
     char   *end;
-
-    field = (int *) ((char *) mconfig + (size_t) cmd->info);
-
-    if (*field != MCI_UNSET) {
-        return apr_psprintf(cmd->pool, "%s is given twice here",
-                            cmd->cmd->name);
-    }
 
     errno = 0;
     v = (arg[0] >= '0' && arg[0] <= '9') ? strtol(arg, &end, 10) : -1;
@@ -531,19 +561,42 @@ mci_seconds(cmd_parms *cmd, void *mconfig, const char *arg)
     }
 
     if (unit == 0 || v > 86400 / unit) {
-        return apr_psprintf(cmd->pool, "%s: invalid time \"%s\", expected "
-                            "seconds (\"10\", \"10s\", \"5m\", \"1h\") up "
-                            "to a day", cmd->cmd->name, arg);
+        return "expected seconds (\"10\", \"10s\", \"5m\", \"1h\") up "
+               "to a day";
     }
 
     v *= unit;
 
-    if (field != &((mci_dir_conf_t *) mconfig)->leeway && v < 1) {
-        return apr_psprintf(cmd->pool, "%s: \"%s\" must be at least 1s",
-                            cmd->cmd->name, arg);
+    if (v < min) {
+        return apr_psprintf(cmd->pool, "must be at least %ds", min);
     }
 
-    *field = (int) v;
+    *out = (int) v;
+
+    return NULL;
+}
+
+
+static const char *
+mci_seconds(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    int         *field;
+    const char  *err;
+
+    field = (int *) ((char *) mconfig + (size_t) cmd->info);
+
+    if (*field != MCI_UNSET) {
+        return apr_psprintf(cmd->pool, "%s is given twice here",
+                            cmd->cmd->name);
+    }
+
+    err = mci_parse_seconds(cmd, arg,
+                            field == &((mci_dir_conf_t *) mconfig)->leeway
+                            ? 0 : 1, field);
+    if (err != NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid time \"%s\", %s",
+                            cmd->cmd->name, arg, err);
+    }
 
     return NULL;
 }
@@ -567,6 +620,17 @@ mci_issuer(cmd_parms *cmd, void *mconfig, const char *arg)
     }
 
     conf->issuer = arg;
+
+    return NULL;
+}
+
+
+static const char *
+mci_cors_preflight(cmd_parms *cmd, void *mconfig, int flag)
+{
+    mci_dir_conf_t  *conf = mconfig;
+
+    conf->cors_preflight = flag;
 
     return NULL;
 }
@@ -1091,10 +1155,23 @@ mci_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 
 
 static int
+mci_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    if (mci_cache_pre_config(pconf) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return OK;
+}
+
+
+static int
 mci_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     server_rec *s)
 {
-    if (mci_keys_post_config(pconf, s) != APR_SUCCESS) {
+    if (mci_keys_post_config(pconf, s) != APR_SUCCESS
+        || mci_cache_post_config(pconf, ptemp, s) != APR_SUCCESS)
+    {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -1103,11 +1180,20 @@ mci_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 
 
 static void
+mci_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    mci_keys_child_init(pchild, s);
+    mci_cache_child_init(pchild, s);
+}
+
+
+static void
 mci_register_hooks(apr_pool_t *p)
 {
+    ap_hook_pre_config(mci_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(mci_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mci_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(mci_keys_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(mci_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 
     ap_hook_header_parser(mci_header_parser, NULL, NULL, APR_HOOK_FIRST);
 

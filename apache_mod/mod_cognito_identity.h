@@ -36,6 +36,7 @@
 #define MCI_MAX_URL          1024
 
 #define MCI_UNSET            (-1)
+#define MCI_CACHE_KEY_LEN    32      /* SHA-256 of the token */
 
 #define MCI_AUTHZ_OFF          0
 #define MCI_AUTHZ_S3           1
@@ -173,6 +174,26 @@ void mci_register_authz(apr_pool_t *p);
 /* mod_cognito_identity.c */
 cig_keyset_t *mci_load_keys(cmd_parms *cmd, const char *file,
     const char **errmsg);
+
+/* A time ("30", "30s", "5m", "1h", "1d") up to a day, at least min
+ * seconds; NULL, or what is wrong with it. */
+const char *mci_parse_seconds(cmd_parms *cmd, const char *arg, int min,
+    int *out);
+
+/* mci_cache.c */
+apr_status_t mci_cache_pre_config(apr_pool_t *pconf);
+const char *mci_cache_cmd(cmd_parms *cmd, void *mconfig, int argc,
+    char *const argv[]);
+const char *mci_cache_size_cmd(cmd_parms *cmd, void *mconfig,
+    const char *arg);
+apr_status_t mci_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+    server_rec *s);
+void mci_cache_child_init(apr_pool_t *pchild, server_rec *s);
+int mci_cache_enabled(const mci_dir_conf_t *conf);
+int mci_cache_get(request_rec *r, const cig_verifier_t *v, const char *token,
+    size_t len, unsigned char *hash, cig_identity_t *id);
+void mci_cache_put(request_rec *r, const mci_dir_conf_t *conf,
+    const unsigned char *hash, const cig_identity_t *id);
 
 /* mci_login.c */
 const char *mci_login_cmd(cmd_parms *cmd, void *mconfig, int argc,
