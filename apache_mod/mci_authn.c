@@ -24,6 +24,9 @@
 
 static APR_OPTIONAL_FN_TYPE(ssl_is_https)  *mci_is_https;
 
+static const char *mci_parse_none(cmd_parms *cmd, const char *line,
+    const void **parsed);
+
 
 void *
 mci_alloc(void *pool, size_t size)
@@ -537,6 +540,28 @@ mci_check_user_id(request_rec *r)
                              st->identity.sub.len);
     r->ap_auth_type = MCI_AUTH_TYPE;
 
+    /*
+     * A policy in effect that no Require cognito-policy line of this
+     * section evaluates is enforced here, so that forgetting the line
+     * never means no policy check (fail closed, as the nginx module).
+     */
+
+    if (mci_policy_configured(conf) && !conf->require_policy) {
+        rc = mci_policy_decide(r, conf, st);
+
+        if (rc == CIG_ERR_INTERNAL) {
+            st->status = HTTP_INTERNAL_SERVER_ERROR;
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc != CIG_OK) {
+            st->status = st->deny_status;
+            return st->deny_status;
+        }
+
+        st->policy_done = 1;
+    }
+
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "cognito identity: \"%s\" "
                   "authenticated", r->user);
 
@@ -584,7 +609,7 @@ mci_insert_error_filter(request_rec *r)
 
     if ((r->status == HTTP_UNAUTHORIZED
          && apr_table_get(r->notes, MCI_NOTE_FORBID) != NULL)
-        || (r->status == HTTP_FORBIDDEN && st->deny_status != 0
+        || (st->deny_status != 0 && r->status == st->deny_status
             && r->user != NULL))
     {
         ap_add_output_filter("COGNITO_IDENTITY_DENY", NULL, r, r->connection);
@@ -837,9 +862,48 @@ mci_authz_state(request_rec *r, authz_status *rc)
 }
 
 
+/*
+ * Each Require cognito-* line is noted in the module's configuration of the
+ * section it is written in (cmd->context: a <Directory>, <Location>, the
+ * server or an .htaccess file), so that a section with a policy in effect
+ * but no Require cognito-policy line has its policy enforced by the
+ * authentication step instead of not at all.
+ */
+
+static void
+mci_note_require(cmd_parms *cmd, int policy)
+{
+    mci_dir_conf_t  *conf;
+
+    if (cmd->context == NULL) {
+        return;
+    }
+
+    conf = ap_set_config_vectors(cmd->server, cmd->context, cmd->path,
+                                 &cognito_identity_module, cmd->pool);
+    if (conf == NULL) {
+        return;
+    }
+
+    conf->require_seen = 1;
+    conf->require_policy |= policy;
+}
+
+
+static const char *
+mci_parse_policy(cmd_parms *cmd, const char *line, const void **parsed)
+{
+    mci_note_require(cmd, 1);
+
+    return mci_parse_none(cmd, line, parsed);
+}
+
+
 static const char *
 mci_parse_none(cmd_parms *cmd, const char *line, const void **parsed)
 {
+    mci_note_require(cmd, 0);
+
     if (line[0] != '\0') {
         return apr_psprintf(cmd->pool, "Require cognito-identity, "
                             "cognito-authenticated and cognito-policy take "
@@ -890,6 +954,8 @@ mci_parse_list(cmd_parms *cmd, const char *line, const void **parsed,
     const char          *p;
     cig_str_t           *s;
     apr_array_header_t  *list;
+
+    mci_note_require(cmd, 0);
 
     list = apr_array_make(cmd->pool, 2, sizeof(cig_str_t));
     p = line;
@@ -1187,33 +1253,18 @@ mci_authorize(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
 }
 
 
-static authz_status
-mci_authz_policy(request_rec *r, const char *line, const void *parsed)
+/*
+ * The policy decision for this request (prefixes, then policies), with its
+ * variables; a denial is remembered for the 403/400 answer.
+ */
+
+cig_code_t
+mci_policy_decide(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st)
 {
     size_t                 i, n, index;
     cig_policy_t *const   *policies;
     cig_err_t              err;
     cig_code_t             rc;
-    mci_req_t             *st;
-    authz_status           ars;
-    const mci_dir_conf_t  *conf;
-
-    st = mci_authz_state(r, &ars);
-    if (st == NULL) {
-        return ars;
-    }
-
-    conf = mci_dir_conf(r);
-
-    if (conf->allow_prefix == NULL
-        && (conf->authorize == MCI_UNSET || conf->authorize == MCI_AUTHZ_OFF))
-    {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cognito identity: "
-                      "Require cognito-policy where neither "
-                      "CognitoIdentityAuthorize nor "
-                      "CognitoIdentityAllowPrefix is set");
-        return AUTHZ_GENERAL_ERROR;
-    }
 
     st->decided = 0;
     rc = mci_authorize(r, conf, st, &err);
@@ -1243,13 +1294,13 @@ mci_authz_policy(request_rec *r, const char *line, const void *parsed)
     }
 
     if (rc == CIG_OK) {
-        return AUTHZ_GRANTED;
+        return CIG_OK;
     }
 
     if (rc == CIG_ERR_INTERNAL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cognito identity: 500, "
                       "%s", err.msg);
-        return AUTHZ_GENERAL_ERROR;
+        return rc;
     }
 
     st->deny_status = (rc == CIG_ERR_BAD_REQUEST) ? HTTP_BAD_REQUEST
@@ -1262,7 +1313,42 @@ mci_authz_policy(request_rec *r, const char *line, const void *parsed)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "cognito identity: %d, %s",
                   st->deny_status, err.msg);
 
-    return AUTHZ_DENIED;
+    return rc;
+}
+
+
+static authz_status
+mci_authz_policy(request_rec *r, const char *line, const void *parsed)
+{
+    cig_code_t             rc;
+    mci_req_t             *st;
+    authz_status           ars;
+    const mci_dir_conf_t  *conf;
+
+    st = mci_authz_state(r, &ars);
+    if (st == NULL) {
+        return ars;
+    }
+
+    conf = mci_dir_conf(r);
+
+    if (!mci_policy_configured(conf)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cognito identity: "
+                      "Require cognito-policy where neither "
+                      "CognitoIdentityAuthorize nor "
+                      "CognitoIdentityAllowPrefix is set");
+        return AUTHZ_GENERAL_ERROR;
+    }
+
+    if (st->policy_done) {
+        /* decided in the authentication step */
+        return AUTHZ_GRANTED;
+    }
+
+    rc = mci_policy_decide(r, conf, st);
+
+    return rc == CIG_OK ? AUTHZ_GRANTED
+           : rc == CIG_ERR_INTERNAL ? AUTHZ_GENERAL_ERROR : AUTHZ_DENIED;
 }
 
 
@@ -1283,7 +1369,7 @@ static const authz_provider  mci_pool_provider = {
 };
 
 static const authz_provider  mci_policy_provider = {
-    mci_authz_policy, mci_parse_none
+    mci_authz_policy, mci_parse_policy
 };
 
 

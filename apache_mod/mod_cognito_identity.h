@@ -170,6 +170,14 @@ int mci_fixups(request_rec *r);
 void mci_insert_error_filter(request_rec *r);
 apr_status_t mci_deny_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 void mci_register_authz(apr_pool_t *p);
+cig_code_t mci_policy_decide(request_rec *r, const mci_dir_conf_t *conf,
+    mci_req_t *st);
+
+/* A path prefix or a request mapping is in effect. */
+#define mci_policy_configured(conf)                                           \
+    ((conf)->allow_prefix != NULL                                             \
+     || ((conf)->authorize != MCI_UNSET                                       \
+         && (conf)->authorize != MCI_AUTHZ_OFF))
 
 /* mod_cognito_identity.c */
 cig_keyset_t *mci_load_keys(cmd_parms *cmd, const char *file,
