@@ -1096,6 +1096,166 @@ mci_dev_key_check(apr_pool_t *p, server_rec *s, const mci_dir_conf_t *c,
 }
 
 
+/*
+ * "AuthType CognitoIdentity" where no pool or no key can ever apply would
+ * answer every request with 500: refused at "apachectl -t", naming the
+ * line.  A pool (or key) set in the server, the virtual host or any of its
+ * sections might apply (sections merge by path at request time), so only
+ * a server without any is refused: no false alarms.  .htaccess files are
+ * read per request; there the check stays a 500 with the reason logged.
+ */
+
+#define MCI_HAS_POOL  0
+#define MCI_HAS_KEYS  1
+
+static int
+mci_vector_sets(ap_conf_vector_t *v, int what)
+{
+    int                   i, j;
+    mci_dir_conf_t       *c;
+    core_dir_config      *d;
+    apr_array_header_t   *nested[2];
+    ap_conf_vector_t    **e;
+
+    c = ap_get_module_config(v, &cognito_identity_module);
+
+    if (c != NULL && (what == MCI_HAS_POOL ? c->pools_set : c->keys_set)) {
+        return 1;
+    }
+
+    d = ap_get_core_module_config(v);
+    if (d == NULL) {
+        return 0;
+    }
+
+    nested[0] = d->sec_file;
+    nested[1] = d->sec_if;
+
+    for (j = 0; j < 2; j++) {
+        if (nested[j] == NULL) {
+            continue;
+        }
+
+        e = (ap_conf_vector_t **) nested[j]->elts;
+
+        for (i = 0; i < nested[j]->nelts; i++) {
+            if (mci_vector_sets(e[i], what)) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+mci_server_sets(server_rec *vs, int what)
+{
+    int                   i, j;
+    core_server_config   *sconf;
+    apr_array_header_t   *secs[2];
+    ap_conf_vector_t    **v;
+
+    if (mci_vector_sets(vs->lookup_defaults, what)) {
+        return 1;
+    }
+
+    sconf = ap_get_core_module_config(vs->module_config);
+    secs[0] = sconf->sec_dir;
+    secs[1] = sconf->sec_url;
+
+    for (j = 0; j < 2; j++) {
+        if (secs[j] == NULL) {
+            continue;
+        }
+
+        v = (ap_conf_vector_t **) secs[j]->elts;
+
+        for (i = 0; i < secs[j]->nelts; i++) {
+            if (mci_vector_sets(v[i], what)) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+mci_check_auth_types(apr_pool_t *ptemp, server_rec *s, ap_directive_t *d,
+    server_rec *vs)
+{
+    const char  *args, *w;
+    server_rec  *v;
+
+    for ( /* void */ ; d != NULL; d = d->next) {
+
+        if (strcasecmp(d->directive, "<VirtualHost") == 0) {
+            for (v = s->next; v != NULL; v = v->next) {
+                if (v->defn_name != NULL && d->filename != NULL
+                    && strcmp(v->defn_name, d->filename) == 0
+                    && v->defn_line_number == (unsigned) d->line_num)
+                {
+                    break;
+                }
+            }
+
+            if (d->first_child != NULL
+                && mci_check_auth_types(ptemp, s, d->first_child,
+                                        v ? v : vs)
+                   != OK)
+            {
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            continue;
+        }
+
+        if (strcasecmp(d->directive, "AuthType") == 0 && d->args != NULL) {
+            args = d->args;
+            w = ap_getword_conf(ptemp, &args);
+
+            if (strcasecmp(w, MCI_AUTH_TYPE) == 0) {
+                if (!mci_server_sets(vs, MCI_HAS_POOL)
+                    && !mci_server_sets(s, MCI_HAS_POOL))
+                {
+                    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                                 "AuthType CognitoIdentity on line %d of "
+                                 "%s: no CognitoIdentityPool is set in this "
+                                 "server, virtual host or any of their "
+                                 "sections, so every request would get 500",
+                                 d->line_num, d->filename);
+                    return HTTP_INTERNAL_SERVER_ERROR;
+                }
+
+                if (!mci_server_sets(vs, MCI_HAS_KEYS)
+                    && !mci_server_sets(s, MCI_HAS_KEYS))
+                {
+                    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                                 "AuthType CognitoIdentity on line %d of "
+                                 "%s: no CognitoIdentityKeyFile or "
+                                 "CognitoIdentityKeyURL is set in this "
+                                 "server, virtual host or any of their "
+                                 "sections, so every request would get 500",
+                                 d->line_num, d->filename);
+                    return HTTP_INTERNAL_SERVER_ERROR;
+                }
+            }
+        }
+
+        if (d->first_child != NULL
+            && mci_check_auth_types(ptemp, s, d->first_child, vs) != OK)
+        {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    return OK;
+}
+
+
 static int
 mci_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     server_rec *s)
@@ -1106,6 +1266,10 @@ mci_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     apr_array_header_t  *secs[2];
     ap_conf_vector_t   **v;
     mci_dir_conf_t      *base, *sec, *merged;
+
+    if (mci_check_auth_types(ptemp, s, ap_conftree, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     for (vs = s; vs != NULL; vs = vs->next) {
         base = ap_get_module_config(vs->lookup_defaults,
