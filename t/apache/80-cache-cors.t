@@ -165,6 +165,38 @@ CONF
     $srv->stop;
 }
 
+# Graceful restarts: each generation gets a fresh cache (and mutex); no
+# request fails across them, and the new children cache again.
+{
+    my $conf = <<"CONF";
+CognitoIdentityPool ${\ POOL}
+CognitoIdentityKeyFile %%ROOT%%/t/keys/jwks-k1.json
+CognitoIdentityTokenCache On
+Header always set X-Cache "%{COGNITO_IDENTITY_TOKEN_CACHE}e" env=COGNITO_IDENTITY_TOKEN_CACHE
+Alias /api/ %%DIR%%/html/
+<Location /api/>
+    AuthType CognitoIdentity
+    AuthName "api"
+    Require cognito-identity
+</Location>
+CONF
+    my $srv = start_apache($conf, modules => ['socache_shmcb']);
+    my $t = cognito_token();
+    is($srv->request('GET', '/api/', { Authorization => "Bearer $t" })->{status}, 200, 'graceful: before');
+    for my $n (1, 2) {
+        ok($srv->graceful(conf => $conf), "graceful restart $n");
+        my ($ok, $hit) = (0, 0);
+        for (1 .. 6) {
+            my $r = $srv->request('GET', '/api/', { Authorization => "Bearer $t" });
+            $ok++ if $r->{status} == 200;
+            $hit++ if ($r->{headers}{'x-cache'} // '') eq 'hit';
+        }
+        is($ok, 6, "graceful $n: every request passes");
+        cmp_ok($hit, '>=', 1, "graceful $n: the new generation caches");
+    }
+    $srv->stop;
+}
+
 # Configuration errors.
 my $LINE = qr/Syntax error on line \d+ of \S+apache2\.conf:/;
 apache_config_fails('CognitoIdentityTokenCache On',
