@@ -1183,6 +1183,34 @@ mci_server_sets(server_rec *vs, int what)
 }
 
 
+/*
+ * Whether what AuthType on a line of vs needs can be set: in vs, in the
+ * main server (whose settings and sections reach every virtual host), or,
+ * for a line of the main server, in any virtual host (its sections apply
+ * to all of them).
+ */
+
+static int
+mci_may_apply(server_rec *s, server_rec *vs, int what)
+{
+    server_rec  *v;
+
+    if (mci_server_sets(vs, what) || mci_server_sets(s, what)) {
+        return 1;
+    }
+
+    if (vs == s) {
+        for (v = s->next; v != NULL; v = v->next) {
+            if (mci_server_sets(v, what)) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 mci_check_auth_types(apr_pool_t *ptemp, server_rec *s, ap_directive_t *d,
     server_rec *vs)
@@ -1218,9 +1246,7 @@ mci_check_auth_types(apr_pool_t *ptemp, server_rec *s, ap_directive_t *d,
             w = ap_getword_conf(ptemp, &args);
 
             if (strcasecmp(w, MCI_AUTH_TYPE) == 0) {
-                if (!mci_server_sets(vs, MCI_HAS_POOL)
-                    && !mci_server_sets(s, MCI_HAS_POOL))
-                {
+                if (!mci_may_apply(s, vs, MCI_HAS_POOL)) {
                     ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                                  "AuthType CognitoIdentity on line %d of "
                                  "%s: no CognitoIdentityPool is set in this "
@@ -1230,9 +1256,7 @@ mci_check_auth_types(apr_pool_t *ptemp, server_rec *s, ap_directive_t *d,
                     return HTTP_INTERNAL_SERVER_ERROR;
                 }
 
-                if (!mci_server_sets(vs, MCI_HAS_KEYS)
-                    && !mci_server_sets(s, MCI_HAS_KEYS))
-                {
+                if (!mci_may_apply(s, vs, MCI_HAS_KEYS)) {
                     ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
                                  "AuthType CognitoIdentity on line %d of "
                                  "%s: no CognitoIdentityKeyFile or "

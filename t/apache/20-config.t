@@ -150,6 +150,15 @@ $KEYS
     $auth
 </Location>
 C
+apache_config_ok(<<"C", 'a section of the main server may use the pools of virtual hosts');
+<Location /x>
+    $auth
+</Location>
+<VirtualHost 127.0.0.1:%%PORT%%>
+    CognitoIdentityPool $POOL
+    $KEYS
+</VirtualHost>
+C
 apache_config_ok(<<"C", 'pool and keys of the main server apply to virtual hosts');
 CognitoIdentityPool $POOL
 CognitoIdentityKeyURL http://127.0.0.1:1/jwks.json
