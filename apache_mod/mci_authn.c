@@ -775,11 +775,38 @@ mci_header_parser(request_rec *r)
 int
 mci_fixups(request_rec *r)
 {
-    mci_req_t  *st;
+    cig_code_t             rc;
+    mci_req_t             *st;
+    const mci_dir_conf_t  *conf;
 
-    if (ap_get_module_config(r->request_config, &cognito_identity_module)
-        != NULL)
-    {
+    st = ap_get_module_config(r->request_config, &cognito_identity_module);
+
+    if (st != NULL) {
+
+        /*
+         * The last safety net for a policy in effect: this identity passed
+         * authorization, but neither the authentication step nor any
+         * Require cognito-* line looked at it (the section's Require lines
+         * are all of other providers, e.g. only "Require valid-user", under
+         * an enclosing section with "Require cognito-policy"): decide now.
+         */
+
+        conf = mci_dir_conf(r);
+
+        if (st->verified && r->user != NULL && !st->policy_checked
+            && !st->authz_seen && mci_policy_configured(conf))
+        {
+            rc = mci_policy_decide(r, conf, st);
+
+            if (rc == CIG_ERR_INTERNAL) {
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (rc != CIG_OK) {
+                return st->deny_status;
+            }
+        }
+
         return DECLINED;
     }
 
@@ -857,6 +884,8 @@ mci_authz_state(request_rec *r, authz_status *rc)
         *rc = AUTHZ_DENIED;     /* another module's user */
         return NULL;
     }
+
+    st->authz_seen = 1;
 
     return st;
 }
@@ -1267,6 +1296,7 @@ mci_policy_decide(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st)
     cig_code_t             rc;
 
     st->decided = 0;
+    st->policy_checked = 1;
     rc = mci_authorize(r, conf, st, &err);
 
     if (st->decided) {

@@ -145,8 +145,10 @@ typedef struct {
     cig_str_t                path;            /* decoded, where checked */
     int                      path_checked;
 
-    int                      policy_done;     /* Require cognito-policy */
-    authz_status             policy_result;
+    int                      policy_done;     /* decided in authn */
+    int                      policy_checked;  /* decided, any outcome */
+    int                      authz_seen;      /* a cognito-* provider ran
+                                                 with this identity */
     cig_verdict_t            verdict;
     int                      decided;
 

@@ -63,6 +63,11 @@ ScriptAliasMatch ^/(forgot|valid|anyof|prefix|both)/ %%DIR%%/cgi/echo.cgi
     CognitoIdentityAuthorize s3
     Require cognito-policy
 </Location>
+<Location /both/open/>
+    # only another provider's Require line, under a section whose line is
+    # Require cognito-policy: the policy is still decided (in fixups)
+    Require valid-user
+</Location>
 <Directory %%DIR%%/html/ht>
     CognitoIdentityAuthorize s3 bucket=htb
 </Directory>
@@ -87,6 +92,8 @@ my @cases = (
     ['prefix without Require cognito-policy: outside', 'GET', '/prefix/other/a', $user, 403],
     ['Require cognito-policy: decided once, by the provider', 'GET', "/both/$ID/a.txt", $user, 200, 'allow'],
     ['Require cognito-policy: denied', 'GET', '/both/x/a.txt', $user, 403, 'deny'],
+    ['only Require valid-user below Require cognito-policy: allowed', 'GET', "/both/open/$ID/a.txt", $user, 200, 'allow'],
+    ['only Require valid-user below Require cognito-policy: denied', 'GET', '/both/open/x/a.txt', $user, 403, 'deny'],
 );
 
 for my $c (@cases) {
