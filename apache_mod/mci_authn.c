@@ -24,6 +24,9 @@
 
 static APR_OPTIONAL_FN_TYPE(ssl_is_https)  *mci_is_https;
 
+static const char *mci_parse_none(cmd_parms *cmd, const char *line,
+    const void **parsed);
+
 
 void *
 mci_alloc(void *pool, size_t size)
@@ -256,6 +259,7 @@ mci_choose_role(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
     cig_err_t *err)
 {
     const char          *req;
+    cig_code_t           rc;
     cig_role_input_t     in;
     const cig_roles_t   *roles;
 
@@ -275,6 +279,11 @@ mci_choose_role(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
     req = apr_table_get(r->headers_in, "X-Cognito-Custom-Role-Arn");
     in.requested.data = req;
     in.requested.len = req ? strlen(req) : 0;
+
+    rc = mci_login_input(r, conf, &st->identity, &st->login, &in, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
 
     return cig_roles_choose(roles, &st->identity, &in, &st->role, err);
 }
@@ -337,9 +346,10 @@ mci_set_env(request_rec *r, mci_req_t *st)
 int
 mci_check_user_id(request_rec *r)
 {
-    int                     i;
+    int                     i, cache, hit;
     size_t                  n, len;
     const char             *realm, *token, *why, *missing, *experr;
+    unsigned char           hash[MCI_CACHE_KEY_LEN];
     cig_err_t               err;
     cig_code_t              rc;
     mci_req_t              *st;
@@ -422,6 +432,9 @@ mci_check_user_id(request_rec *r)
     a.alloc = mci_alloc;
     a.ctx = r->pool;
 
+    cache = mci_cache_enabled(conf);
+    hit = 0;
+
     keysets = apr_palloc(r->pool,
                          ((conf->keysets ? conf->keysets->nelts : 0)
                           + (conf->sources ? conf->sources->nelts : 0) + 1)
@@ -445,6 +458,18 @@ mci_check_user_id(request_rec *r)
 
         v.keysets = keysets;
         v.nkeysets = n;
+
+        if (i == 0 && cache) {
+            hit = mci_cache_get(r, &v, token, len, hash, &st->identity);
+            cache = (hit >= 0);
+        }
+
+        if (hit == 1) {
+            apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_TOKEN_CACHE",
+                           "hit");
+            rc = CIG_OK;
+            break;
+        }
 
         memset(&st->identity, 0, sizeof(cig_identity_t));
 
@@ -472,6 +497,12 @@ mci_check_user_id(request_rec *r)
 
     if (rc != CIG_OK) {
         return mci_fail(r, conf, st, rc, err.msg);
+    }
+
+    if (cache && hit == 0) {
+        apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_TOKEN_CACHE",
+                       "miss");
+        mci_cache_put(r, conf, hash, &st->identity);
     }
 
     st->verified = 1;
@@ -508,6 +539,28 @@ mci_check_user_id(request_rec *r)
     r->user = apr_pstrmemdup(r->pool, st->identity.sub.data,
                              st->identity.sub.len);
     r->ap_auth_type = MCI_AUTH_TYPE;
+
+    /*
+     * A policy in effect that no Require cognito-policy line of this
+     * section evaluates is enforced here, so that forgetting the line
+     * never means no policy check (fail closed, as the nginx module).
+     */
+
+    if (mci_policy_configured(conf) && !conf->require_policy) {
+        rc = mci_policy_decide(r, conf, st);
+
+        if (rc == CIG_ERR_INTERNAL) {
+            st->status = HTTP_INTERNAL_SERVER_ERROR;
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc != CIG_OK) {
+            st->status = st->deny_status;
+            return st->deny_status;
+        }
+
+        st->policy_done = 1;
+    }
 
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "cognito identity: \"%s\" "
                   "authenticated", r->user);
@@ -556,7 +609,7 @@ mci_insert_error_filter(request_rec *r)
 
     if ((r->status == HTTP_UNAUTHORIZED
          && apr_table_get(r->notes, MCI_NOTE_FORBID) != NULL)
-        || (r->status == HTTP_FORBIDDEN && st->deny_status != 0
+        || (st->deny_status != 0 && r->status == st->deny_status
             && r->user != NULL))
     {
         ap_add_output_filter("COGNITO_IDENTITY_DENY", NULL, r, r->connection);
@@ -722,11 +775,38 @@ mci_header_parser(request_rec *r)
 int
 mci_fixups(request_rec *r)
 {
-    mci_req_t  *st;
+    cig_code_t             rc;
+    mci_req_t             *st;
+    const mci_dir_conf_t  *conf;
 
-    if (ap_get_module_config(r->request_config, &cognito_identity_module)
-        != NULL)
-    {
+    st = ap_get_module_config(r->request_config, &cognito_identity_module);
+
+    if (st != NULL) {
+
+        /*
+         * The last safety net for a policy in effect: this identity passed
+         * authorization, but neither the authentication step nor any
+         * Require cognito-* line looked at it (the section's Require lines
+         * are all of other providers, e.g. only "Require valid-user", under
+         * an enclosing section with "Require cognito-policy"): decide now.
+         */
+
+        conf = mci_dir_conf(r);
+
+        if (st->verified && r->user != NULL && !st->policy_checked
+            && !st->authz_seen && mci_policy_configured(conf))
+        {
+            rc = mci_policy_decide(r, conf, st);
+
+            if (rc == CIG_ERR_INTERNAL) {
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (rc != CIG_OK) {
+                return st->deny_status;
+            }
+        }
+
         return DECLINED;
     }
 
@@ -742,10 +822,56 @@ mci_fixups(request_rec *r)
 
 /* ------------------------------------------------------ Require providers */
 
+/*
+ * A CORS preflight: OPTIONS with non-empty Origin and
+ * Access-Control-Request-Method (Fetch).  Browsers send it without
+ * credentials, so where CognitoIdentityCORSPreflight is on, the cognito-*
+ * providers grant it without a user, before authentication; any other
+ * Require line is evaluated as usual.
+ */
+
+static int
+mci_preflight_passes(request_rec *r)
+{
+    const char            *v;
+    const mci_dir_conf_t  *conf;
+
+    if (r->method_number != M_OPTIONS || !mci_is_ours(r)) {
+        return 0;
+    }
+
+    conf = mci_dir_conf(r);
+
+    if (conf->cors_preflight != 1) {
+        return 0;
+    }
+
+    v = apr_table_get(r->headers_in, "Origin");
+    if (v == NULL || v[0] == '\0') {
+        return 0;
+    }
+
+    v = apr_table_get(r->headers_in, "Access-Control-Request-Method");
+    if (v == NULL || v[0] == '\0') {
+        return 0;
+    }
+
+    ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "cognito identity: CORS "
+                  "preflight passed");
+
+    return 1;
+}
+
+
 static mci_req_t *
 mci_authz_state(request_rec *r, authz_status *rc)
 {
     mci_req_t  *st;
+
+    if (r->user == NULL && mci_preflight_passes(r)) {
+        *rc = AUTHZ_GRANTED;
+        return NULL;
+    }
 
     if (r->user == NULL) {
         *rc = AUTHZ_DENIED_NO_USER;
@@ -759,13 +885,54 @@ mci_authz_state(request_rec *r, authz_status *rc)
         return NULL;
     }
 
+    st->authz_seen = 1;
+
     return st;
+}
+
+
+/*
+ * Each Require cognito-* line is noted in the module's configuration of the
+ * section it is written in (cmd->context: a <Directory>, <Location>, the
+ * server or an .htaccess file), so that a section with a policy in effect
+ * but no Require cognito-policy line has its policy enforced by the
+ * authentication step instead of not at all.
+ */
+
+static void
+mci_note_require(cmd_parms *cmd, int policy)
+{
+    mci_dir_conf_t  *conf;
+
+    if (cmd->context == NULL) {
+        return;
+    }
+
+    conf = ap_set_config_vectors(cmd->server, cmd->context, cmd->path,
+                                 &cognito_identity_module, cmd->pool);
+    if (conf == NULL) {
+        return;
+    }
+
+    conf->require_seen = 1;
+    conf->require_policy |= policy;
+}
+
+
+static const char *
+mci_parse_policy(cmd_parms *cmd, const char *line, const void **parsed)
+{
+    mci_note_require(cmd, 1);
+
+    return mci_parse_none(cmd, line, parsed);
 }
 
 
 static const char *
 mci_parse_none(cmd_parms *cmd, const char *line, const void **parsed)
 {
+    mci_note_require(cmd, 0);
+
     if (line[0] != '\0') {
         return apr_psprintf(cmd->pool, "Require cognito-identity, "
                             "cognito-authenticated and cognito-policy take "
@@ -816,6 +983,8 @@ mci_parse_list(cmd_parms *cmd, const char *line, const void **parsed,
     const char          *p;
     cig_str_t           *s;
     apr_array_header_t  *list;
+
+    mci_note_require(cmd, 0);
 
     list = apr_array_make(cmd->pool, 2, sizeof(cig_str_t));
     p = line;
@@ -1074,35 +1243,21 @@ mci_authorize(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
 }
 
 
-static authz_status
-mci_authz_policy(request_rec *r, const char *line, const void *parsed)
+/*
+ * The policy decision for this request (prefixes, then policies), with its
+ * variables; a denial is remembered for the 403/400 answer.
+ */
+
+cig_code_t
+mci_policy_decide(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st)
 {
     size_t                 i, n, index;
     cig_policy_t *const   *policies;
     cig_err_t              err;
     cig_code_t             rc;
-    mci_req_t             *st;
-    authz_status           ars;
-    const mci_dir_conf_t  *conf;
-
-    st = mci_authz_state(r, &ars);
-    if (st == NULL) {
-        return ars;
-    }
-
-    conf = mci_dir_conf(r);
-
-    if (conf->allow_prefix == NULL
-        && (conf->authorize == MCI_UNSET || conf->authorize == MCI_AUTHZ_OFF))
-    {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cognito identity: "
-                      "Require cognito-policy where neither "
-                      "CognitoIdentityAuthorize nor "
-                      "CognitoIdentityAllowPrefix is set");
-        return AUTHZ_GENERAL_ERROR;
-    }
 
     st->decided = 0;
+    st->policy_checked = 1;
     rc = mci_authorize(r, conf, st, &err);
 
     if (st->decided) {
@@ -1130,13 +1285,13 @@ mci_authz_policy(request_rec *r, const char *line, const void *parsed)
     }
 
     if (rc == CIG_OK) {
-        return AUTHZ_GRANTED;
+        return CIG_OK;
     }
 
     if (rc == CIG_ERR_INTERNAL) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cognito identity: 500, "
                       "%s", err.msg);
-        return AUTHZ_GENERAL_ERROR;
+        return rc;
     }
 
     st->deny_status = (rc == CIG_ERR_BAD_REQUEST) ? HTTP_BAD_REQUEST
@@ -1149,7 +1304,42 @@ mci_authz_policy(request_rec *r, const char *line, const void *parsed)
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "cognito identity: %d, %s",
                   st->deny_status, err.msg);
 
-    return AUTHZ_DENIED;
+    return rc;
+}
+
+
+static authz_status
+mci_authz_policy(request_rec *r, const char *line, const void *parsed)
+{
+    cig_code_t             rc;
+    mci_req_t             *st;
+    authz_status           ars;
+    const mci_dir_conf_t  *conf;
+
+    st = mci_authz_state(r, &ars);
+    if (st == NULL) {
+        return ars;
+    }
+
+    conf = mci_dir_conf(r);
+
+    if (!mci_policy_configured(conf)) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "cognito identity: "
+                      "Require cognito-policy where neither "
+                      "CognitoIdentityAuthorize nor "
+                      "CognitoIdentityAllowPrefix is set");
+        return AUTHZ_GENERAL_ERROR;
+    }
+
+    if (st->policy_done) {
+        /* decided in the authentication step */
+        return AUTHZ_GRANTED;
+    }
+
+    rc = mci_policy_decide(r, conf, st);
+
+    return rc == CIG_OK ? AUTHZ_GRANTED
+           : rc == CIG_ERR_INTERNAL ? AUTHZ_GENERAL_ERROR : AUTHZ_DENIED;
 }
 
 
@@ -1170,7 +1360,7 @@ static const authz_provider  mci_pool_provider = {
 };
 
 static const authz_provider  mci_policy_provider = {
-    mci_authz_policy, mci_parse_none
+    mci_authz_policy, mci_parse_policy
 };
 
 

@@ -33,6 +33,8 @@ static const char *mci_issuer(cmd_parms *cmd, void *mconfig,
     const char *arg);
 static const char *mci_unauthenticated(cmd_parms *cmd, void *mconfig,
     int flag);
+static const char *mci_cors_preflight(cmd_parms *cmd, void *mconfig,
+    int flag);
 static const char *mci_token(cmd_parms *cmd, void *mconfig,
     const char *arg);
 static const char *mci_roles(cmd_parms *cmd, void *mconfig,
@@ -87,6 +89,22 @@ static const command_rec  mci_cmds[] = {
     AP_INIT_TAKE2("CognitoIdentityRole", mci_role, NULL, MCI_CONTEXT,
         "authenticated|unauthenticated ROLE_ARN: a default role"),
 
+    AP_INIT_TAKE_ARGV("CognitoIdentityLogin", mci_login_cmd, NULL,
+        MCI_CONTEXT, "PROVIDER JWKS_FILE issuer=URL client=ID[,ID...] "
+        "[alg=RS256|RS384|RS512] [token=EXPRESSION] "
+        "[bind=subject|provider]: the login token that chooses the role"),
+
+    AP_INIT_TAKE_ARGV("CognitoIdentityTokenCache", mci_cache_cmd, NULL,
+        MCI_CONTEXT, "On [ttl=TIME] | Off: remember tokens whose signature "
+        "verified (default Off)"),
+
+    AP_INIT_TAKE1("CognitoIdentityTokenCacheSize", mci_cache_size_cmd, NULL,
+        RSRC_CONF, "the size of the shared token cache (default 512k)"),
+
+    AP_INIT_FLAG("CognitoIdentityCORSPreflight", mci_cors_preflight, NULL,
+        MCI_CONTEXT, "whether CORS preflights pass without a token "
+        "(default Off)"),
+
     AP_INIT_TAKE2("CognitoIdentityPolicy", mci_policy, NULL, MCI_CONTEXT,
         "ROLE_ARN FILE: an IAM policy of a role"),
 
@@ -131,6 +149,9 @@ mci_create_dir_conf(apr_pool_t *p, char *dir)
     conf->leeway = MCI_UNSET;
     conf->unauthenticated = MCI_UNSET;
     conf->authorize = MCI_UNSET;
+    conf->token_cache = MCI_UNSET;
+    conf->token_cache_ttl = MCI_UNSET;
+    conf->cors_preflight = MCI_UNSET;
 
     return conf;
 }
@@ -227,6 +248,30 @@ mci_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
     c->allow_prefix = add->allow_prefix ? add->allow_prefix
                                         : base->allow_prefix;
+
+    c->logins = add->logins ? add->logins : base->logins;
+
+    if (add->token_cache != MCI_UNSET) {
+        c->token_cache = add->token_cache;
+        c->token_cache_ttl = add->token_cache_ttl;
+
+    } else {
+        c->token_cache = base->token_cache;
+        c->token_cache_ttl = base->token_cache_ttl;
+    }
+
+    mci_merge_int(cors_preflight);
+
+    /* Require cognito-* lines replace the inherited ones as a whole */
+
+    if (add->require_seen) {
+        c->require_seen = 1;
+        c->require_policy = add->require_policy;
+
+    } else {
+        c->require_seen = base->require_seen;
+        c->require_policy = base->require_policy;
+    }
 
     return c;
 }
@@ -346,7 +391,7 @@ mci_pool(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
 }
 
 
-static cig_keyset_t *
+cig_keyset_t *
 mci_load_keys(cmd_parms *cmd, const char *file, const char **errmsg)
 {
     const char    *path, *key;
@@ -487,21 +532,13 @@ mci_key_url(cmd_parms *cmd, void *mconfig, const char *arg)
 }
 
 
-/* A time in seconds ("30", "30s", "5m", "1h", "1d"), 0 to 1 day. */
+/* A time in seconds ("30", "30s", "5m", "1h", "1d"), min to 1 day. */
 
-static const char *
-mci_seconds(cmd_parms *cmd, void *mconfig, const char *arg)
+const char *
+mci_parse_seconds(cmd_parms *cmd, const char *arg, int min, int *out)
 {
-    int    *field;
     long    v, unit;
     char   *end;
-
-    field = (int *) ((char *) mconfig + (size_t) cmd->info);
-
-    if (*field != MCI_UNSET) {
-        return apr_psprintf(cmd->pool, "%s is given twice here",
-                            cmd->cmd->name);
-    }
 
     errno = 0;
     v = (arg[0] >= '0' && arg[0] <= '9') ? strtol(arg, &end, 10) : -1;
@@ -524,19 +561,42 @@ mci_seconds(cmd_parms *cmd, void *mconfig, const char *arg)
     }
 
     if (unit == 0 || v > 86400 / unit) {
-        return apr_psprintf(cmd->pool, "%s: invalid time \"%s\", expected "
-                            "seconds (\"10\", \"10s\", \"5m\", \"1h\") up "
-                            "to a day", cmd->cmd->name, arg);
+        return "expected seconds (\"10\", \"10s\", \"5m\", \"1h\") up "
+               "to a day";
     }
 
     v *= unit;
 
-    if (field != &((mci_dir_conf_t *) mconfig)->leeway && v < 1) {
-        return apr_psprintf(cmd->pool, "%s: \"%s\" must be at least 1s",
-                            cmd->cmd->name, arg);
+    if (v < min) {
+        return apr_psprintf(cmd->pool, "must be at least %ds", min);
     }
 
-    *field = (int) v;
+    *out = (int) v;
+
+    return NULL;
+}
+
+
+static const char *
+mci_seconds(cmd_parms *cmd, void *mconfig, const char *arg)
+{
+    int         *field;
+    const char  *err;
+
+    field = (int *) ((char *) mconfig + (size_t) cmd->info);
+
+    if (*field != MCI_UNSET) {
+        return apr_psprintf(cmd->pool, "%s is given twice here",
+                            cmd->cmd->name);
+    }
+
+    err = mci_parse_seconds(cmd, arg,
+                            field == &((mci_dir_conf_t *) mconfig)->leeway
+                            ? 0 : 1, field);
+    if (err != NULL) {
+        return apr_psprintf(cmd->pool, "%s: invalid time \"%s\", %s",
+                            cmd->cmd->name, arg, err);
+    }
 
     return NULL;
 }
@@ -560,6 +620,17 @@ mci_issuer(cmd_parms *cmd, void *mconfig, const char *arg)
     }
 
     conf->issuer = arg;
+
+    return NULL;
+}
+
+
+static const char *
+mci_cors_preflight(cmd_parms *cmd, void *mconfig, int flag)
+{
+    mci_dir_conf_t  *conf = mconfig;
+
+    conf->cors_preflight = flag;
 
     return NULL;
 }
@@ -1025,6 +1096,190 @@ mci_dev_key_check(apr_pool_t *p, server_rec *s, const mci_dir_conf_t *c,
 }
 
 
+/*
+ * "AuthType CognitoIdentity" where no pool or no key can ever apply would
+ * answer every request with 500: refused at "apachectl -t", naming the
+ * line.  A pool (or key) set in the server, the virtual host or any of its
+ * sections might apply (sections merge by path at request time), so only
+ * a server without any is refused: no false alarms.  .htaccess files are
+ * read per request; there the check stays a 500 with the reason logged.
+ */
+
+#define MCI_HAS_POOL  0
+#define MCI_HAS_KEYS  1
+
+static int
+mci_vector_sets(ap_conf_vector_t *v, int what)
+{
+    int                   i, j;
+    mci_dir_conf_t       *c;
+    core_dir_config      *d;
+    apr_array_header_t   *nested[2];
+    ap_conf_vector_t    **e;
+
+    c = ap_get_module_config(v, &cognito_identity_module);
+
+    if (c != NULL && (what == MCI_HAS_POOL ? c->pools_set : c->keys_set)) {
+        return 1;
+    }
+
+    d = ap_get_core_module_config(v);
+    if (d == NULL) {
+        return 0;
+    }
+
+    nested[0] = d->sec_file;
+    nested[1] = d->sec_if;
+
+    for (j = 0; j < 2; j++) {
+        if (nested[j] == NULL) {
+            continue;
+        }
+
+        e = (ap_conf_vector_t **) nested[j]->elts;
+
+        for (i = 0; i < nested[j]->nelts; i++) {
+            if (mci_vector_sets(e[i], what)) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+mci_server_sets(server_rec *vs, int what)
+{
+    int                   i, j;
+    core_server_config   *sconf;
+    apr_array_header_t   *secs[2];
+    ap_conf_vector_t    **v;
+
+    if (mci_vector_sets(vs->lookup_defaults, what)) {
+        return 1;
+    }
+
+    sconf = ap_get_core_module_config(vs->module_config);
+    secs[0] = sconf->sec_dir;
+    secs[1] = sconf->sec_url;
+
+    for (j = 0; j < 2; j++) {
+        if (secs[j] == NULL) {
+            continue;
+        }
+
+        v = (ap_conf_vector_t **) secs[j]->elts;
+
+        for (i = 0; i < secs[j]->nelts; i++) {
+            if (mci_vector_sets(v[i], what)) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * Whether what AuthType on a line of vs needs can be set: in vs, in the
+ * main server (whose settings and sections reach every virtual host), or,
+ * for a line of the main server, in any virtual host (its sections apply
+ * to all of them).
+ */
+
+static int
+mci_may_apply(server_rec *s, server_rec *vs, int what)
+{
+    server_rec  *v;
+
+    if (mci_server_sets(vs, what) || mci_server_sets(s, what)) {
+        return 1;
+    }
+
+    if (vs == s) {
+        for (v = s->next; v != NULL; v = v->next) {
+            if (mci_server_sets(v, what)) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+mci_check_auth_types(apr_pool_t *ptemp, server_rec *s, ap_directive_t *d,
+    server_rec *vs)
+{
+    const char  *args, *w;
+    server_rec  *v;
+
+    for ( /* void */ ; d != NULL; d = d->next) {
+
+        if (strcasecmp(d->directive, "<VirtualHost") == 0) {
+            for (v = s->next; v != NULL; v = v->next) {
+                if (v->defn_name != NULL && d->filename != NULL
+                    && strcmp(v->defn_name, d->filename) == 0
+                    && v->defn_line_number == (unsigned) d->line_num)
+                {
+                    break;
+                }
+            }
+
+            if (d->first_child != NULL
+                && mci_check_auth_types(ptemp, s, d->first_child,
+                                        v ? v : vs)
+                   != OK)
+            {
+                return HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            continue;
+        }
+
+        if (strcasecmp(d->directive, "AuthType") == 0 && d->args != NULL) {
+            args = d->args;
+            w = ap_getword_conf(ptemp, &args);
+
+            if (strcasecmp(w, MCI_AUTH_TYPE) == 0) {
+                if (!mci_may_apply(s, vs, MCI_HAS_POOL)) {
+                    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                                 "AuthType CognitoIdentity on line %d of "
+                                 "%s: no CognitoIdentityPool is set in this "
+                                 "server, virtual host or any of their "
+                                 "sections, so every request would get 500",
+                                 d->line_num, d->filename);
+                    return HTTP_INTERNAL_SERVER_ERROR;
+                }
+
+                if (!mci_may_apply(s, vs, MCI_HAS_KEYS)) {
+                    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                                 "AuthType CognitoIdentity on line %d of "
+                                 "%s: no CognitoIdentityKeyFile or "
+                                 "CognitoIdentityKeyURL is set in this "
+                                 "server, virtual host or any of their "
+                                 "sections, so every request would get 500",
+                                 d->line_num, d->filename);
+                    return HTTP_INTERNAL_SERVER_ERROR;
+                }
+            }
+        }
+
+        if (d->first_child != NULL
+            && mci_check_auth_types(ptemp, s, d->first_child, vs) != OK)
+        {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    return OK;
+}
+
+
 static int
 mci_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     server_rec *s)
@@ -1035,6 +1290,10 @@ mci_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     apr_array_header_t  *secs[2];
     ap_conf_vector_t   **v;
     mci_dir_conf_t      *base, *sec, *merged;
+
+    if (mci_check_auth_types(ptemp, s, ap_conftree, s) != OK) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     for (vs = s; vs != NULL; vs = vs->next) {
         base = ap_get_module_config(vs->lookup_defaults,
@@ -1084,10 +1343,23 @@ mci_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 
 
 static int
+mci_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp)
+{
+    if (mci_cache_pre_config(pconf) != APR_SUCCESS) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return OK;
+}
+
+
+static int
 mci_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     server_rec *s)
 {
-    if (mci_keys_post_config(pconf, s) != APR_SUCCESS) {
+    if (mci_keys_post_config(pconf, s) != APR_SUCCESS
+        || mci_cache_post_config(pconf, ptemp, s) != APR_SUCCESS)
+    {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -1096,11 +1368,20 @@ mci_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 
 
 static void
+mci_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    mci_keys_child_init(pchild, s);
+    mci_cache_child_init(pchild, s);
+}
+
+
+static void
 mci_register_hooks(apr_pool_t *p)
 {
+    ap_hook_pre_config(mci_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(mci_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mci_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(mci_keys_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(mci_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 
     ap_hook_header_parser(mci_header_parser, NULL, NULL, APR_HOOK_FIRST);
 

@@ -36,6 +36,7 @@
 #define MCI_MAX_URL          1024
 
 #define MCI_UNSET            (-1)
+#define MCI_CACHE_KEY_LEN    32      /* SHA-256 of the token */
 
 #define MCI_AUTHZ_OFF          0
 #define MCI_AUTHZ_S3           1
@@ -72,6 +73,21 @@ typedef struct {
 } mci_source_t;
 
 
+/* A login provider whose own ID token chooses the role (CognitoIdentityLogin) */
+
+typedef struct {
+    cig_str_t                provider;
+    cig_keyset_t            *keyset;
+    const char              *issuer;
+    cig_str_t               *clients;         /* sorted */
+    size_t                   nclients;
+    unsigned                 algs;
+    cig_bind_t               bind;
+    ap_expr_info_t          *token;           /* NULL: the default header */
+    const char              *where;           /* file:line */
+} mci_login_t;
+
+
 typedef struct {
     /* trust: server configuration only */
     int                      pools_set;
@@ -103,6 +119,17 @@ typedef struct {
     int                      authorize;       /* MCI_AUTHZ_* */
     cig_str_t                authorize_arg;
     apr_array_header_t      *allow_prefix;    /* of cig_template_t * */
+
+    apr_array_header_t      *logins;          /* of mci_login_t */
+
+    int                      token_cache;     /* On, Off or unset */
+    int                      token_cache_ttl; /* seconds, or unset */
+
+    int                      cors_preflight;
+
+    /* set by the parse hook of Require cognito-* lines in this section */
+    int                      require_seen;    /* any cognito-* provider */
+    int                      require_policy;  /* cognito-policy among them */
 } mci_dir_conf_t;
 
 
@@ -112,13 +139,16 @@ typedef struct {
     int                      verified;
     int                      status;          /* the authn hook's answer */
     cig_identity_t           identity;
+    cig_identity_t           login;           /* CognitoIdentityLogin */
     cig_role_choice_t        role;
     int                      has_role;
     cig_str_t                path;            /* decoded, where checked */
     int                      path_checked;
 
-    int                      policy_done;     /* Require cognito-policy */
-    authz_status             policy_result;
+    int                      policy_done;     /* decided in authn */
+    int                      policy_checked;  /* decided, any outcome */
+    int                      authz_seen;      /* a cognito-* provider ran
+                                                 with this identity */
     cig_verdict_t            verdict;
     int                      decided;
 
@@ -142,6 +172,47 @@ int mci_fixups(request_rec *r);
 void mci_insert_error_filter(request_rec *r);
 apr_status_t mci_deny_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 void mci_register_authz(apr_pool_t *p);
+cig_code_t mci_policy_decide(request_rec *r, const mci_dir_conf_t *conf,
+    mci_req_t *st);
+
+/* A path prefix or a request mapping is in effect. */
+#define mci_policy_configured(conf)                                           \
+    ((conf)->allow_prefix != NULL                                             \
+     || ((conf)->authorize != MCI_UNSET                                       \
+         && (conf)->authorize != MCI_AUTHZ_OFF))
+
+/* mod_cognito_identity.c */
+cig_keyset_t *mci_load_keys(cmd_parms *cmd, const char *file,
+    const char **errmsg);
+
+/* A time ("30", "30s", "5m", "1h", "1d") up to a day, at least min
+ * seconds; NULL, or what is wrong with it. */
+const char *mci_parse_seconds(cmd_parms *cmd, const char *arg, int min,
+    int *out);
+
+/* mci_cache.c */
+apr_status_t mci_cache_pre_config(apr_pool_t *pconf);
+const char *mci_cache_cmd(cmd_parms *cmd, void *mconfig, int argc,
+    char *const argv[]);
+const char *mci_cache_size_cmd(cmd_parms *cmd, void *mconfig,
+    const char *arg);
+apr_status_t mci_cache_post_config(apr_pool_t *pconf, apr_pool_t *ptemp,
+    server_rec *s);
+void mci_cache_child_init(apr_pool_t *pchild, server_rec *s);
+int mci_cache_enabled(const mci_dir_conf_t *conf);
+int mci_cache_get(request_rec *r, const cig_verifier_t *v, const char *token,
+    size_t len, unsigned char *hash, cig_identity_t *id);
+void mci_cache_put(request_rec *r, const mci_dir_conf_t *conf,
+    const unsigned char *hash, const cig_identity_t *id);
+
+/* mci_login.c */
+const char *mci_login_cmd(cmd_parms *cmd, void *mconfig, int argc,
+    char *const argv[]);
+/* The role input's claims and client id from the provider's login token,
+ * where one is configured for the identity's provider. */
+cig_code_t mci_login_input(request_rec *r, const mci_dir_conf_t *conf,
+    cig_identity_t *id, cig_identity_t *login, cig_role_input_t *in,
+    cig_err_t *err);
 
 /* mci_keys.c */
 mci_source_t *mci_source_get(cmd_parms *cmd, const char *url,

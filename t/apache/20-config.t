@@ -116,6 +116,59 @@ for my $e (@errors) {
     apache_config_fails($body, $re, $name);
 }
 
+# AuthType CognitoIdentity where no pool or no key can ever apply: refused
+# at "apache2 -t" with the line, not a 500 for every request.
+my $KEYS = 'CognitoIdentityKeyFile %%ROOT%%/t/keys/jwks-k1.json';
+my $auth = "AuthType CognitoIdentity\nAuthName \"a\"\nRequire cognito-identity";
+apache_config_fails("$KEYS\n<Location /a>\n$auth\n</Location>",
+    qr/AuthType CognitoIdentity on line \d+ of \S+apache2\.conf: no CognitoIdentityPool is set in this server, virtual host or any of their sections/,
+    'AuthType CognitoIdentity without any pool');
+apache_config_fails("CognitoIdentityPool $POOL\n<Directory %%DIR%%/html>\n$auth\n</Directory>",
+    qr/AuthType CognitoIdentity on line \d+ of \S+apache2\.conf: no CognitoIdentityKeyFile or CognitoIdentityKeyURL/,
+    'AuthType CognitoIdentity without any key');
+apache_config_fails(<<"C", qr/AuthType CognitoIdentity on line \d+ .*no CognitoIdentityPool/,
+<VirtualHost 127.0.0.1:%%PORT%%>
+    ServerName one
+    CognitoIdentityPool $POOL
+    $KEYS
+</VirtualHost>
+<VirtualHost 127.0.0.1:%%PORT%%>
+    ServerName two
+    $KEYS
+    <Location /x>
+        $auth
+    </Location>
+</VirtualHost>
+C
+    'a pool of another virtual host does not apply');
+apache_config_ok(<<"C", 'a pool that may apply by path is no error');
+$KEYS
+<Location /api>
+    CognitoIdentityPool $POOL
+</Location>
+<Location /api/v1>
+    $auth
+</Location>
+C
+apache_config_ok(<<"C", 'a section of the main server may use the pools of virtual hosts');
+<Location /x>
+    $auth
+</Location>
+<VirtualHost 127.0.0.1:%%PORT%%>
+    CognitoIdentityPool $POOL
+    $KEYS
+</VirtualHost>
+C
+apache_config_ok(<<"C", 'pool and keys of the main server apply to virtual hosts');
+CognitoIdentityPool $POOL
+CognitoIdentityKeyURL http://127.0.0.1:1/jwks.json
+<VirtualHost 127.0.0.1:%%PORT%%>
+    <Location /x>
+        $auth
+    </Location>
+</VirtualHost>
+C
+
 my $out = apache_config_ok("CognitoIdentityKeyFile %%ROOT%%/t/keys/jwks-ec.json",
                            'a JWKS with an EC key loads');
 like($out, qr/jwks-ec\.json" in \S+apache2\.conf:\d+: 1 keys that are not RSA signing keys are ignored/,

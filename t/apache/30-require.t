@@ -22,9 +22,9 @@ CognitoIdentityKeyFile %%ROOT%%/t/keys/jwks-k1.json
 CognitoIdentityUnauthenticated On
 Header always set X-Error "%{COGNITO_IDENTITY_ERROR}e" env=COGNITO_IDENTITY_ERROR
 Header always set X-Role "%{COGNITO_IDENTITY_ROLE}e" env=COGNITO_IDENTITY_ROLE
-ScriptAliasMatch ^/(any|auth|role|notrole|pool|anyof|ipany|guestsoff|roles|valid|noname|header|nonameatall)/(.*) %%DIR%%/cgi/echo.cgi/\$1/\$2
+ScriptAliasMatch ^/(any|auth|role|notrole|pool|anyof|ipany|guestsoff|roles|valid|noname|header|nonameatall|none|nested|notpool)/(.*) %%DIR%%/cgi/echo.cgi/\$1/\$2
 
-<LocationMatch "^/(any|auth|role|notrole|pool|anyof|ipany|guestsoff|roles|valid|noname|header)/">
+<LocationMatch "^/(any|auth|role|notrole|pool|anyof|ipany|guestsoff|roles|valid|noname|header|none|nested|notpool)/">
     AuthType CognitoIdentity
     AuthName "api"
 </LocationMatch>
@@ -85,6 +85,32 @@ ScriptAliasMatch ^/(any|auth|role|notrole|pool|anyof|ipany|guestsoff|roles|valid
     CognitoIdentityToken "%{HTTP:X-Token}"
     Require cognito-identity
 </Location>
+<Location /none/>
+    <RequireAll>
+        Require cognito-identity
+        <RequireNone>
+            Require cognito-pool ${\ POOL2}
+            Require cognito-pool $POOL3
+        </RequireNone>
+    </RequireAll>
+</Location>
+<Location /nested/>
+    CognitoIdentityRole authenticated $ARN/User
+    CognitoIdentityRole unauthenticated $ARN/Guest
+    <RequireAll>
+        Require cognito-authenticated
+        <RequireAny>
+            Require cognito-pool ${\ POOL2}
+            Require cognito-role $ARN/Admin
+        </RequireAny>
+    </RequireAll>
+</Location>
+<Location /notpool/>
+    <RequireAll>
+        Require valid-user
+        Require not cognito-pool ${\ POOL2}
+    </RequireAll>
+</Location>
 <Location /nonameatall/>
     AuthType CognitoIdentity
     Require cognito-identity
@@ -132,6 +158,16 @@ my @cases = (
     ['roles file: second pool', '/roles/x', $pool2, 200, 'arn:aws:iam::210987654321:role/Pool2Auth'],
     ['roles file: pool without attachment', '/roles/x', $pool3, 403, undef,
         qr/no role attachment for pool/],
+    ['RequireNone: a pool not listed', '/none/x', $user, 200],
+    ['RequireNone: a listed pool is 403', '/none/x', $pool2, 403],
+    ['RequireNone: the other listed pool', '/none/x', $pool3, 403],
+    ['RequireNone: no token', '/none/x', undef, 401],
+    ['nested: neither alternative', '/nested/x', $user, 403, "$ARN/User"],
+    ['nested: the pool alternative', '/nested/x', $pool2, 200, "$ARN/User"],
+    ['nested: a guest fails the outer RequireAll', '/nested/x', $guest, 403, "$ARN/Guest"],
+    ['valid-user and not cognito-pool: another pool', '/notpool/x', $user, 200],
+    ['valid-user and not cognito-pool: that pool', '/notpool/x', $pool2, 403],
+    ['valid-user and not cognito-pool: no token', '/notpool/x', undef, 401],
     ['Require valid-user with this authentication', '/valid/x', $user, 200],
     ['Require valid-user, no token', '/valid/x', undef, 401],
 );
