@@ -38,14 +38,25 @@ my %KIND_ARGS = (
 );
 
 my (%cmd, @order);
-while ($code =~ /AP_INIT_(\w+)\(\s*"([^"]+)"\s*,\s*\w+\s*,\s*(.*?),\s*([A-Z_|\s()]+?)\s*,\s*"/sg) {
-    my ($kind, $name, $ctx) = ($1, $2, $4);
+while ($code =~ /AP_INIT_(\w+)\(\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(.*?),\s*([A-Z_|\s()]+?)\s*,\s*"/sg) {
+    my ($kind, $name, $fn, $ctx) = ($1, $2, $3, $5);
     $ctx =~ s/[()\s]//g;
     my @flags = map { exists $defines{$_} ? split(/[|\s]+/, $defines{$_}) : $_ }
                 split /\|/, $ctx;
     @flags = grep { length } @flags;
-    $cmd{$name} = { kind => $kind, flags => { map { $_ => 1 } @flags } };
+    $cmd{$name} = { kind => $kind, fn => $fn,
+                    flags => { map { $_ => 1 } @flags } };
     push @order, $name;
+}
+
+# handlers that refuse anything but the main server
+my %global_only;
+for my $src (@SRC) {
+    my $s = slurp($src);
+    while ($s =~ /^(\w+)\(cmd_parms\b[^{]*\{(.*?)^\}/msg) {
+        my ($fn, $body) = ($1, $2);
+        $global_only{$fn} = 1 if $body =~ /ap_check_cmd_context\(\s*cmd\s*,\s*GLOBAL_ONLY\s*\)/;
+    }
 }
 ok(@order >= 10, 'found the directive table (' . scalar(@order) . ' directives)')
     or BAIL_OUT('no AP_INIT_* entries found');
@@ -85,7 +96,9 @@ for my $name (@order) {
 
     my $f = $cmd{$name}{flags};
     my @want;
-    push @want, 'server config', 'virtual host' if $f->{RSRC_CONF};
+    push @want, 'server config' if $f->{RSRC_CONF};
+    push @want, 'virtual host'
+        if $f->{RSRC_CONF} && !$global_only{$cmd{$name}{fn}};
     push @want, 'directory' if $f->{ACCESS_CONF};
     my $htaccess = grep { /^OR_/ } keys %$f;
     push @want, '.htaccess' if $htaccess;
@@ -93,7 +106,7 @@ for my $name (@order) {
     is(join(', ', @have), join(', ', @want), "$name: context as in the code");
 
     if ($cmd{$name}{kind} eq 'FLAG') {
-        like($syntax, qr/On\|Off/, "$name: a flag's syntax says On|Off");
+        like($syntax, qr/On\\?\|Off/, "$name: a flag's syntax says On|Off");
     }
 
     ok($s =~ /\*\*Example:\*\*|```apache/, "$name: has an example");
