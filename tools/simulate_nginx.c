@@ -52,17 +52,66 @@ sim_fail(sim_ctx_t *c, const char *fmt, ...)
 }
 
 
-static char *
-sim_strdup(const char *s)
+/*
+ * The strings of the effective configuration live until the program ends;
+ * they are kept here, overridden or not, and freed at exit.
+ */
+
+static char   **sim_strings;
+static size_t   sim_nstrings;
+
+
+static void
+sim_free_strings(void)
 {
-    char  *p = strdup(s);
+    size_t  i;
+
+    for (i = 0; i < sim_nstrings; i++) {
+        free(sim_strings[i]);
+    }
+
+    free(sim_strings);
+    sim_strings = NULL;
+    sim_nstrings = 0;
+}
+
+
+static char *
+sim_keep(char *p)
+{
+    char  **a;
 
     if (p == NULL) {
         fprintf(stderr, "out of memory\n");
         exit(2);
     }
 
+    /* full at 0, 1, 3, 7, ...: room for twice as many */
+
+    if ((sim_nstrings & (sim_nstrings + 1)) == 0) {
+        if (sim_strings == NULL) {
+            atexit(sim_free_strings);
+        }
+
+        a = realloc(sim_strings, (sim_nstrings * 2 + 2) * sizeof(char *));
+        if (a == NULL) {
+            fprintf(stderr, "out of memory\n");
+            exit(2);
+        }
+
+        sim_strings = a;
+    }
+
+    sim_strings[sim_nstrings++] = p;
+
     return p;
+}
+
+
+static char *
+sim_strdup(const char *s)
+{
+    return sim_keep(strdup(s));
 }
 
 
@@ -87,7 +136,7 @@ sim_full_name(sim_ctx_t *c, const char *name)
 
     snprintf(p, len, "%s%s", c->prefix, name);
 
-    return p;
+    return sim_keep(p);
 }
 
 
@@ -216,7 +265,6 @@ sim_level(sim_ctx_t *c, const ncf_node_t *level, sim_nginx_t *o)
             }
             o->enabled = strcmp(n->args[1], "off") != 0;
             snprintf(where, sizeof(where), "%s:%u", n->file, n->line);
-            free(o->enabled_at);
             o->enabled_at = sim_strdup(where);
 
         } else if (sim_is(n, "cognito_identity_pool")) {
