@@ -387,6 +387,17 @@ from_nginx(void)
     opt.mode = opt.conf.mode;
     opt.bucket = opt.conf.bucket;
     opt.arn_prefix = opt.conf.arn_prefix;
+
+    /* the header the module reads a requested role from */
+
+    for (i = 0; i < opt.nheaders && opt.requested_role == NULL; i++) {
+        if (strncasecmp(opt.headers[i], "X-Cognito-Custom-Role-Arn:", 26)
+            == 0)
+        {
+            opt.requested_role = opt.headers[i] + 26
+                                 + strspn(opt.headers[i] + 26, " ");
+        }
+    }
 }
 
 

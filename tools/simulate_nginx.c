@@ -436,11 +436,22 @@ sim_split_server(const char *server, char **name, long *port)
         if (*p == '\0') {
             *port = strtol(colon + 1, NULL, 10);
             *name = strndup(server, colon - server);
+
+            if (*name == NULL) {
+                fprintf(stderr, "out of memory\n");
+                exit(2);
+            }
+
             return;
         }
     }
 
-    *name = sim_strdup(server);
+    *name = strdup(server);
+
+    if (*name == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
 }
 
 
