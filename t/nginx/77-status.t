@@ -55,6 +55,12 @@ my $srv = start_nginx(<<"CONF", workers => 2);
             empty_gif;
         }
 
+        location /p/ {
+            cognito_identity "p";
+            cognito_identity_allow_prefix /p/\${cognito-identity.amazonaws.com:sub}/;
+            empty_gif;
+        }
+
         location /role/ {
             cognito_identity "role";
             empty_gif;
@@ -168,6 +174,8 @@ my @plan = (
     ["/mybucket/someone/a.txt", { Authorization => "Bearer $good" }, 403, 'policy', 'hit'],
     ["/mybucket/private/a.txt", { Authorization => "Bearer $good" }, 403, 'explicit_deny', 'hit'],
     ["/mybucket//$ID/a.txt", { Authorization => "Bearer $good" }, 400, 'bad_request', 'hit'],
+    ["/p/$ID/x", { Authorization => "Bearer $good" }, 200, 'ok', '-'],
+    ['/p/someone/x', { Authorization => "Bearer $good" }, 403, 'prefix', '-'],
     ['/role/x', { Authorization => "Bearer $good", 'X-Cognito-Custom-Role-Arn' => $OTHER },
      403, 'role', '-'],
     ['/role/x', { Authorization => "Bearer $good" }, 200, 'ok', '-'],
