@@ -189,13 +189,20 @@ mci_status_reason(request_rec *r, const mci_req_t *st)
 }
 
 
+/*
+ * Counted, and COGNITO_IDENTITY_RESULT ("allow" or "deny") and
+ * COGNITO_IDENTITY_REASON set for LogFormat's %{...}e, before mod_log_config
+ * writes the line.
+ */
+
 static int
 mci_status_log(request_rec *r)
 {
-    int         reason;
-    mci_req_t  *st;
+    int           reason;
+    mci_req_t    *st;
+    request_rec  *last;
 
-    if (mci_status_sh == NULL || r->main != NULL) {
+    if (r->main != NULL) {
         return DECLINED;
     }
 
@@ -203,16 +210,33 @@ mci_status_log(request_rec *r)
 
     /* after an internal redirect, the state may be the last request's */
 
-    while (st == NULL && r->next != NULL) {
-        r = r->next;
-        st = ap_get_module_config(r->request_config,
-                                  &cognito_identity_module);
+    for (last = r; last->next != NULL; last = last->next) {
+        if (st == NULL) {
+            st = ap_get_module_config(last->next->request_config,
+                                      &cognito_identity_module);
+        }
     }
 
     reason = mci_status_reason(r, st);
 
-    if (reason != MCI_R_N) {
+    if (reason == MCI_R_N) {
+        return DECLINED;
+    }
+
+    if (mci_status_sh != NULL) {
         __atomic_fetch_add(&mci_status_sh->c[reason], 1, __ATOMIC_RELAXED);
+    }
+
+    apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_RESULT",
+                   reason < MCI_R_ALLOWED ? "allow" : "deny");
+    apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_REASON",
+                   mci_reasons[reason]);
+
+    if (last != r) {
+        apr_table_setn(last->subprocess_env, "COGNITO_IDENTITY_RESULT",
+                       reason < MCI_R_ALLOWED ? "allow" : "deny");
+        apr_table_setn(last->subprocess_env, "COGNITO_IDENTITY_REASON",
+                       mci_reasons[reason]);
     }
 
     return DECLINED;
@@ -378,6 +402,7 @@ void
 mci_status_register_hooks(apr_pool_t *p)
 {
     ap_hook_post_config(mci_status_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_log_transaction(mci_status_log, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(mci_status_log, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
     ap_hook_handler(mci_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }

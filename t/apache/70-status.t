@@ -1,7 +1,8 @@
 # SetHandler cognito-identity-status: the counters of all children (prefork
 # processes and event threads), in JSON and Prometheus text, for allowed
 # requests and refusals of each kind and key fetches; access rules apply to
-# the status; counters go on through a graceful restart.
+# the status; counters go on through a graceful restart; the log's
+# COGNITO_IDENTITY_RESULT and COGNITO_IDENTITY_REASON.
 
 use strict;
 use warnings;
@@ -33,6 +34,8 @@ my @deny_reasons = qw(algorithm audience bad_request expired explicit_deny
 for my $mpm (qw(event prefork)) {
     my $conf = <<"CONF";
 CognitoIdentityPool ${\ POOL}
+LogFormat "%{COGNITO_IDENTITY_RESULT}e|%{COGNITO_IDENTITY_REASON}e|%>s" cig
+CustomLog "%%DIR%%/cig.log" cig
 ScriptAliasMatch ^/(api|mybucket|keys|down)/ %%DIR%%/cgi/echo.cgi
 <Location /status>
     SetHandler cognito-identity-status
@@ -146,6 +149,11 @@ CONF
     is($r->{status}, 403, "$mpm: Require all denied protects the status");
     my $with = $counters->('/status', { Authorization => "Bearer $good", Accept => 'text/plain' });
     is_deeply($with, $now, "$mpm: client headers change nothing");
+
+    # the access log: COGNITO_IDENTITY_RESULT and COGNITO_IDENTITY_REASON
+    my @log = grep { !/^-\|/ } split /\n/, CigTest::_slurp($srv->dir . '/cig.log');
+    is_deeply(\@log, [map { ($_->[3] eq 'ok' ? 'allow' : 'deny') . "|$_->[3]|$_->[2]" } @plan],
+              "$mpm: the log carries result and reason, request by request");
 
     ok($srv->graceful(conf => $conf), "$mpm: graceful restart");
     my $after = $counters->();
