@@ -113,11 +113,14 @@ unit: $(BUILD)/unit/cig-unit $(BUILD)/unit-asan/cig-unit simulate
 # the policy simulator, built from the same core as the servers
 simulate: $(BUILD)/cognito-identity-simulate
 
-$(BUILD)/cognito-identity-simulate: $(CORE_SRCS) $(CORE_HDRS) \
-        tools/cognito-identity-simulate.c
+SIM_SRCS := tools/cognito-identity-simulate.c tools/simulate_nginx.c \
+            tools/nginx_conf.c
+
+$(BUILD)/cognito-identity-simulate: $(CORE_SRCS) $(CORE_HDRS) $(SIM_SRCS) \
+        tools/simulate_nginx.h tools/nginx_conf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -o $@ $(CORE_SRCS) \
-	    tools/cognito-identity-simulate.c $(EXTRA_LDFLAGS) -lcrypto -lm
+	    $(SIM_SRCS) $(EXTRA_LDFLAGS) -lcrypto -lm
 
 $(BUILD)/unit/cig-unit: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS)
 	@mkdir -p $(dir $@)

@@ -389,6 +389,7 @@ mci_fetch(request_rec *r, mci_source_t *src, mci_slot_t *slot,
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
 
+    mci_status_count(MCI_STAT_KEY_FETCH);
     cc = curl_easy_perform(curl);
 
     code = 0;
@@ -400,6 +401,7 @@ mci_fetch(request_rec *r, mci_source_t *src, mci_slot_t *slot,
                       "from \"%s\" not updated: more than %d bytes; keeping "
                       "the last good keys, if any", src->url, MCI_MAX_JWKS);
         free(body.data);
+        mci_status_count(MCI_STAT_KEY_FETCH_FAIL);
         return 0;
     }
 
@@ -411,6 +413,7 @@ mci_fetch(request_rec *r, mci_source_t *src, mci_slot_t *slot,
                       ? (errbuf[0] ? errbuf : curl_easy_strerror(cc))
                       : apr_psprintf(r->pool, "status %ld", code));
         free(body.data);
+        mci_status_count(MCI_STAT_KEY_FETCH_FAIL);
         return 0;
     }
 
@@ -420,6 +423,7 @@ mci_fetch(request_rec *r, mci_source_t *src, mci_slot_t *slot,
                       "from \"%s\" not updated: %s; keeping the last good "
                       "keys, if any", src->url, err.msg);
         free(body.data);
+        mci_status_count(MCI_STAT_KEY_FETCH_FAIL);
         return 0;
     }
 

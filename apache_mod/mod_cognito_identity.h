@@ -229,5 +229,13 @@ int mci_keys_unknown_kid(request_rec *r, const mci_dir_conf_t *conf);
 /* The first URL of conf whose keys cannot be had, or NULL. */
 const char *mci_keys_missing(const mci_dir_conf_t *conf);
 
+/* mci_status.c: counters for SetHandler cognito-identity-status */
+#define MCI_STAT_KEY_FETCH       0
+#define MCI_STAT_KEY_FETCH_FAIL  1
+#define MCI_STAT_CRED_CALL       2
+#define MCI_STAT_CRED_FAIL       3
+void mci_status_count(int counter);
+void mci_status_register_hooks(apr_pool_t *p);
+
 
 #endif /* MOD_COGNITO_IDENTITY_H */

@@ -269,6 +269,9 @@ ngx_http_cognito_identity_call(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    ngx_http_cognito_identity_status_count(
+                                    NGX_HTTP_COGNITO_IDENTITY_STAT_CRED_CALL);
+
     if (ngx_http_cognito_identity_subrequest_clean(sr) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -452,6 +455,8 @@ ngx_http_cognito_identity_upstream_error(ngx_http_request_t *r,
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "cognito identity: credential upstream \"%V\": %s",
                   &call->sr->uri, why);
+    ngx_http_cognito_identity_status_count(
+                                    NGX_HTTP_COGNITO_IDENTITY_STAT_CRED_FAIL);
 
     return ngx_http_cognito_identity_aws_error(r,
                call->status == NGX_HTTP_GATEWAY_TIME_OUT ? 504 : 502,

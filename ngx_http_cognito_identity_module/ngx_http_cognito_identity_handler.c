@@ -334,6 +334,7 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
                   "cognito identity: %i, %s", status, reason);
 
     ctx->status = status;
+    ngx_http_cognito_identity_status_decided(r);
 
     if (status == NGX_HTTP_FORBIDDEN && ctx->dialect
         && ngx_http_cognito_identity_own_body(r))
@@ -759,6 +760,7 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "cognito identity: CORS preflight passed");
         ctx->done = 1;
+        ngx_http_cognito_identity_status_decided(r);
         return NGX_OK;
     }
 
@@ -891,6 +893,7 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
                    ctx->identity.sub.len, ctx->identity.sub.data);
 
     ctx->done = 1;
+    ngx_http_cognito_identity_status_decided(r);
 
     return NGX_OK;
 }

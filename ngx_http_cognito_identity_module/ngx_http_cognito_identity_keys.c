@@ -444,6 +444,8 @@ ngx_http_cognito_identity_fetch_cleanup(void *data)
     slot->fetch_started = 0;
     slot->fails++;
     ngx_shmtx_unlock(&f->cimcf->keys_shpool->mutex);
+    ngx_http_cognito_identity_status_count(
+                               NGX_HTTP_COGNITO_IDENTITY_STAT_KEY_FETCH_FAIL);
 
     ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
                   "cognito identity: key fetch from \"%V\" abandoned",
@@ -558,6 +560,8 @@ ngx_http_cognito_identity_fetch_done(ngx_http_request_t *sr, void *data,
 
     if (why != NULL) {
         cig_keyset_free(ks);
+        ngx_http_cognito_identity_status_count(
+                               NGX_HTTP_COGNITO_IDENTITY_STAT_KEY_FETCH_FAIL);
 
         ngx_log_error(NGX_LOG_ERR, sr->connection->log, 0,
                       "cognito identity: keys from \"%V\" not updated: %s; "
@@ -616,6 +620,9 @@ ngx_http_cognito_identity_fetch(ngx_http_request_t *r,
         f->done = 1;
         return NGX_ERROR;
     }
+
+    ngx_http_cognito_identity_status_count(
+                                    NGX_HTTP_COGNITO_IDENTITY_STAT_KEY_FETCH);
 
     if (ngx_http_cognito_identity_subrequest_clean(sr) != NGX_OK) {
         return NGX_ERROR;

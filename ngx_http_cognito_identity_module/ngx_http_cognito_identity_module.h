@@ -301,4 +301,7 @@ ngx_int_t ngx_http_cognito_identity_s3_variable(ngx_http_request_t *r,
 /* ---- end of SigV4 ---- */
 
 
+#include "ngx_http_cognito_identity_status.h"
+
+
 #endif /* NGX_HTTP_COGNITO_IDENTITY_MODULE_H */

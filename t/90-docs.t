@@ -11,6 +11,8 @@ use Test::More;
 
 my $MODULE = 'ngx_http_cognito_identity_module/ngx_http_cognito_identity_module.c';
 my $VARS = 'ngx_http_cognito_identity_module/ngx_http_cognito_identity_variables.c';
+# the status module in the same .so: its directive and variables follow
+my $STATUS = 'ngx_http_cognito_identity_module/ngx_http_cognito_identity_status.c';
 my $DOC = 'docs/nginx.md';
 my $INF = 9**9**9;
 
@@ -64,6 +66,11 @@ my $src = strip_c_comments(slurp($MODULE));
 my ($table) = $src =~ /ngx_command_t\s+ngx_http_cognito_identity_commands\[\]\s*=\s*\{(.*?)ngx_null_command/s;
 ok(defined $table, "found ngx_http_cognito_identity_commands[] in $MODULE")
     or BAIL_OUT('no command table');
+my $ssrc = strip_c_comments(slurp($STATUS));
+my ($stable) = $ssrc =~ /ngx_command_t\s+\w+_status_commands\[\]\s*=\s*\{(.*?)ngx_null_command/s;
+ok(defined $stable, "found the command table in $STATUS")
+    or BAIL_OUT('no status command table');
+$table .= $stable;
 
 my (@directives, %cmd);
 while ($table =~ /\{\s*ngx_string\("([^"]+)"\)\s*,\s*([^,]+?)\s*,/gs) {
@@ -92,6 +99,10 @@ my $vsrc = strip_c_comments(slurp($VARS));
 my ($vtable) = $vsrc =~ /ngx_http_variable_t\s+\w+\[\]\s*=\s*\{(.*?)ngx_http_null_variable/s;
 ok(defined $vtable, "found the variables table in $VARS")
     or BAIL_OUT('no variables table');
+my ($svtable) = $ssrc =~ /ngx_http_variable_t\s+\w+\[\]\s*=\s*\{(.*?)ngx_http_null_variable/s;
+ok(defined $svtable, "found the variables table in $STATUS")
+    or BAIL_OUT('no status variables table');
+$vtable .= $svtable;
 
 my (@variables, %prefix_var);
 while ($vtable =~ /\{\s*ngx_string\("([^"]+)"\)([^{}]*)\}/gs) {

@@ -6,6 +6,12 @@
  * role the pool's attachment chooses and why, every statement considered
  * with its resources as substituted, and the decision.
  *
+ * With --nginx-config, the roles, policies, keys, pools and how requests
+ * are authorized come from a location of an nginx configuration as
+ * `nginx -T` prints it (simulate_nginx.c), and the steps the module takes
+ * before the policies (the guest check, allow_prefix, the path nginx
+ * normalises) are simulated too.
+ *
  * Exit status: 0 allow, 1 deny, 2 bad input.
  */
 
@@ -16,6 +22,7 @@
 #include <time.h>
 
 #include "cig.h"
+#include "simulate_nginx.h"
 
 
 #define MAX_ITEMS  64
@@ -36,7 +43,8 @@ static struct {
     size_t         npolicies;
     const char    *claims;
     const char    *token;
-    const char    *keys;
+    const char    *keys[MAX_ITEMS];
+    size_t         nkeys;
     const char    *issuer;
     const char    *pools[MAX_ITEMS];
     size_t         npools;
@@ -52,6 +60,14 @@ static struct {
     int            secure;
     long long      now;
     int            json;
+
+    /* --nginx-config: from a location of a server's configuration */
+    const char    *nginx_config;
+    const char    *server;
+    char          *locations[MAX_ITEMS];
+    size_t         nlocations;
+    int            direct;          /* a direct-mode option was given */
+    sim_nginx_t    conf;
 } opt;
 
 static int  first_trace;
@@ -73,6 +89,12 @@ usage(void)
         "               --arn-prefix ARN\n"
         "             --method GET --uri '/path?query' [--header 'N: V']...\n"
         "             [--source-ip IP] [--secure] [--now EPOCH]\n"
+        "  or, all of the above but the identity and the request from a\n"
+        "  location of a configuration as `nginx -T` prints it:\n"
+        "             --nginx-config FILE|- [--server NAME[:PORT]]\n"
+        "               [--location LOCATION]... (nested: outermost first;\n"
+        "               as written after \"location\": '/files/', '= /x')\n"
+        "               [--keys JWKS] (for keys of cognito_identity_key_request)\n"
         "  output:    [--json]\n"
         "exit status: 0 allow, 1 deny, 2 bad input\n");
 }
@@ -210,9 +232,19 @@ parse_args(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         const char  *a = argv[i];
 
-        if (strcmp(a, "--roles") == 0 && opt.nroles < MAX_ITEMS) {
+        if (strcmp(a, "--nginx-config") == 0) {
+            need(1); opt.nginx_config = argv[++i];
+        } else if (strcmp(a, "--server") == 0) {
+            need(1); opt.server = argv[++i];
+        } else if (strcmp(a, "--location") == 0
+                   && opt.nlocations < MAX_ITEMS)
+        {
+            need(1); opt.locations[opt.nlocations++] = argv[++i];
+        } else if (strcmp(a, "--roles") == 0 && opt.nroles < MAX_ITEMS) {
+            opt.direct = 1;
             need(1); opt.roles[opt.nroles++] = argv[++i];
         } else if (strcmp(a, "--role") == 0) {
+            opt.direct = 1;
             need(2);
             if (strcmp(argv[i + 1], "authenticated") == 0) {
                 opt.role_auth = argv[i + 2];
@@ -223,6 +255,7 @@ parse_args(int argc, char **argv)
             }
             i += 2;
         } else if (strcmp(a, "--policy") == 0 && opt.npolicies < MAX_ITEMS) {
+            opt.direct = 1;
             need(2);
             opt.policies[opt.npolicies].role = argv[i + 1];
             opt.policies[opt.npolicies].file = argv[i + 2];
@@ -234,17 +267,22 @@ parse_args(int argc, char **argv)
             need(1); opt.claims = slurp(argv[++i]);
         } else if (strcmp(a, "--token") == 0) {
             need(1); opt.token = argv[++i];
-        } else if (strcmp(a, "--keys") == 0) {
-            need(1); opt.keys = argv[++i];
+        } else if (strcmp(a, "--keys") == 0 && opt.nkeys < MAX_ITEMS) {
+            need(1); opt.keys[opt.nkeys++] = argv[++i];
         } else if (strcmp(a, "--issuer") == 0) {
+            opt.direct = 1;
             need(1); opt.issuer = argv[++i];
         } else if (strcmp(a, "--pool") == 0 && opt.npools < MAX_ITEMS) {
+            opt.direct = 1;
             need(1); opt.pools[opt.npools++] = argv[++i];
         } else if (strcmp(a, "--mode") == 0) {
+            opt.direct = 1;
             need(1); opt.mode = argv[++i];
         } else if (strcmp(a, "--bucket") == 0) {
+            opt.direct = 1;
             need(1); opt.bucket = argv[++i];
         } else if (strcmp(a, "--arn-prefix") == 0) {
+            opt.direct = 1;
             need(1); opt.arn_prefix = argv[++i];
         } else if (strcmp(a, "--method") == 0) {
             need(1); opt.method = argv[++i];
@@ -273,12 +311,211 @@ parse_args(int argc, char **argv)
 
 #undef need
 
-    if (opt.uri == NULL || opt.mode == NULL
+    if (opt.uri == NULL || (opt.mode == NULL && opt.nginx_config == NULL)
         || (opt.claims == NULL && opt.token == NULL))
     {
         usage();
         exit(2);
     }
+
+    if (opt.nginx_config == NULL && (opt.server || opt.nlocations)) {
+        die("--server and --location need --nginx-config");
+    }
+
+    if (opt.nginx_config != NULL && opt.direct) {
+        die("with --nginx-config, pools, issuer, roles, policies and the "
+            "mode come from the configuration");
+    }
+}
+
+
+/* the location's configuration as the direct options */
+
+static void
+from_nginx(void)
+{
+    size_t  i;
+    char    err[2048];
+
+    if (sim_nginx_load(opt.nginx_config, opt.server, opt.locations,
+                       opt.nlocations, opt.method, &opt.conf, err,
+                       sizeof(err))
+        != 0)
+    {
+        die("%s", err);
+    }
+
+    if (opt.conf.skipped_if) {
+        fprintf(stderr, "cognito-identity-simulate: warning: the "
+                "cognito_identity directives in \"if\" at %s are not "
+                "simulated\n", opt.conf.skipped_if);
+    }
+
+    if (!opt.conf.enabled) {
+        return;
+    }
+
+    for (i = 0; i < opt.conf.npools; i++) {
+        opt.pools[opt.npools++] = opt.conf.pools[i];
+    }
+
+    for (i = 0; i < opt.conf.nkeys && opt.nkeys < MAX_ITEMS; i++) {
+        opt.keys[opt.nkeys++] = opt.conf.keys[i];
+    }
+
+    if (opt.token && opt.nkeys == 0) {
+        die("the keys of %s come from \"cognito_identity_key_request %s\": "
+            "give them with --keys FILE", opt.conf.where,
+            opt.conf.key_request ? opt.conf.key_request : "?");
+    }
+
+    opt.issuer = opt.conf.issuer;
+
+    for (i = 0; i < opt.conf.nroles; i++) {
+        opt.roles[opt.nroles++] = opt.conf.roles[i];
+    }
+
+    opt.role_auth = opt.conf.role_auth;
+    opt.role_unauth = opt.conf.role_unauth;
+
+    for (i = 0; i < opt.conf.npolicies; i++) {
+        opt.policies[opt.npolicies].role = opt.conf.policy_roles[i];
+        opt.policies[opt.npolicies].file = opt.conf.policy_files[i];
+        opt.npolicies++;
+    }
+
+    opt.mode = opt.conf.mode;
+    opt.bucket = opt.conf.bucket;
+    opt.arn_prefix = opt.conf.arn_prefix;
+
+    /* the header the module reads a requested role from */
+
+    for (i = 0; i < opt.nheaders && opt.requested_role == NULL; i++) {
+        if (strncasecmp(opt.headers[i], "X-Cognito-Custom-Role-Arn:", 26)
+            == 0)
+        {
+            opt.requested_role = opt.headers[i] + 26
+                                 + strspn(opt.headers[i] + 26, " ");
+        }
+    }
+}
+
+
+/* OPTIONS with Origin and Access-Control-Request-Method, as the module */
+
+static int
+preflight(void)
+{
+    size_t       i, len;
+    int          origin, method;
+    const char  *h, *colon, *v;
+
+    if (strcmp(opt.method, "OPTIONS") != 0) {
+        return 0;
+    }
+
+    origin = method = 0;
+
+    for (i = 0; i < opt.nheaders; i++) {
+        h = opt.headers[i];
+        colon = strchr(h, ':');
+        if (colon == NULL) {
+            continue;
+        }
+        len = colon - h;
+        v = colon + 1 + strspn(colon + 1, " ");
+
+        if (*v == '\0') {
+            continue;
+        }
+
+        if (len == 6 && strncasecmp(h, "Origin", 6) == 0) {
+            origin = 1;
+        } else if (len == 29
+                   && strncasecmp(h, "Access-Control-Request-Method", 29)
+                      == 0)
+        {
+            method = 1;
+        }
+    }
+
+    return origin && method;
+}
+
+
+/* the end of a simulation that stopped before the policies */
+
+static int
+verdict_early(int allow, const char *status, const char *what,
+    const char *why, int open_object)
+{
+    if (opt.json) {
+        printf("%s\"decision\":\"%s\"", open_object ? "{" : ",",
+               allow ? "allow" : "deny");
+        if (!allow) {
+            printf(",\"status\":%s", status);
+        }
+        printf(",\"%s\":", allow ? "why" : "error");
+        json_str(why, strlen(why));
+        printf("}\n");
+    } else {
+        printf("%s: %s\ndecision: %s%s%s%s\n", what, why,
+               allow ? "allow" : "deny", allow ? "" : " (",
+               allow ? "" : status, allow ? "" : ")");
+    }
+
+    return allow ? 0 : 1;
+}
+
+
+/*
+ * What the module checks of the path once decoded: that nginx's $uri is
+ * the same (merge_slashes), then cognito_identity_allow_prefix.
+ */
+
+static cig_code_t
+nginx_path(const cig_identity_t *id, cig_str_t path, cig_err_t *err)
+{
+    size_t            i;
+    cig_arena_t      *arena;
+    cig_code_t        rc;
+    cig_request_t     req;
+    cig_template_t   *t[SIM_MAX_ITEMS];
+    cig_allocator_t   a;
+
+    if (opt.conf.merge_slashes && path.len > 1
+        && memmem(path.data, path.len, "//", 2) != NULL)
+    {
+        cig_err_set(err, CIG_ERR_BAD_REQUEST, "nginx normalised the path "
+                    "(merge_slashes?), so it could be read two ways");
+        return CIG_ERR_BAD_REQUEST;
+    }
+
+    if (opt.conf.nprefixes == 0) {
+        return CIG_OK;
+    }
+
+    arena = cig_arena_create();
+    cig_arena_allocator(arena, &a);
+
+    for (i = 0; i < opt.conf.nprefixes; i++) {
+        t[i] = cig_template_compile(opt.conf.prefixes[i],
+                                    strlen(opt.conf.prefixes[i]), 0, &a, err);
+        if (t[i] == NULL) {
+            die("cognito_identity_allow_prefix \"%s\": %s",
+                opt.conf.prefixes[i], err->msg);
+        }
+    }
+
+    memset(&req, 0, sizeof(req));
+    req.id = id;
+    req.now = opt.now;
+
+    rc = cig_prefixes_allow(t, opt.conf.nprefixes, &req, path, err);
+
+    cig_arena_destroy(arena);
+
+    return rc;
 }
 
 
@@ -309,6 +546,24 @@ main(int argc, char **argv)
     cig_str_t           none = { "", 0 };
 
     parse_args(argc, argv);
+
+    if (opt.nginx_config != NULL) {
+        from_nginx();
+
+        if (!opt.conf.enabled) {
+            char  why[1024];
+
+            snprintf(why, sizeof(why), "not enabled for %s: the module does "
+                     "not check this request", opt.conf.where);
+            return verdict_early(1, "", "cognito_identity", why, 1);
+        }
+
+        if (opt.conf.cors_preflight && preflight()) {
+            return verdict_early(1, "", "CORS preflight", "passed without a "
+                                 "token (cognito_identity_cors_preflight)",
+                                 1);
+        }
+    }
 
     arena = cig_arena_create();
     cig_arena_allocator(arena, &a);
@@ -352,17 +607,19 @@ main(int argc, char **argv)
     /* the identity */
 
     if (opt.token) {
-        cig_keyset_t   *ks;
+        cig_keyset_t   *ks[MAX_ITEMS];
         cig_verifier_t  v;
         cig_str_t       aud[MAX_ITEMS];
 
-        if (opt.keys == NULL || opt.npools == 0) {
+        if (opt.nkeys == 0 || opt.npools == 0) {
             die("--token needs --keys and --pool");
         }
 
-        ks = cig_keyset_from_file(opt.keys, NULL, &err);
-        if (ks == NULL) {
-            die("%s", err.msg);
+        for (i = 0; i < opt.nkeys; i++) {
+            ks[i] = cig_keyset_from_file(opt.keys[i], NULL, &err);
+            if (ks[i] == NULL) {
+                die("%s: %s", opt.keys[i], err.msg);
+            }
         }
 
         for (i = 0; i < opt.npools; i++) {
@@ -377,17 +634,19 @@ main(int argc, char **argv)
         v.issuer.len = strlen(v.issuer.data);
         v.audiences = aud;
         v.naudiences = opt.npools;
-        v.keysets = &ks;
-        v.nkeysets = 1;
+        v.keysets = ks;
+        v.nkeysets = opt.nkeys;
         v.algs = CIG_ALG_RS512;
-        v.leeway = 10;
+        v.leeway = opt.nginx_config ? opt.conf.leeway : 10;
         v.cognito = 1;
 
         if (cig_token_verify(&v, opt.token, strlen(opt.token), opt.now, &a,
                              &id, &err)
             != CIG_OK)
         {
-            cig_keyset_free(ks);
+            for (i = 0; i < opt.nkeys; i++) {
+                cig_keyset_free(ks[i]);
+            }
             if (opt.json) {
                 printf("{\"decision\":\"deny\",\"error\":");
                 json_str(err.msg, strlen(err.msg));
@@ -399,7 +658,9 @@ main(int argc, char **argv)
             return 1;
         }
 
-        cig_keyset_free(ks);
+        for (i = 0; i < opt.nkeys; i++) {
+            cig_keyset_free(ks[i]);
+        }
 
     } else {
         cig_json_t  *c;
@@ -428,7 +689,41 @@ main(int argc, char **argv)
                (int) id.aud.len, id.aud.data);
     }
 
+    /* as the module: guests, and the login tokens the simulator lacks */
+
+    if (opt.nginx_config != NULL) {
+        if (!id.authenticated && !opt.conf.unauthenticated) {
+            return verdict_early(0, "403", "guest", "unauthenticated "
+                                 "identities are not allowed here "
+                                 "(cognito_identity_unauthenticated off)",
+                                 0);
+        }
+
+        for (i = 0; i < opt.conf.nlogins && id.authenticated; i++) {
+            if (cig_str_is(id.provider, opt.conf.logins[i])) {
+                die("the role of a %s identity needs its login token "
+                    "(cognito_identity_login), which the simulator does not "
+                    "take", opt.conf.logins[i]);
+            }
+        }
+    }
+
     /* the role */
+
+    if (opt.nginx_config != NULL && !opt.conf.roles_set) {
+        choice.role = none;
+        choice.how = "no role configuration";
+        choice.rule = -1;
+        set = NULL;
+
+        if (opt.json) {
+            printf(",\"role\":null");
+        } else {
+            printf("role: none (no role configuration)\n");
+        }
+
+        goto request;
+    }
 
     set = cig_roleset_create(roles, opt.nroles, defaults, &err);
     if (set == NULL) {
@@ -475,7 +770,18 @@ main(int argc, char **argv)
         printf(")\n");
     }
 
+request:
+
     policies = cig_policyset_find(pset, choice.role, &n);
+
+    if (opt.nginx_config != NULL && opt.conf.nprefixes == 0
+        && opt.mode == NULL)
+    {
+        return verdict_early(1, "", "authorization", "neither "
+                             "cognito_identity_authorize nor "
+                             "cognito_identity_allow_prefix: a verified "
+                             "identity is enough", 0);
+    }
 
     /* the request, read as the servers read it */
 
@@ -487,6 +793,19 @@ main(int argc, char **argv)
 
     rc = cig_path_decode(opt.uri, q ? (size_t) (q - opt.uri) : strlen(opt.uri),
                          &a, &h.path, &err);
+
+    if (rc == CIG_OK && opt.nginx_config != NULL) {
+        rc = nginx_path(&id, h.path, &err);
+
+        if (rc == CIG_ERR_FORBIDDEN) {
+            return verdict_early(0, "403", "path", err.msg, 0);
+        }
+
+        if (rc == CIG_OK && opt.mode == NULL) {
+            return verdict_early(1, "", "path", "under an allowed prefix; "
+                                 "cognito_identity_authorize is off", 0);
+        }
+    }
 
     if (rc == CIG_OK) {
         h.query.data = q ? q + 1 : "";
@@ -641,7 +960,9 @@ main(int argc, char **argv)
     }
 
     cig_policyset_free(pset);
-    cig_roleset_free(set);
+    if (set != NULL) {
+        cig_roleset_free(set);
+    }
 
     for (i = 0; i < opt.nroles; i++) {
         cig_roles_free(roles[i]);

@@ -26,6 +26,20 @@ sub run {
     return ($? >> 8, $out);
 }
 
+# the same, with standard error in the output
+sub run_err {
+    my (@args) = @_;
+    my $pid = open my $fh, '-|' // die "fork: $!";
+    if (!$pid) {
+        open STDERR, '>&', \*STDOUT or die;
+        exec $sim, @args or exit 127;
+    }
+    local $/;
+    my $out = <$fh>;
+    close $fh;
+    return ($? >> 8, $out);
+}
+
 for my $file (sort glob("$root/t/decisions/*.json")) {
     my $doc = do { local (@ARGV, $/) = $file; decode_json(<>) };
     (my $name = $file) =~ s{.*/}{};
@@ -100,5 +114,262 @@ is($xrc, 1, 'text mode: denied');
 like($text, qr{resources: arn:aws:s3:::mybucket/eu-west-1:9539224f-5cd4-4923-a426-d6078ef34b7a/\*},
      'text mode: the resource as substituted for this identity');
 like($text, qr/decision: deny \(403\)/, 'text mode: the decision');
+
+# --- --nginx-config: a location of a running server's `nginx -T` --------
+
+use File::Temp qw(tempdir);
+
+my $tmp = tempdir(CLEANUP => 1);
+sub spew { my ($f, $t) = @_; open my $fh, '>', $f or die "$f: $!"; print $fh $t; close $fh }
+
+# parsing, without a server: markers, include from the dump, relative
+# paths from the main file's directory, quotes, escapes, comments
+{
+    my $ID = 'eu-west-1:9539224f-5cd4-4923-a426-d6078ef34b7a';
+    my $POOL = 'eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d';
+    my $claims = qq({"sub":"$ID","aud":"$POOL","amr":["authenticated","graph.facebook.com"]});
+    system('cp', "$root/t/policies/s3-per-user.json", "$tmp/policy.json") == 0 or die;
+    my $dump = <<"DUMP";
+nginx: the configuration file $tmp/nginx.conf syntax is ok
+nginx: configuration file $tmp/nginx.conf test is successful
+# configuration file $tmp/nginx.conf:
+events { }
+http {
+    # cognito_identity_policy $ROLE /nonexistent.json;
+    include conf.d/*.conf;
+}
+
+# configuration file $tmp/conf.d/a.conf:
+server {
+    listen 8080;
+    server_name 'a.test' "b.test";
+    cognito_identity_pool $POOL;
+    cognito_identity_key_file keys.json;
+    cognito_identity_role authenticated $ROLE;
+    cognito_identity_policy $ROLE policy.json; # relative to $tmp
+    location "/q\\"uoted/" {
+        cognito_identity "r#1";
+        cognito_identity_authorize s3;
+    }
+    location /p/ {
+        cognito_identity 'p';
+        cognito_identity_allow_prefix /p/\${cognito-identity.amazonaws.com:sub}/;
+    }
+}
+
+DUMP
+    spew("$tmp/dump.txt", $dump);
+    my @base = ('--nginx-config', "$tmp/dump.txt", '--claims', $claims, '--json');
+    my ($rc, $out) = run(@base, '--location', '/q"uoted/', '--uri', "/mybucket/$ID/x");
+    is($rc, 0, 'parsed: a quoted location with an escape, relative policy path') or diag($out);
+    ($rc, $out) = run(@base, '--location', '/q"uoted/', '--uri', "/mybucket/other/x");
+    is($rc, 1, 'parsed: the policy of the included file decides');
+    ($rc, $out) = run(@base, '--server', 'b.test', '--location', '/p/', '--uri', "/p/$ID/x");
+    is($rc, 0, 'parsed: ${...} in an unquoted word, a server by its second name') or diag($out);
+    ($rc, $out) = run(@base, '--server', 'a.test:8080', '--location', '/p/', '--uri', "/p/other/x");
+    is($rc, 1, 'parsed: outside the prefix') or diag($out);
+    like($out, qr/"status":403/, 'with 403');
+
+    # from standard input, the same
+    open my $fh, '-|', "$sim --nginx-config - --claims '$claims' --location /p/ --uri /p/$ID/x < $tmp/dump.txt"
+        or die;
+    local $/;
+    my $o = <$fh>;
+    close $fh;
+    is($? >> 8, 0, 'from standard input') or diag($o);
+
+    my @bad = (
+        ['unterminated block', "http { server { location / {\n", qr/unexpected end of file/],
+        ['text after a quote', "http { server { listen \"80\"x; } }\n", qr/unexpected "x"/],
+        ['a stray brace', "http { }\n}\n", qr/unexpected "\}"/],
+        ['no http block', "events { }\n", qr/no "http" block/],
+        ['a missing include', "http { include /nonexistent/x.conf; }\n", qr/no such file/],
+        ['not nginx -T output', "hello\n# configuration file /x/nginx.conf:\nhttp { }\n",
+         qr/not nginx -T output/],
+    );
+    for my $b (@bad) {
+        spew("$tmp/bad.conf", $b->[1]);
+        my ($brc, $bout) = run_err('--nginx-config', "$tmp/bad.conf", '--claims', $claims,
+                                   '--uri', '/');
+        is($brc, 2, "bad input, $b->[0]: exit status 2");
+        like($bout, $b->[2], "bad input, $b->[0]: says why");
+    }
+    my ($brc, $bout) = run_err(@base, '--location', '/nope/', '--uri', '/');
+    is($brc, 2, 'an unknown location: exit status 2');
+    like($bout, qr{no "location /nope/".*there are: "/q"uoted/" "/p/"}, 'and the locations there are');
+    ($brc, $bout) = run_err(@base, '--server', 'c.test', '--uri', '/');
+    is($brc, 2, 'an unknown server: exit status 2');
+    ($brc, $bout) = run_err(@base, '--mode', 's3', '--uri', '/');
+    is($brc, 2, '--mode with --nginx-config: exit status 2');
+    like($bout, qr/come from the configuration/, 'and why');
+    ($brc, $bout) = run_err('--nginx-config', "$tmp/none.conf", '--claims', $claims, '--uri', '/');
+    is($brc, 2, 'a missing file: exit status 2');
+    like($bout, qr/none\.conf: No such file/, 'named');
+}
+
+SKIP: {
+    skip CigTest::module_missing_reason(), 1 if CigTest::module_missing_reason();
+    require CigToken;
+
+    my $ID = CigToken::IDENTITY();
+    my $POOL = CigToken::POOL();
+    my $OTHER = 'arn:aws:iam::123456789012:role/Other';
+    spew("$tmp/common.conf", <<"INC");
+# a file nginx -T dumps separately
+cognito_identity_policy $ROLE $root/t/policies/deny-wins.json;
+INC
+
+    my $srv = CigTest::start_nginx(<<"CONF");
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        server_name sim.test;
+        root %%DIR%%/html;
+
+        cognito_identity_pool $POOL;
+        cognito_identity_key_file %%ROOT%%/t/keys/jwks-k1.json;
+        cognito_identity_role authenticated $ROLE;
+        cognito_identity_policy $ROLE %%ROOT%%/t/policies/s3-per-user.json;
+        include $tmp/common.conf;
+        cognito_identity_cors_preflight on;
+
+        location /mybucket/ {
+            cognito_identity "s3";
+            cognito_identity_authorize s3;   # path-style
+            empty_gif;
+        }
+
+        location /files/ {
+            cognito_identity 'files';
+            cognito_identity_allow_prefix "/files/\${cognito-identity.amazonaws.com:sub}/"
+                                          /files/public;
+            empty_gif;
+
+            location /files/pub/ {
+                cognito_identity_allow_prefix /files/pub/;
+                cognito_identity_role authenticated $OTHER;
+                cognito_identity_policy $OTHER %%ROOT%%/t/policies/s3-allow-all.json;
+                cognito_identity_authorize s3 bucket=mybucket;
+                empty_gif;
+            }
+
+            location /files/nopolicy/ {
+                cognito_identity_allow_prefix /files/nopolicy/;
+                cognito_identity_role authenticated $OTHER;
+                cognito_identity_authorize s3 bucket=mybucket;
+                empty_gif;
+            }
+        }
+
+        location /guests/ {
+            cognito_identity "guests";
+            cognito_identity_unauthenticated on;
+            cognito_identity_role unauthenticated $ROLE;
+            empty_gif;
+        }
+
+        location = /exact {
+            cognito_identity "exact";
+            empty_gif;
+        }
+
+        location /open/ {
+            empty_gif;
+        }
+
+        location /lim/ {
+            limit_except GET {
+                cognito_identity "writes";
+            }
+            empty_gif;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        server_name other.test;
+        location / {
+            cognito_identity off;
+        }
+    }
+CONF
+
+    my ($st, $dump) = $srv->_cmd('-T');
+    is($st, 0, 'nginx -T');
+    like($dump, qr/^# configuration file \Q$tmp\E\/common\.conf:$/m,
+         'the include is dumped as its own file');
+    spew("$tmp/T.txt", $dump);
+
+    my $good = CigToken::cognito_token();
+    my $guest = CigToken::cognito_token(claims => { amr => ['unauthenticated'] });
+    my $expired = CigToken::cognito_token(claims => { exp => time - 3600, iat => time - 7200 });
+    my $port = $srv->port;
+
+    my @cases = (
+        # location(s), method, uri, token, headers
+        [['/mybucket/'], 'GET', "/mybucket/$ID/a.txt", $good],
+        [['/mybucket/'], 'GET', "/mybucket/someone/a.txt", $good],
+        [['/mybucket/'], 'GET', "/mybucket/private/a.txt", $good],
+        [['/mybucket/'], 'PUT', "/mybucket/uploads/a.txt", $good],
+        [['/mybucket/'], 'GET', "/mybucket//$ID/a.txt", $good],
+        [['/mybucket/'], 'GET', "/mybucket/$ID/a.txt", $expired],
+        [['/mybucket/'], 'GET', "/mybucket/$ID/a.txt", $guest],
+        [['/mybucket/'], 'OPTIONS', "/mybucket/x", $expired,
+         ['Origin: https://app.example', 'Access-Control-Request-Method: PUT']],
+        [['/files/'], 'GET', "/files/$ID/a", $good],
+        [['/files/'], 'GET', "/files/public/a", $good],
+        [['/files/'], 'GET', "/files/publicity/a", $good],
+        [['/files/'], 'GET', "/files/someone/a", $good],
+        [['/files/', '/files/pub/'], 'GET', "/files/pub/a", $good],
+        [['/files/', '/files/nopolicy/'], 'GET', "/files/nopolicy/a", $good],
+        [['/mybucket/'], 'GET', "/mybucket/$ID/a.txt", $good,
+         ["X-Cognito-Custom-Role-Arn: $OTHER"]],
+        [['/mybucket/'], 'GET', "/mybucket/$ID/a.txt", $good,
+         ["X-Cognito-Custom-Role-Arn: $ROLE"]],
+        [['/guests/'], 'GET', "/guests/a", $guest],
+        [['/guests/'], 'GET', "/guests/a", $good],
+        [['= /exact'], 'GET', "/exact", $good],
+        [['= /exact'], 'GET', "/exact", $expired],
+        [['/open/'], 'GET', "/open/a", $expired],
+        [['/lim/'], 'GET', "/lim/a", $expired],
+        [['/lim/'], 'POST', "/lim/a", $expired],
+        [['/lim/'], 'POST', "/lim/a", $good],
+    );
+
+    my %seen;
+    for my $c (@cases) {
+        my ($locs, $method, $uri, $token, $hdrs) = @$c;
+        my %h = (Authorization => "Bearer $token");
+        for (@{ $hdrs // [] }) { my ($k, $v) = split /:\s*/, $_, 2; $h{$k} = $v }
+        my $r = $srv->request($method, $uri, \%h, $method =~ /POST|PUT/ ? 'x' : undef);
+        my $server_allows = ($r->{status} =~ /^(400|401|403|503)$/) ? 0 : 1;
+
+        my @args = ('--nginx-config', "$tmp/T.txt", '--server', "sim.test:$port",
+                    (map { ('--location', $_) } @$locs),
+                    '--method', $method, '--uri', $uri, '--token', $token, '--json',
+                    map { ('--header', $_) } @{ $hdrs // [] });
+        my ($rc, $out) = run(@args);
+        my $label = "$method $uri in @$locs" . ($token eq $good ? '' : $token eq $guest ? ' (guest)' : ' (expired)');
+        is($rc, $server_allows ? 0 : 1, "$label: the simulator agrees with nginx ($r->{status})")
+            or diag($out);
+        $seen{$server_allows}++;
+    }
+    ok($seen{0} && $seen{1}, 'cases of both outcomes');
+
+    # the same through the port alone (the default server), and errors
+    my ($rc, $out) = run('--nginx-config', "$tmp/T.txt", '--server', ":$port",
+                         '--location', '/mybucket/', '--uri', "/mybucket/$ID/a.txt",
+                         '--token', $good);
+    is($rc, 0, 'the default server of a port') or diag($out);
+    like($out, qr/decision: allow/, 'text output');
+    ($rc, $out) = run_err('--nginx-config', "$tmp/T.txt", '--location', '/mybucket/',
+                          '--uri', '/', '--token', $good);
+    is($rc, 2, 'two servers and no --server: exit status 2');
+    like($out, qr/2 servers/, 'says so');
+    ($rc, $out) = run('--nginx-config', "$tmp/T.txt", '--server', 'other.test',
+                      '--location', '/', '--uri', '/', '--token', $good, '--json');
+    is($rc, 0, '"cognito_identity off": allowed, unchecked');
+    like($out, qr/not enabled/, 'and says so');
+    $srv->stop;
+}
 
 done_testing();

@@ -1,0 +1,408 @@
+/*
+ * Counters of what the check decided and why, and of key fetches, in an
+ * anonymous shared memory segment that every child inherits, reported by
+ * "SetHandler cognito-identity-status" in JSON or in Prometheus's text
+ * format, like the nginx module's cognito_identity_status.
+ *
+ * The segment is made once per server run, in the parent, from the process
+ * pool, and found again through ap_retained_data on a restart: the counters
+ * go on counting through graceful and plain restarts.  A request is counted
+ * once, at log_transaction, from the state the check left (mci_req_t).
+ * Counting is an atomic add; nothing is locked.
+ */
+
+#include "mod_cognito_identity.h"
+
+#include "ap_mpm.h"
+#include "apr_shm.h"
+
+
+#define MCI_STATUS_KEY  "mod_cognito_identity_status"
+
+
+static const char *const  mci_reasons[] = {
+    "ok", "preflight",
+    "no_token", "malformed", "algorithm", "signature", "expired",
+    "not_yet_valid", "issuer", "audience", "unknown_kid", "login_token",
+    "guest", "role", "prefix", "policy", "explicit_deny", "bad_request",
+    "no_keys", "internal"
+};
+
+enum {
+    MCI_R_OK = 0, MCI_R_PREFLIGHT,
+    MCI_R_NO_TOKEN, MCI_R_MALFORMED, MCI_R_ALGORITHM, MCI_R_SIGNATURE,
+    MCI_R_EXPIRED, MCI_R_NOT_YET_VALID, MCI_R_ISSUER, MCI_R_AUDIENCE,
+    MCI_R_UNKNOWN_KID, MCI_R_LOGIN_TOKEN,
+    MCI_R_GUEST, MCI_R_ROLE, MCI_R_PREFIX, MCI_R_POLICY,
+    MCI_R_EXPLICIT_DENY, MCI_R_BAD_REQUEST, MCI_R_NO_KEYS, MCI_R_INTERNAL,
+    MCI_R_N
+};
+
+#define MCI_R_ALLOWED  2                /* reasons below allow */
+
+/* after the reasons: token cache, then the MCI_STAT_* counters */
+#define MCI_C_CACHE_HIT   MCI_R_N
+#define MCI_C_CACHE_MISS  (MCI_R_N + 1)
+#define MCI_C_OTHER       (MCI_R_N + 2)
+#define MCI_C_N           (MCI_C_OTHER + 4)
+
+
+static const struct {
+    const char  *prefix;
+    int          reason;
+} mci_token_reasons[] = {
+    { "token expired", MCI_R_EXPIRED },
+    { "token not valid for another", MCI_R_NOT_YET_VALID },
+    { "token issued", MCI_R_NOT_YET_VALID },
+    { "issuer \"", MCI_R_ISSUER },
+    { "audience \"", MCI_R_AUDIENCE },
+    { "unknown kid", MCI_R_UNKNOWN_KID },
+    { "signature does not verify", MCI_R_SIGNATURE },
+    { "signature of ", MCI_R_SIGNATURE },
+    { "algorithm \"", MCI_R_ALGORITHM },
+    { "key \"", MCI_R_ALGORITHM },
+    { "login token: ", MCI_R_LOGIN_TOKEN },
+    { NULL, 0 }
+};
+
+
+typedef struct {
+    apr_uint64_t             start;
+    apr_uint64_t             c[MCI_C_N];
+} mci_status_sh_t;
+
+static mci_status_sh_t  *mci_status_sh;   /* inherited by the children */
+
+
+void
+mci_status_count(int counter)
+{
+    if (mci_status_sh != NULL && counter >= 0 && counter < 4) {
+        __atomic_fetch_add(&mci_status_sh->c[MCI_C_OTHER + counter], 1,
+                           __ATOMIC_RELAXED);
+    }
+}
+
+
+static int
+mci_status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+    apr_pool_t *ptemp, server_rec *s)
+{
+    apr_shm_t         **retained;
+    apr_status_t        rv;
+    mci_status_sh_t    *sh;
+
+    retained = ap_retained_data_get(MCI_STATUS_KEY);
+
+    if (retained == NULL) {
+        retained = ap_retained_data_create(MCI_STATUS_KEY,
+                                           sizeof(apr_shm_t *));
+    }
+
+    if (*retained == NULL) {
+        rv = apr_shm_create(retained, sizeof(mci_status_sh_t), NULL,
+                            s->process->pool);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, "cognito identity: "
+                         "cannot create the status segment");
+            *retained = NULL;
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        sh = apr_shm_baseaddr_get(*retained);
+        memset(sh, 0, sizeof(mci_status_sh_t));
+        sh->start = (apr_uint64_t) apr_time_sec(apr_time_now());
+    }
+
+    mci_status_sh = apr_shm_baseaddr_get(*retained);
+
+    return OK;
+}
+
+
+/* why the check ended as it did; MCI_R_N when it did not run */
+
+static int
+mci_status_reason(request_rec *r, const mci_req_t *st)
+{
+    int          i;
+    size_t       len;
+    const char  *e;
+
+    if (st == NULL) {
+        return MCI_R_N;
+    }
+
+    e = st->error ? st->error : "";
+
+    switch (st->status) {
+
+    case 0:
+        break;
+
+    case HTTP_UNAUTHORIZED:
+        if (strcmp(e, "no token") == 0 || strcmp(e, "no bearer token") == 0) {
+            return MCI_R_NO_TOKEN;
+        }
+
+        for (i = 0; mci_token_reasons[i].prefix; i++) {
+            len = strlen(mci_token_reasons[i].prefix);
+
+            if (strncmp(e, mci_token_reasons[i].prefix, len) == 0) {
+                return mci_token_reasons[i].reason;
+            }
+        }
+
+        return MCI_R_MALFORMED;
+
+    case HTTP_FORBIDDEN:
+        return strncmp(e, "unauthenticated identities",
+                       sizeof("unauthenticated identities") - 1) == 0
+               ? MCI_R_GUEST : MCI_R_ROLE;
+
+    case HTTP_BAD_REQUEST:
+        return MCI_R_BAD_REQUEST;
+
+    case HTTP_SERVICE_UNAVAILABLE:
+        return MCI_R_NO_KEYS;
+
+    default:
+        return MCI_R_INTERNAL;
+    }
+
+    /* the authn hook let it through; Require cognito-policy may not have */
+
+    if (st->deny_status == HTTP_BAD_REQUEST) {
+        return MCI_R_BAD_REQUEST;
+    }
+
+    if (st->deny_status) {
+        if (!st->decided) {
+            return MCI_R_PREFIX;
+        }
+
+        return st->verdict.decision == CIG_DENY_EXPLICIT
+               ? MCI_R_EXPLICIT_DENY : MCI_R_POLICY;
+    }
+
+    return st->verified ? MCI_R_OK : MCI_R_N;
+}
+
+
+/*
+ * Counted, and COGNITO_IDENTITY_RESULT ("allow" or "deny") and
+ * COGNITO_IDENTITY_REASON set for LogFormat's %{...}e, before mod_log_config
+ * writes the line.
+ */
+
+static int
+mci_status_log(request_rec *r)
+{
+    int           reason;
+    mci_req_t    *st;
+    request_rec  *last;
+
+    if (r->main != NULL) {
+        return DECLINED;
+    }
+
+    st = mci_req_find(r);
+
+    /* after an internal redirect, the state may be the last request's */
+
+    for (last = r; last->next != NULL; last = last->next) {
+        if (st == NULL) {
+            st = ap_get_module_config(last->next->request_config,
+                                      &cognito_identity_module);
+        }
+    }
+
+    reason = mci_status_reason(r, st);
+
+    if (reason == MCI_R_N) {
+        return DECLINED;
+    }
+
+    if (mci_status_sh != NULL) {
+        __atomic_fetch_add(&mci_status_sh->c[reason], 1, __ATOMIC_RELAXED);
+    }
+
+    apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_RESULT",
+                   reason < MCI_R_ALLOWED ? "allow" : "deny");
+    apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_REASON",
+                   mci_reasons[reason]);
+
+    if (last != r) {
+        apr_table_setn(last->subprocess_env, "COGNITO_IDENTITY_RESULT",
+                       reason < MCI_R_ALLOWED ? "allow" : "deny");
+        apr_table_setn(last->subprocess_env, "COGNITO_IDENTITY_REASON",
+                       mci_reasons[reason]);
+    }
+
+    return DECLINED;
+}
+
+
+static apr_uint64_t
+mci_get(int i)
+{
+    return __atomic_load_n(&mci_status_sh->c[i], __ATOMIC_RELAXED);
+}
+
+
+static void
+mci_status_json(request_rec *r)
+{
+    int  i;
+
+    ap_rprintf(r, "{\"since\":%" APR_UINT64_T_FMT ",\"requests\":"
+               "{\"allow\":{", mci_status_sh->start);
+
+    for (i = 0; i < MCI_R_N; i++) {
+        ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT,
+                   i == MCI_R_ALLOWED ? "},\"deny\":{" : i ? "," : "",
+                   mci_reasons[i], mci_get(i));
+    }
+
+    ap_rprintf(r, "}},\"token_cache\":{\"hits\":%" APR_UINT64_T_FMT
+               ",\"misses\":%" APR_UINT64_T_FMT "},"
+               "\"key_fetches\":{\"total\":%" APR_UINT64_T_FMT
+               ",\"failures\":%" APR_UINT64_T_FMT "},"
+               "\"credential_calls\":{\"total\":%" APR_UINT64_T_FMT
+               ",\"failures\":%" APR_UINT64_T_FMT "}}\n",
+               mci_get(MCI_C_CACHE_HIT), mci_get(MCI_C_CACHE_MISS),
+               mci_get(MCI_C_OTHER + MCI_STAT_KEY_FETCH),
+               mci_get(MCI_C_OTHER + MCI_STAT_KEY_FETCH_FAIL),
+               mci_get(MCI_C_OTHER + MCI_STAT_CRED_CALL),
+               mci_get(MCI_C_OTHER + MCI_STAT_CRED_FAIL));
+}
+
+
+static void
+mci_status_prometheus(request_rec *r)
+{
+    int  i;
+
+    static const struct {
+        const char  *name;
+        const char  *help;
+        int          counter;
+    } metrics[] = {
+        { "cognito_identity_token_cache_hits_total",
+          "Tokens found in the verified-token cache.", MCI_C_CACHE_HIT },
+        { "cognito_identity_token_cache_misses_total",
+          "Tokens looked up in the verified-token cache and not found.",
+          MCI_C_CACHE_MISS },
+        { "cognito_identity_key_fetches_total",
+          "Key set fetches started (CognitoIdentityKeyURL).",
+          MCI_C_OTHER + MCI_STAT_KEY_FETCH },
+        { "cognito_identity_key_fetch_failures_total",
+          "Key set fetches that failed.",
+          MCI_C_OTHER + MCI_STAT_KEY_FETCH_FAIL },
+        { "cognito_identity_credential_calls_total",
+          "Calls of the credential proxy to its upstream.",
+          MCI_C_OTHER + MCI_STAT_CRED_CALL },
+        { "cognito_identity_credential_failures_total",
+          "Credential proxy calls whose upstream failed.",
+          MCI_C_OTHER + MCI_STAT_CRED_FAIL },
+        { NULL, NULL, 0 }
+    };
+
+    ap_rputs("# HELP cognito_identity_requests_total Requests checked by "
+             "cognito_identity, by decision and reason.\n"
+             "# TYPE cognito_identity_requests_total counter\n", r);
+
+    for (i = 0; i < MCI_R_N; i++) {
+        ap_rprintf(r, "cognito_identity_requests_total{decision=\"%s\","
+                   "reason=\"%s\"} %" APR_UINT64_T_FMT "\n",
+                   i < MCI_R_ALLOWED ? "allow" : "deny", mci_reasons[i],
+                   mci_get(i));
+    }
+
+    for (i = 0; metrics[i].name; i++) {
+        ap_rprintf(r, "# HELP %s %s\n# TYPE %s counter\n%s %"
+                   APR_UINT64_T_FMT "\n", metrics[i].name, metrics[i].help,
+                   metrics[i].name, metrics[i].name,
+                   mci_get(metrics[i].counter));
+    }
+
+    ap_rprintf(r, "# HELP cognito_identity_start_time_seconds When these "
+               "counters started, in seconds since the epoch.\n"
+               "# TYPE cognito_identity_start_time_seconds gauge\n"
+               "cognito_identity_start_time_seconds %" APR_UINT64_T_FMT
+               "\n", mci_status_sh->start);
+}
+
+
+/* ?format=json (the default) or ?format=prometheus; headers are ignored */
+
+static int
+mci_status_handler(request_rec *r)
+{
+    int          prometheus;
+    const char  *p, *v;
+    size_t       len;
+
+    if (r->handler == NULL
+        || strcmp(r->handler, "cognito-identity-status") != 0)
+    {
+        return DECLINED;
+    }
+
+    r->allowed |= (AP_METHOD_BIT << M_GET);
+
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+
+    if (mci_status_sh == NULL) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    prometheus = 0;
+
+    for (p = r->args; p != NULL && *p; p = strchr(p, '&') ? strchr(p, '&') + 1
+                                                          : NULL)
+    {
+        if (strncmp(p, "format=", 7) != 0) {
+            continue;
+        }
+
+        v = p + 7;
+        len = strcspn(v, "&");
+
+        if (len == 4 && strncmp(v, "json", 4) == 0) {
+            prometheus = 0;
+        } else if (len == 10 && strncmp(v, "prometheus", 10) == 0) {
+            prometheus = 1;
+        } else {
+            return HTTP_BAD_REQUEST;
+        }
+    }
+
+    ap_set_content_type(r, prometheus
+                           ? "text/plain; version=0.0.4; charset=utf-8"
+                           : "application/json");
+
+    if (r->header_only) {
+        return OK;
+    }
+
+    if (prometheus) {
+        mci_status_prometheus(r);
+    } else {
+        mci_status_json(r);
+    }
+
+    return OK;
+}
+
+
+void
+mci_status_register_hooks(apr_pool_t *p)
+{
+    ap_hook_post_config(mci_status_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_log_transaction(mci_status_log, NULL, NULL,
+                            APR_HOOK_REALLY_FIRST);
+    ap_hook_handler(mci_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}

@@ -1,0 +1,739 @@
+/*
+ * ngx_http_cognito_identity_status_module: counters of what the access
+ * check decided and why, of the token cache, key fetches and credential
+ * calls, summed over all workers in a small shared memory zone, and a
+ * handler that reports them in JSON or in Prometheus's text format.  Also
+ * the log variables $cognito_identity_result and $cognito_identity_reason.
+ *
+ * The zone exists only where some location has cognito_identity_status;
+ * without it every hook returns at once.  Counters are plain atomic adds,
+ * without a lock.  The zone keeps its name and size, so nginx reuses it on
+ * reload and the counters go on counting; they start at zero with a new
+ * master (a restart or a binary upgrade).
+ */
+
+#include "ngx_http_cognito_identity_module.h"
+
+
+#define NGX_HTTP_COGNITO_IDENTITY_STATUS_JSON        1
+#define NGX_HTTP_COGNITO_IDENTITY_STATUS_PROMETHEUS  2
+
+
+/* request outcomes: the first ones are allowed, the others refused */
+
+typedef enum {
+    NGX_HTTP_COGNITO_IDENTITY_R_OK = 0,
+    NGX_HTTP_COGNITO_IDENTITY_R_PREFLIGHT,
+    NGX_HTTP_COGNITO_IDENTITY_R_NO_TOKEN,
+    NGX_HTTP_COGNITO_IDENTITY_R_MALFORMED,
+    NGX_HTTP_COGNITO_IDENTITY_R_ALGORITHM,
+    NGX_HTTP_COGNITO_IDENTITY_R_SIGNATURE,
+    NGX_HTTP_COGNITO_IDENTITY_R_EXPIRED,
+    NGX_HTTP_COGNITO_IDENTITY_R_NOT_YET_VALID,
+    NGX_HTTP_COGNITO_IDENTITY_R_ISSUER,
+    NGX_HTTP_COGNITO_IDENTITY_R_AUDIENCE,
+    NGX_HTTP_COGNITO_IDENTITY_R_UNKNOWN_KID,
+    NGX_HTTP_COGNITO_IDENTITY_R_LOGIN_TOKEN,
+    NGX_HTTP_COGNITO_IDENTITY_R_GUEST,
+    NGX_HTTP_COGNITO_IDENTITY_R_ROLE,
+    NGX_HTTP_COGNITO_IDENTITY_R_PREFIX,
+    NGX_HTTP_COGNITO_IDENTITY_R_POLICY,
+    NGX_HTTP_COGNITO_IDENTITY_R_EXPLICIT_DENY,
+    NGX_HTTP_COGNITO_IDENTITY_R_BAD_REQUEST,
+    NGX_HTTP_COGNITO_IDENTITY_R_NO_KEYS,
+    NGX_HTTP_COGNITO_IDENTITY_R_INTERNAL,
+    NGX_HTTP_COGNITO_IDENTITY_R_N
+} ngx_http_cognito_identity_reason_e;
+
+#define NGX_HTTP_COGNITO_IDENTITY_R_ALLOWED  2    /* reasons below allow */
+
+
+static ngx_str_t  ngx_http_cognito_identity_reasons[] = {
+    ngx_string("ok"),
+    ngx_string("preflight"),
+    ngx_string("no_token"),
+    ngx_string("malformed"),
+    ngx_string("algorithm"),
+    ngx_string("signature"),
+    ngx_string("expired"),
+    ngx_string("not_yet_valid"),
+    ngx_string("issuer"),
+    ngx_string("audience"),
+    ngx_string("unknown_kid"),
+    ngx_string("login_token"),
+    ngx_string("guest"),
+    ngx_string("role"),
+    ngx_string("prefix"),
+    ngx_string("policy"),
+    ngx_string("explicit_deny"),
+    ngx_string("bad_request"),
+    ngx_string("no_keys"),
+    ngx_string("internal")
+};
+
+
+/* the reason of an invalid token, by the core's message */
+
+typedef struct {
+    const char                   *prefix;
+    ngx_uint_t                    reason;
+} ngx_http_cognito_identity_token_reason_t;
+
+static ngx_http_cognito_identity_token_reason_t
+    ngx_http_cognito_identity_token_reasons[] = {
+    { "token expired", NGX_HTTP_COGNITO_IDENTITY_R_EXPIRED },
+    { "token not valid for another", NGX_HTTP_COGNITO_IDENTITY_R_NOT_YET_VALID },
+    { "token issued", NGX_HTTP_COGNITO_IDENTITY_R_NOT_YET_VALID },
+    { "issuer \"", NGX_HTTP_COGNITO_IDENTITY_R_ISSUER },
+    { "audience \"", NGX_HTTP_COGNITO_IDENTITY_R_AUDIENCE },
+    { "unknown kid", NGX_HTTP_COGNITO_IDENTITY_R_UNKNOWN_KID },
+    { "signature does not verify", NGX_HTTP_COGNITO_IDENTITY_R_SIGNATURE },
+    { "signature of ", NGX_HTTP_COGNITO_IDENTITY_R_SIGNATURE },
+    { "algorithm \"", NGX_HTTP_COGNITO_IDENTITY_R_ALGORITHM },
+    { "key \"", NGX_HTTP_COGNITO_IDENTITY_R_ALGORITHM },
+    { "login token: ", NGX_HTTP_COGNITO_IDENTITY_R_LOGIN_TOKEN },
+    { NULL, 0 }
+};
+
+
+/* the zone: request counters by reason, then the others */
+
+#define NGX_HTTP_COGNITO_IDENTITY_C_CACHE_HIT   NGX_HTTP_COGNITO_IDENTITY_R_N
+#define NGX_HTTP_COGNITO_IDENTITY_C_CACHE_MISS  (NGX_HTTP_COGNITO_IDENTITY_R_N+1)
+#define NGX_HTTP_COGNITO_IDENTITY_C_OTHER       (NGX_HTTP_COGNITO_IDENTITY_R_N+2)
+#define NGX_HTTP_COGNITO_IDENTITY_C_N           (NGX_HTTP_COGNITO_IDENTITY_C_OTHER\
+                                                 + 4)
+
+typedef struct {
+    ngx_atomic_t                  start;
+    ngx_atomic_t                  c[NGX_HTTP_COGNITO_IDENTITY_C_N];
+} ngx_http_cognito_identity_status_sh_t;
+
+
+typedef struct {
+    ngx_shm_zone_t               *zone;
+} ngx_http_cognito_identity_status_main_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                    format;     /* 0: not a status location */
+} ngx_http_cognito_identity_status_loc_conf_t;
+
+
+static ngx_int_t ngx_http_cognito_identity_status_preconfiguration(
+    ngx_conf_t *cf);
+static void *ngx_http_cognito_identity_status_create_main_conf(
+    ngx_conf_t *cf);
+static void *ngx_http_cognito_identity_status_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_cognito_identity_status_merge_loc_conf(ngx_conf_t *cf,
+    void *parent, void *child);
+static ngx_int_t ngx_http_cognito_identity_status_init_process(
+    ngx_cycle_t *cycle);
+static char *ngx_http_cognito_identity_status(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static ngx_int_t ngx_http_cognito_identity_outcome_variable(
+    ngx_http_request_t *r, ngx_http_variable_value_t *v, uintptr_t data);
+
+
+static ngx_command_t  ngx_http_cognito_identity_status_commands[] = {
+
+    { ngx_string("cognito_identity_status"),
+      NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_cognito_identity_status,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_cognito_identity_status_module_ctx = {
+    ngx_http_cognito_identity_status_preconfiguration, /* preconfiguration */
+    NULL,                                          /* postconfiguration */
+
+    ngx_http_cognito_identity_status_create_main_conf,
+                                                   /* create main configuration */
+    NULL,                                          /* init main configuration */
+
+    NULL,                                          /* create server configuration */
+    NULL,                                          /* merge server configuration */
+
+    ngx_http_cognito_identity_status_create_loc_conf,
+                                                   /* create location configuration */
+    ngx_http_cognito_identity_status_merge_loc_conf
+                                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_cognito_identity_status_module = {
+    NGX_MODULE_V1,
+    &ngx_http_cognito_identity_status_module_ctx,  /* module context */
+    ngx_http_cognito_identity_status_commands,     /* module directives */
+    NGX_HTTP_MODULE,                               /* module type */
+    NULL,                                          /* init master */
+    NULL,                                          /* init module */
+    ngx_http_cognito_identity_status_init_process, /* init process */
+    NULL,                                          /* init thread */
+    NULL,                                          /* exit thread */
+    NULL,                                          /* exit process */
+    NULL,                                          /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_http_variable_t  ngx_http_cognito_identity_status_vars[] = {
+
+    { ngx_string("cognito_identity_result"), NULL,
+      ngx_http_cognito_identity_outcome_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("cognito_identity_reason"), NULL,
+      ngx_http_cognito_identity_outcome_variable, 1,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+static ngx_str_t  ngx_http_cognito_identity_status_zone_name =
+    ngx_string("cognito_identity_status");
+
+/* this worker's view of the zone; NULL: nothing is counted */
+static ngx_http_cognito_identity_status_sh_t
+    *ngx_http_cognito_identity_status_sh;
+
+
+/* ---- counting ---- */
+
+/*
+ * Why the check ended as it did, from what it left in the request context;
+ * NGX_HTTP_COGNITO_IDENTITY_R_N when it has not decided.
+ */
+
+static ngx_uint_t
+ngx_http_cognito_identity_status_reason(ngx_http_request_t *r,
+    ngx_http_cognito_identity_ctx_t *ctx)
+{
+    size_t                                     len;
+    ngx_str_t                                 *e;
+    ngx_http_cognito_identity_loc_conf_t      *conf;
+    ngx_http_cognito_identity_token_reason_t  *tr;
+
+    if (ctx == NULL || !ctx->done) {
+        return NGX_HTTP_COGNITO_IDENTITY_R_N;
+    }
+
+    e = &ctx->error;
+
+    switch (ctx->status) {
+
+    case NGX_OK:
+        return ctx->verified ? NGX_HTTP_COGNITO_IDENTITY_R_OK
+                             : NGX_HTTP_COGNITO_IDENTITY_R_PREFLIGHT;
+
+    case NGX_HTTP_UNAUTHORIZED:
+        if ((e->len == sizeof("no token") - 1
+             && ngx_strncmp(e->data, "no token", e->len) == 0)
+            || (e->len == sizeof("no bearer token") - 1
+                && ngx_strncmp(e->data, "no bearer token", e->len) == 0))
+        {
+            return NGX_HTTP_COGNITO_IDENTITY_R_NO_TOKEN;
+        }
+
+        for (tr = ngx_http_cognito_identity_token_reasons; tr->prefix; tr++) {
+            len = ngx_strlen(tr->prefix);
+
+            if (e->len >= len && ngx_strncmp(e->data, tr->prefix, len) == 0) {
+                return tr->reason;
+            }
+        }
+
+        return NGX_HTTP_COGNITO_IDENTITY_R_MALFORMED;
+
+    case NGX_HTTP_FORBIDDEN:
+        if (ctx->decided) {
+            return ctx->verdict.decision == CIG_DENY_EXPLICIT
+                   ? NGX_HTTP_COGNITO_IDENTITY_R_EXPLICIT_DENY
+                   : NGX_HTTP_COGNITO_IDENTITY_R_POLICY;
+        }
+
+        if (!ctx->identity.authenticated && ctx->role.role.len == 0) {
+            conf = ngx_http_get_module_loc_conf(r,
+                                            ngx_http_cognito_identity_module);
+            if (!conf->unauthenticated) {
+                return NGX_HTTP_COGNITO_IDENTITY_R_GUEST;
+            }
+        }
+
+        /* refused before a role was chosen, or after: by allow_prefix */
+
+        conf = ngx_http_get_module_loc_conf(r,
+                                            ngx_http_cognito_identity_module);
+
+        return (conf->roleset == NULL || ctx->role.role.len)
+               ? NGX_HTTP_COGNITO_IDENTITY_R_PREFIX
+               : NGX_HTTP_COGNITO_IDENTITY_R_ROLE;
+
+    case NGX_HTTP_BAD_REQUEST:
+        return NGX_HTTP_COGNITO_IDENTITY_R_BAD_REQUEST;
+
+    case NGX_HTTP_SERVICE_UNAVAILABLE:
+        return NGX_HTTP_COGNITO_IDENTITY_R_NO_KEYS;
+
+    default:
+        return NGX_HTTP_COGNITO_IDENTITY_R_INTERNAL;
+    }
+}
+
+
+void
+ngx_http_cognito_identity_status_decided(ngx_http_request_t *r)
+{
+    ngx_uint_t                              reason;
+    ngx_http_cognito_identity_ctx_t        *ctx;
+    ngx_http_cognito_identity_status_sh_t  *sh;
+
+    sh = ngx_http_cognito_identity_status_sh;
+
+    if (sh == NULL) {
+        return;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
+
+    reason = ngx_http_cognito_identity_status_reason(r, ctx);
+
+    if (reason == NGX_HTTP_COGNITO_IDENTITY_R_N) {
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&sh->c[reason], 1);
+
+    if (ctx->cache) {
+        (void) ngx_atomic_fetch_add(&sh->c[ctx->cache == 2
+                                        ? NGX_HTTP_COGNITO_IDENTITY_C_CACHE_HIT
+                                        : NGX_HTTP_COGNITO_IDENTITY_C_CACHE_MISS],
+                                    1);
+    }
+}
+
+
+void
+ngx_http_cognito_identity_status_count(ngx_uint_t counter)
+{
+    ngx_http_cognito_identity_status_sh_t  *sh;
+
+    sh = ngx_http_cognito_identity_status_sh;
+
+    if (sh != NULL && counter < 4) {
+        (void) ngx_atomic_fetch_add(
+                     &sh->c[NGX_HTTP_COGNITO_IDENTITY_C_OTHER + counter], 1);
+    }
+}
+
+
+/* ---- the log variables ---- */
+
+/*
+ * $cognito_identity_result: "allow" or "deny" once the check decided;
+ * $cognito_identity_reason: why, in the names of the metrics.
+ */
+
+static ngx_int_t
+ngx_http_cognito_identity_outcome_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t                        *s;
+    ngx_uint_t                        reason;
+    ngx_http_cognito_identity_ctx_t  *ctx;
+
+    static ngx_str_t  allow = ngx_string("allow");
+    static ngx_str_t  deny = ngx_string("deny");
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
+
+    reason = ngx_http_cognito_identity_status_reason(r, ctx);
+
+    if (reason == NGX_HTTP_COGNITO_IDENTITY_R_N) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    if (data == 0) {
+        s = (reason < NGX_HTTP_COGNITO_IDENTITY_R_ALLOWED) ? &allow : &deny;
+
+    } else {
+        s = &ngx_http_cognito_identity_reasons[reason];
+    }
+
+    v->data = s->data;
+    v->len = s->len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_status_preconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_cognito_identity_status_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+/* ---- the report ---- */
+
+static u_char *
+ngx_http_cognito_identity_status_json(u_char *p,
+    ngx_http_cognito_identity_status_sh_t *sh)
+{
+    ngx_uint_t  i;
+
+    p = ngx_sprintf(p, "{\"since\":%uA,\"requests\":{\"allow\":{",
+                    sh->start);
+
+    for (i = 0; i < NGX_HTTP_COGNITO_IDENTITY_R_N; i++) {
+        if (i == NGX_HTTP_COGNITO_IDENTITY_R_ALLOWED) {
+            p = ngx_sprintf(p, "},\"deny\":{");
+
+        } else if (i > 0) {
+            *p++ = ',';
+        }
+
+        p = ngx_sprintf(p, "\"%V\":%uA",
+                        &ngx_http_cognito_identity_reasons[i], sh->c[i]);
+    }
+
+    p = ngx_sprintf(p, "}},\"token_cache\":{\"hits\":%uA,\"misses\":%uA},"
+                    "\"key_fetches\":{\"total\":%uA,\"failures\":%uA},"
+                    "\"credential_calls\":{\"total\":%uA,\"failures\":%uA}}\n",
+                    sh->c[NGX_HTTP_COGNITO_IDENTITY_C_CACHE_HIT],
+                    sh->c[NGX_HTTP_COGNITO_IDENTITY_C_CACHE_MISS],
+                    sh->c[NGX_HTTP_COGNITO_IDENTITY_C_OTHER
+                          + NGX_HTTP_COGNITO_IDENTITY_STAT_KEY_FETCH],
+                    sh->c[NGX_HTTP_COGNITO_IDENTITY_C_OTHER
+                          + NGX_HTTP_COGNITO_IDENTITY_STAT_KEY_FETCH_FAIL],
+                    sh->c[NGX_HTTP_COGNITO_IDENTITY_C_OTHER
+                          + NGX_HTTP_COGNITO_IDENTITY_STAT_CRED_CALL],
+                    sh->c[NGX_HTTP_COGNITO_IDENTITY_C_OTHER
+                          + NGX_HTTP_COGNITO_IDENTITY_STAT_CRED_FAIL]);
+
+    return p;
+}
+
+
+typedef struct {
+    const char                   *name;
+    const char                   *help;
+    ngx_uint_t                    counter;
+} ngx_http_cognito_identity_metric_t;
+
+static ngx_http_cognito_identity_metric_t
+    ngx_http_cognito_identity_metrics[] = {
+    { "cognito_identity_token_cache_hits_total",
+      "Tokens found in the verified-token cache.",
+      NGX_HTTP_COGNITO_IDENTITY_C_CACHE_HIT },
+    { "cognito_identity_token_cache_misses_total",
+      "Tokens looked up in the verified-token cache and not found.",
+      NGX_HTTP_COGNITO_IDENTITY_C_CACHE_MISS },
+    { "cognito_identity_key_fetches_total",
+      "Key set fetches started (cognito_identity_key_request).",
+      NGX_HTTP_COGNITO_IDENTITY_C_OTHER
+      + NGX_HTTP_COGNITO_IDENTITY_STAT_KEY_FETCH },
+    { "cognito_identity_key_fetch_failures_total",
+      "Key set fetches that failed or were abandoned.",
+      NGX_HTTP_COGNITO_IDENTITY_C_OTHER
+      + NGX_HTTP_COGNITO_IDENTITY_STAT_KEY_FETCH_FAIL },
+    { "cognito_identity_credential_calls_total",
+      "Calls of the credential proxy to its upstream.",
+      NGX_HTTP_COGNITO_IDENTITY_C_OTHER
+      + NGX_HTTP_COGNITO_IDENTITY_STAT_CRED_CALL },
+    { "cognito_identity_credential_failures_total",
+      "Credential proxy calls whose upstream failed (502, 504).",
+      NGX_HTTP_COGNITO_IDENTITY_C_OTHER
+      + NGX_HTTP_COGNITO_IDENTITY_STAT_CRED_FAIL },
+    { NULL, NULL, 0 }
+};
+
+
+static u_char *
+ngx_http_cognito_identity_status_prometheus(u_char *p,
+    ngx_http_cognito_identity_status_sh_t *sh)
+{
+    ngx_uint_t                           i;
+    ngx_http_cognito_identity_metric_t  *m;
+
+    p = ngx_sprintf(p, "# HELP cognito_identity_requests_total Requests "
+                    "checked by cognito_identity, by decision and reason.\n"
+                    "# TYPE cognito_identity_requests_total counter\n");
+
+    for (i = 0; i < NGX_HTTP_COGNITO_IDENTITY_R_N; i++) {
+        p = ngx_sprintf(p, "cognito_identity_requests_total{decision=\"%s\","
+                        "reason=\"%V\"} %uA\n",
+                        i < NGX_HTTP_COGNITO_IDENTITY_R_ALLOWED
+                        ? "allow" : "deny",
+                        &ngx_http_cognito_identity_reasons[i], sh->c[i]);
+    }
+
+    for (m = ngx_http_cognito_identity_metrics; m->name; m++) {
+        p = ngx_sprintf(p, "# HELP %s %s\n# TYPE %s counter\n%s %uA\n",
+                        m->name, m->help, m->name, m->name,
+                        sh->c[m->counter]);
+    }
+
+    p = ngx_sprintf(p, "# HELP cognito_identity_start_time_seconds When "
+                    "these counters started, in seconds since the epoch.\n"
+                    "# TYPE cognito_identity_start_time_seconds gauge\n"
+                    "cognito_identity_start_time_seconds %uA\n", sh->start);
+
+    return p;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_status_handler(ngx_http_request_t *r)
+{
+    u_char                                       *body, *p;
+    size_t                                        len;
+    ngx_int_t                                     rc;
+    ngx_str_t                                     arg;
+    ngx_uint_t                                    format;
+    const char                                   *type;
+    ngx_http_cognito_identity_status_sh_t        *sh;
+    ngx_http_cognito_identity_status_loc_conf_t  *slcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r,
+                                     ngx_http_cognito_identity_status_module);
+    format = slcf->format;
+
+    /* ?format= overrides the directive; headers are not looked at */
+
+    if (ngx_http_arg(r, (u_char *) "format", sizeof("format") - 1, &arg)
+        == NGX_OK)
+    {
+        if (arg.len == sizeof("json") - 1
+            && ngx_strncmp(arg.data, "json", arg.len) == 0)
+        {
+            format = NGX_HTTP_COGNITO_IDENTITY_STATUS_JSON;
+
+        } else if (arg.len == sizeof("prometheus") - 1
+                   && ngx_strncmp(arg.data, "prometheus", arg.len) == 0)
+        {
+            format = NGX_HTTP_COGNITO_IDENTITY_STATUS_PROMETHEUS;
+
+        } else {
+            return NGX_HTTP_BAD_REQUEST;
+        }
+    }
+
+    sh = ngx_http_cognito_identity_status_sh;
+
+    if (sh == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "cognito identity: the status zone is not available");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* generous: names and help texts plus 20 digits per counter */
+
+    len = 4096 + (NGX_HTTP_COGNITO_IDENTITY_C_N + 1)
+                 * (128 + NGX_ATOMIC_T_LEN);
+
+    body = ngx_pnalloc(r->pool, len);
+    if (body == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (format == NGX_HTTP_COGNITO_IDENTITY_STATUS_PROMETHEUS) {
+        p = ngx_http_cognito_identity_status_prometheus(body, sh);
+        type = "text/plain; version=0.0.4; charset=utf-8";
+
+    } else {
+        p = ngx_http_cognito_identity_status_json(body, sh);
+        type = "application/json";
+    }
+
+    return ngx_http_cognito_identity_send(r, NGX_HTTP_OK, type, body,
+                                          p - body);
+}
+
+
+/* ---- configuration ---- */
+
+static ngx_int_t
+ngx_http_cognito_identity_status_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data)
+{
+    ngx_slab_pool_t                        *shpool;
+    ngx_http_cognito_identity_status_sh_t  *sh;
+
+    if (data) {
+        /* a reload: the same zone, counting on */
+        shm_zone->data = data;
+        return NGX_OK;
+    }
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
+        return NGX_OK;
+    }
+
+    sh = ngx_slab_calloc(shpool, sizeof(ngx_http_cognito_identity_status_sh_t));
+    if (sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    sh->start = ngx_time();
+    shpool->data = sh;
+    shm_zone->data = sh;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_status_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_cognito_identity_status_main_conf_t  *smcf;
+
+    ngx_http_cognito_identity_status_sh = NULL;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                     ngx_http_cognito_identity_status_module);
+
+    if (smcf != NULL && smcf->zone != NULL) {
+        ngx_http_cognito_identity_status_sh = smcf->zone->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_cognito_identity_status_create_main_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool,
+                       sizeof(ngx_http_cognito_identity_status_main_conf_t));
+}
+
+
+static void *
+ngx_http_cognito_identity_status_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_cognito_identity_status_loc_conf_t  *slcf;
+
+    slcf = ngx_pcalloc(cf->pool,
+                       sizeof(ngx_http_cognito_identity_status_loc_conf_t));
+    if (slcf == NULL) {
+        return NULL;
+    }
+
+    slcf->format = NGX_CONF_UNSET_UINT;
+
+    return slcf;
+}
+
+
+static char *
+ngx_http_cognito_identity_status_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child)
+{
+    ngx_http_cognito_identity_status_loc_conf_t  *prev = parent;
+    ngx_http_cognito_identity_status_loc_conf_t  *conf = child;
+
+    ngx_conf_merge_uint_value(conf->format, prev->format, 0);
+
+    return NGX_CONF_OK;
+}
+
+
+/* cognito_identity_status [json|prometheus]; */
+
+static char *
+ngx_http_cognito_identity_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_status_loc_conf_t  *slcf = conf;
+
+    ngx_str_t                                     *value;
+    ngx_http_core_loc_conf_t                      *clcf;
+    ngx_http_cognito_identity_status_main_conf_t  *smcf;
+
+    if (slcf->format != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    slcf->format = NGX_HTTP_COGNITO_IDENTITY_STATUS_JSON;
+
+    if (cf->args->nelts == 2) {
+        if (ngx_strcmp(value[1].data, "json") == 0) {
+            slcf->format = NGX_HTTP_COGNITO_IDENTITY_STATUS_JSON;
+
+        } else if (ngx_strcmp(value[1].data, "prometheus") == 0) {
+            slcf->format = NGX_HTTP_COGNITO_IDENTITY_STATUS_PROMETHEUS;
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid format \"%V\", expected \"json\" or "
+                               "\"prometheus\"", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_cognito_identity_status_handler;
+
+    /* the zone, once, where the first status location asks for it */
+
+    smcf = ngx_http_conf_get_module_main_conf(cf,
+                                     ngx_http_cognito_identity_status_module);
+
+    if (smcf->zone == NULL) {
+        smcf->zone = ngx_shared_memory_add(cf,
+                               &ngx_http_cognito_identity_status_zone_name,
+                               8 * ngx_pagesize,
+                               &ngx_http_cognito_identity_status_module);
+        if (smcf->zone == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (smcf->zone->data) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "shared memory zone \"%V\" is already used",
+                               &ngx_http_cognito_identity_status_zone_name);
+            return NGX_CONF_ERROR;
+        }
+
+        smcf->zone->init = ngx_http_cognito_identity_status_init_zone;
+        smcf->zone->data = smcf;   /* taken */
+    }
+
+    return NGX_CONF_OK;
+}
