@@ -200,6 +200,7 @@ mci_status_log(request_rec *r)
 {
     int           reason;
     mci_req_t    *st;
+    const char   *cache;
     request_rec  *last;
 
     if (r->main != NULL) {
@@ -225,6 +226,22 @@ mci_status_log(request_rec *r)
 
     if (mci_status_sh != NULL) {
         __atomic_fetch_add(&mci_status_sh->c[reason], 1, __ATOMIC_RELAXED);
+
+        /* the token cache's answer, as CognitoIdentityTokenCache set it */
+
+        cache = apr_table_get(r->subprocess_env,
+                              "COGNITO_IDENTITY_TOKEN_CACHE");
+        if (cache == NULL && last != r) {
+            cache = apr_table_get(last->subprocess_env,
+                                  "COGNITO_IDENTITY_TOKEN_CACHE");
+        }
+
+        if (cache != NULL) {
+            __atomic_fetch_add(&mci_status_sh->c[strcmp(cache, "hit") == 0
+                                                 ? MCI_C_CACHE_HIT
+                                                 : MCI_C_CACHE_MISS],
+                               1, __ATOMIC_RELAXED);
+        }
     }
 
     apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_RESULT",

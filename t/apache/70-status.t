@@ -36,7 +36,7 @@ for my $mpm (qw(event prefork)) {
 CognitoIdentityPool ${\ POOL}
 LogFormat "%{COGNITO_IDENTITY_RESULT}e|%{COGNITO_IDENTITY_REASON}e|%>s" cig
 CustomLog "%%DIR%%/cig.log" cig
-ScriptAliasMatch ^/(api|mybucket|keys|down)/ %%DIR%%/cgi/echo.cgi
+ScriptAliasMatch ^/(api|mybucket|keys|down|cached)/ %%DIR%%/cgi/echo.cgi
 <Location /status>
     SetHandler cognito-identity-status
 </Location>
@@ -65,6 +65,13 @@ ScriptAliasMatch ^/(api|mybucket|keys|down)/ %%DIR%%/cgi/echo.cgi
     AuthName "api"
     Require cognito-identity
 </Location>
+<Location /cached/>
+    CognitoIdentityKeyFile %%ROOT%%/t/keys/jwks-k1.json
+    CognitoIdentityTokenCache On
+    AuthType CognitoIdentity
+    AuthName "api"
+    Require cognito-identity
+</Location>
 <Location /down/>
     CognitoIdentityKeyURL http://127.0.0.1:%%PORT%%/jwks/missing.json
     CognitoIdentityKeyRefresh 3600
@@ -73,7 +80,7 @@ ScriptAliasMatch ^/(api|mybucket|keys|down)/ %%DIR%%/cgi/echo.cgi
     Require cognito-identity
 </Location>
 CONF
-    my $srv = start_apache($conf, mpm => $mpm);
+    my $srv = start_apache($conf, mpm => $mpm, modules => ['socache_shmcb']);
     my $dir = $srv->dir . '/html/jwks';
     mkdir $dir;
     chmod 0755, $dir;
@@ -106,6 +113,9 @@ CONF
         ['/keys/x', { Authorization => "Bearer $good" }, 200, 'ok'],
         ['/keys/y', { Authorization => "Bearer $good" }, 200, 'ok'],
         ['/down/x', { Authorization => "Bearer $good" }, 503, 'no_keys'],
+        ['/cached/x', { Authorization => "Bearer $good" }, 200, 'ok'],
+        ['/cached/y', { Authorization => "Bearer $good" }, 200, 'ok'],
+        ['/cached/z', { Authorization => "Bearer $forged" }, 401, 'signature'],
     );
     my %want;
     for my $c (@plan) {
@@ -123,6 +133,8 @@ CONF
     is($now->{key_fetches}{total}, 2, "$mpm: two key fetches, one per URL, shared");
     is($now->{key_fetches}{failures}, 1, "$mpm: the missing one failed");
     is($now->{since}, $zero->{since}, "$mpm: since stays");
+    is($now->{token_cache}{misses}, 1, "$mpm: the token cache's one miss");
+    is($now->{token_cache}{hits}, 1, "$mpm: and its one hit");
 
     # Prometheus, the same numbers
     my $r = $srv->request('GET', '/status?format=prometheus');
