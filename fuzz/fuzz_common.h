@@ -8,6 +8,7 @@
 #define CIG_FUZZ_COMMON_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
