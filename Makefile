@@ -123,10 +123,11 @@ test: deps module asan unit apache apache-asan
 	$(MAKE) -s test-plain
 	$(MAKE) -s test-asan
 
-# the nginx suite with nginx itself under valgrind: no definite leak may
-# remain but nginx's own, listed in t/valgrind.supp (slow: not in make test)
-valgrind: deps module
-	CIG_VALGRIND=1 prove -I t/lib -r t/nginx
+# the nginx and Apache suites with nginx and apache2 themselves under
+# valgrind: no definite leak may remain but the servers' own, listed in
+# t/valgrind.supp (slow: not in make test)
+valgrind: deps module apache
+	CIG_VALGRIND=1 prove -I t/lib -r t/nginx t/apache
 
 # libFuzzer targets of every parser: a long run, and the short CI smoke
 fuzz:

@@ -403,8 +403,8 @@ use Scalar::Util qw(weaken refaddr);
 use Time::HiRes qw(sleep time);
 use Test::More;
 
-our $START_TIMEOUT   = 5;
-our $REQUEST_TIMEOUT = $ENV{CIG_PRELOAD} ? 30 : 10;
+our $START_TIMEOUT   = $ENV{CIG_VALGRIND} ? 30 : 5;
+our $REQUEST_TIMEOUT = ($ENV{CIG_PRELOAD} || $ENV{CIG_VALGRIND}) ? 30 : 10;
 
 my %RUNNING;    # refaddr => weak ref
 
