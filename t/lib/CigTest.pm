@@ -181,7 +181,9 @@ sub _nginx_env {
     return {} unless $ENV{CIG_PRELOAD};
     return {
         LD_PRELOAD    => $ENV{CIG_PRELOAD},
-        ASAN_OPTIONS  => "detect_leaks=0:abort_on_error=0:log_path=$dir/asan",
+        # CIG_ASAN_EXTRA: more options (the soak bounds the quarantine)
+        ASAN_OPTIONS  => "detect_leaks=0:abort_on_error=0:log_path=$dir/asan"
+                         . ($ENV{CIG_ASAN_EXTRA} ? ":$ENV{CIG_ASAN_EXTRA}" : ''),
         UBSAN_OPTIONS => "print_stacktrace=1:log_path=$dir/ubsan",
     };
 }
