@@ -8,9 +8,10 @@
  * OPTS (one byte): the method (bits 0-2), the S3 headers present (bits 3-7,
  * CIG_HDR_*).  A path that decodes is one cig_path_check accepts, with
  * nothing left to decode a second time (no '%', and it decodes to itself
- * where it is a valid raw path); it is mapped path-style and under a fixed bucket.  Every S3
- * check names an S3 resource, and the object or bucket the path names is
- * among them; the API Gateway resource is the prefix, method and path.
+ * where it is a valid raw path); it is mapped path-style and under a fixed
+ * bucket.  Every S3 check names an S3 resource, and the object or bucket
+ * the path names is among them; the API Gateway resource is the prefix,
+ * method and path.
  */
 
 #include "fuzz_common.h"

@@ -112,14 +112,17 @@ sub slow {
     return $ENV{CIG_VALGRIND} ? $s * 6 : $ENV{CIG_PRELOAD} ? $s * 2 : $s;
 }
 
-# the valgrind command line apache2 runs under, or () (make valgrind)
+# the valgrind command line apache2 runs under, or () (make valgrind); the
+# logs go to $dir/vg/, which the children (User nobody) can write
 sub valgrind {
     my ($dir) = @_;
     return () unless $ENV{CIG_VALGRIND};
+    mkdir "$dir/vg";
+    chmod 01777, "$dir/vg";
     return ('valgrind', '--quiet', '--leak-check=full',
             '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite',
             '--suppressions=' . CigTest::repo_root() . '/t/valgrind.supp',
-            "--log-file=$dir/valgrind.%p");
+            "--log-file=$dir/vg/valgrind.%p");
 }
 
 sub _modules {
@@ -377,6 +380,7 @@ sub stop {
     delete $self->{master};
     my $name = "apache2 on port $self->{port}";
     CigTest::_check_sanitizer_logs($self->{dir}, $name);
+    CigTest::_check_sanitizer_logs("$self->{dir}/vg", $name) if -d "$self->{dir}/vg";
     unless ($self->{opts}{allow_alert}) {
         my $ok = $self->{opts}{alert_ok};
         my @bad = grep { /\[[a-z_]*:(alert|emerg)\]|exit signal|AddressSanitizer|runtime error:/
