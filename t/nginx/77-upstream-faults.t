@@ -151,6 +151,10 @@ my $t2 = cognito_token(key => 'k2', header => { kid => 'test-2', typ => 'JWS', a
 my %h1 = (Authorization => "Bearer $t1");
 my @workers = sort $srv->workers;
 
+# the upstream timeouts are 1 s: answers come within a few seconds (more
+# under valgrind or ASan)
+my $BOUND = $ENV{CIG_VALGRIND} ? 20 : $ENV{CIG_PRELOAD} ? 8 : 5;
+
 sub timed {
     my ($code) = @_;
     my $t0 = time;
@@ -166,7 +170,7 @@ for my $x (@key_faults) {
     is($r->{status}, 503, "keys $name: 503");
     is($r->{headers}{'retry-after'}, '1', "keys $name: Retry-After");
     like($r->{headers}{'x-error'} // '', qr/keys|kid/, "keys $name: the reason");
-    cmp_ok($secs, '<', 5, "keys $name: answered within the timeouts");
+    cmp_ok($secs, '<', $BOUND, "keys $name: answered within the timeouts");
     is($srv->request('GET', "/k/$name/x")->{status}, 401, "keys $name: no token is still 401");
 }
 
@@ -207,7 +211,7 @@ for my $mode (qw(cp cs)) {
         like($r->{body}, qr/^\{"__type":"InternalErrorException","message":"[^"]*"\}$/,
              "credentials $mode $name: Cognito's shape");
         unlike($r->{body}, qr/ASIA|secret|session/, "credentials $mode $name: nothing of the answer leaks");
-        cmp_ok($secs, '<', 5, "credentials $mode $name: answered within the timeouts");
+        cmp_ok($secs, '<', $BOUND, "credentials $mode $name: answered within the timeouts");
     }
 }
 
