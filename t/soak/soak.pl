@@ -15,7 +15,9 @@
 #   nulpath      an encoded NUL                  400 (httpd itself: 404)
 #
 # Each wrk checks that every answer had its kind's status (wrk's Lua
-# response() callback counts them) with no socket error.  Every 5% of the
+# response() callback counts them) with no socket error (a request not
+# answered within 30 s counts as one: generous, so that a machine shared
+# with other work does not fail the run, while a hung worker still does).  Every 5% of the
 # run, the anonymous RSS (RssAnon) of the servers' worker processes is
 # sampled.  At the end: no unexpected status; the nginx workers are the ones
 # that started (none crashed and was replaced); no [alert], crash or
@@ -198,7 +200,7 @@ for my $s (@servers) {
         # per connection there, so that every request counted is answered
         push @w, [ $name, $k, want($k, $name),
                    CigWrk::start(port => $srv->port, dir => $srv->dir, tag => "soak-$k",
-                                 seconds => $SECS, threads => 1,
+                                 seconds => $SECS, threads => 1, timeout => 30,
                                  connections => $k eq 'valid' ? 8 : 2,
                                  close => $name eq 'apache',
                                  requests => $kinds{$k}[1]) ];
