@@ -55,9 +55,9 @@ DEB_PACKAGES := build-essential nginx nginx-dev libssl-dev openssl perl \
 
 PROVE        := prove -I t/lib -r t/
 
-.PHONY: all deps module asan unit simulate valgrind test test-plain test-asan fuzz fuzz-smoke \
-        run stop clean apache apache-asan bench install install-nginx \
-        install-apache install-tools uninstall deb
+.PHONY: all deps module asan unit simulate valgrind soak test test-plain test-asan \
+        fuzz fuzz-smoke run stop clean apache apache-asan bench install \
+        install-nginx install-apache install-tools uninstall deb
 
 all: module
 
@@ -137,10 +137,20 @@ test: deps module asan unit apache apache-asan deb
 	$(MAKE) -s test-plain
 	$(MAKE) -s test-asan
 
-# the nginx suite with nginx itself under valgrind: no definite leak may
-# remain but nginx's own, listed in t/valgrind.supp (slow: not in make test)
-valgrind: deps module
-	CIG_VALGRIND=1 prove -I t/lib -r t/nginx
+# the nginx and Apache suites with nginx and apache2 themselves under
+# valgrind: no definite leak may remain but the servers' own, listed in
+# t/valgrind.supp (slow: not in make test)
+valgrind: deps module apache
+	CIG_VALGRIND=1 prove -I t/lib -r t/nginx t/apache
+
+# nginx and Apache (ASan+UBSan builds) at saturation under wrk with valid and
+# hostile traffic for SOAK_SECONDS (default 600): no unexpected status, no
+# crash, flat RSS, no sanitizer report (t/soak/soak.pl; not in make test)
+SOAK_SECONDS ?= 600
+soak: deps asan apache-asan
+	CIG_MODULE=$(BUILD)/asan/$(MODULE) CIG_PRELOAD=$(LIBASAN) \
+	CIG_ASAN_EXTRA=quarantine_size_mb=16 UBSAN_OPTIONS=print_stacktrace=1 \
+	SOAK_SECONDS=$(SOAK_SECONDS) perl -I t/lib t/soak/soak.pl
 
 # libFuzzer targets of every parser: a long run, and the short CI smoke
 fuzz:

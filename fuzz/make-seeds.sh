@@ -13,7 +13,10 @@ cd "$root"
 mint=examples/dev/mint-token.sh
 c=fuzz/corpus
 
-rm -rf "$c"
+# only the corpora made here; fuzz_roles, fuzz_policy, fuzz_vars, fuzz_path
+# and fuzz_creds have hand-written seeds (see fuzz/README.md)
+rm -rf "$c"/fuzz_json "$c"/fuzz_b64 "$c"/fuzz_token "$c"/fuzz_jwks \
+       "$c"/fuzz_ids "$c"/fuzz_claims
 mkdir -p "$c"/fuzz_json "$c"/fuzz_b64 "$c"/fuzz_token "$c"/fuzz_jwks \
          "$c"/fuzz_ids "$c"/fuzz_claims
 

@@ -21,9 +21,9 @@
 #define NGX_HTTP_COGNITO_IDENTITY_CRED_BODY    65536
 #define NGX_HTTP_COGNITO_IDENTITY_CRED_REPLY   65536
 
-#define NGX_HTTP_COGNITO_IDENTITY_OP_GETID     0x01
-#define NGX_HTTP_COGNITO_IDENTITY_OP_TOKEN     0x02
-#define NGX_HTTP_COGNITO_IDENTITY_OP_CREDS     0x04
+#define NGX_HTTP_COGNITO_IDENTITY_OP_GETID     CIG_CREDS_GETID
+#define NGX_HTTP_COGNITO_IDENTITY_OP_TOKEN     CIG_CREDS_TOKEN
+#define NGX_HTTP_COGNITO_IDENTITY_OP_CREDS     CIG_CREDS_CREDS
 
 
 struct ngx_http_cognito_identity_creds_s {
@@ -347,107 +347,6 @@ ngx_http_cognito_identity_creds_send(ngx_http_request_t *r, u_char *body,
 }
 
 
-static ngx_uint_t
-ngx_http_cognito_identity_str_ok(const cig_json_t *j, const char *name,
-    size_t max)
-{
-    const cig_json_t  *m;
-
-    m = cig_json_get(j, name);
-
-    return m != NULL && m->type == CIG_JSON_STRING && m->str.len > 0
-           && m->str.len <= max;
-}
-
-
-/* Is this Cognito answer what its operation returns, with live credentials? */
-
-static ngx_uint_t
-ngx_http_cognito_identity_answer_ok(ngx_str_t *op, const cig_json_t *j)
-{
-    const cig_json_t  *c, *exp, *id;
-
-    if (j->type != CIG_JSON_OBJECT) {
-        return 0;
-    }
-
-    id = cig_json_get(j, "IdentityId");
-
-    if (id == NULL || id->type != CIG_JSON_STRING
-        || !cig_identity_id_valid(id->str.data, id->str.len))
-    {
-        return 0;
-    }
-
-    if (op->len == 5) {
-        return 1;                                   /* GetId */
-    }
-
-    if (op->len == 14) {
-        return ngx_http_cognito_identity_str_ok(j, "Token",
-                                                CIG_MAX_TOKEN_LEN);
-    }
-
-    c = cig_json_get(j, "Credentials");
-    exp = cig_json_get(c, "Expiration");
-
-    return c != NULL && c->type == CIG_JSON_OBJECT
-           && ngx_http_cognito_identity_str_ok(c, "AccessKeyId", 128)
-           && ngx_http_cognito_identity_str_ok(c, "SecretKey", 256)
-           && ngx_http_cognito_identity_str_ok(c, "SessionToken", 8192)
-           && exp != NULL && exp->type == CIG_JSON_NUMBER
-           && exp->num > (double) ngx_time();
-}
-
-
-/* The text of an XML element <name>text</name> in an STS answer. */
-
-static ngx_uint_t
-ngx_http_cognito_identity_xml(u_char *body, size_t len, const char *name,
-    ngx_str_t *out)
-{
-    u_char  *p, *end, *close;
-    size_t   n;
-    u_char   open[64];
-
-    n = ngx_strlen(name);
-
-    if (n + 2 > sizeof(open)) {
-        return 0;
-    }
-
-    ngx_sprintf(open, "<%s>", name);
-    end = body + len;
-
-    p = ngx_strlcasestrn(body, end, open, n + 2 - 1);
-    if (p == NULL) {
-        return 0;
-    }
-
-    p += n + 2;
-
-    for (close = p; close < end && *close != '<'; close++) {
-        if (*close == '&' || *close == '"' || *close == '\\'
-            || *close < 0x20)
-        {
-            return 0;
-        }
-    }
-
-    if (close == end || end - close < (ssize_t) n + 3
-        || close[1] != '/' || ngx_strncmp(close + 2, name, n) != 0
-        || close[2 + n] != '>' || close == p)
-    {
-        return 0;
-    }
-
-    out->data = p;
-    out->len = close - p;
-
-    return 1;
-}
-
-
 static ngx_int_t
 ngx_http_cognito_identity_upstream_error(ngx_http_request_t *r,
     ngx_http_cognito_identity_call_t *call, const char *why)
@@ -475,7 +374,6 @@ ngx_http_cognito_identity_pass_reply(ngx_http_request_t *r,
     cig_err_t          err;
     cig_json_t        *j;
     cig_allocator_t    a;
-    const cig_json_t  *t, *m;
 
     if (call->cap.too_big || call->cap.in_file || !call->cap.complete
         || call->cap.len == 0)
@@ -495,7 +393,10 @@ ngx_http_cognito_identity_pass_reply(ngx_http_request_t *r,
     }
 
     if (call->status == NGX_HTTP_OK) {
-        if (!ngx_http_cognito_identity_answer_ok(&call->op, j)) {
+        if (!cig_creds_answer_ok(cig_creds_op((char *) call->op.data,
+                                              call->op.len),
+                                 j, ngx_time()))
+        {
             return ngx_http_cognito_identity_upstream_error(r, call,
                        "malformed answer, or expired credentials");
         }
@@ -506,37 +407,9 @@ ngx_http_cognito_identity_pass_reply(ngx_http_request_t *r,
 
     /* Cognito's own errors go back in its shape, rebuilt, not copied */
 
-    t = cig_json_get(j, "__type");
-    m = cig_json_get(j, "message");
-
-    if (call->status >= 400 && call->status < 500 && t != NULL
-        && t->type == CIG_JSON_STRING && t->str.len > 0
-        && t->str.len < sizeof(type))
+    if (call->status >= 400 && call->status < 500
+        && cig_creds_error(j, type, sizeof(type), msg, sizeof(msg)))
     {
-        ngx_memcpy(type, t->str.data, t->str.len);
-        type[t->str.len] = '\0';
-
-        /* "...#Type" and "Type:..." as clients strip them */
-        {
-            char  *hash = strrchr(type, '#'), *colon;
-
-            if (hash) {
-                ngx_memmove(type, hash + 1, ngx_strlen(hash + 1) + 1);
-            }
-
-            colon = strchr(type, ':');
-            if (colon) {
-                *colon = '\0';
-            }
-        }
-
-        if (m != NULL && m->type == CIG_JSON_STRING) {
-            ngx_cpystrn((u_char *) msg, (u_char *) m->str.data,
-                        ngx_min(m->str.len + 1, sizeof(msg)));
-        } else {
-            ngx_cpystrn((u_char *) msg, (u_char *) "", 1);
-        }
-
         return ngx_http_cognito_identity_aws_error(r, call->status, type,
                                                    msg);
     }
@@ -552,10 +425,11 @@ static ngx_int_t
 ngx_http_cognito_identity_sts_reply(ngx_http_request_t *r,
     ngx_http_cognito_identity_call_t *call)
 {
-    u_char     *p;
-    double      exp;
-    size_t      len;
-    ngx_str_t   key, secret, session, expiration, code;
+    u_char           *p;
+    size_t            len;
+    cig_str_t         code;
+    ngx_str_t         key, secret, session;
+    cig_sts_creds_t   creds;
 
     if (call->cap.too_big || call->cap.in_file || !call->cap.complete
         || call->cap.len == 0)
@@ -566,11 +440,12 @@ ngx_http_cognito_identity_sts_reply(ngx_http_request_t *r,
 
     if (call->status != NGX_HTTP_OK) {
         if (call->status >= 400 && call->status < 500
-            && ngx_http_cognito_identity_xml(call->cap.body, call->cap.len,
-                                             "Code", &code))
+            && cig_xml_text((char *) call->cap.body, call->cap.len, "Code",
+                            &code))
         {
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "cognito identity: STS refused: %V", &code);
+                          "cognito identity: STS refused: %*s",
+                          code.len, code.data);
 
             return ngx_http_cognito_identity_aws_error(r, 403,
                        "NotAuthorizedException",
@@ -581,21 +456,19 @@ ngx_http_cognito_identity_sts_reply(ngx_http_request_t *r,
                    "unexpected STS answer");
     }
 
-    if (!ngx_http_cognito_identity_xml(call->cap.body, call->cap.len,
-                                       "AccessKeyId", &key)
-        || !ngx_http_cognito_identity_xml(call->cap.body, call->cap.len,
-                                          "SecretAccessKey", &secret)
-        || !ngx_http_cognito_identity_xml(call->cap.body, call->cap.len,
-                                          "SessionToken", &session)
-        || !ngx_http_cognito_identity_xml(call->cap.body, call->cap.len,
-                                          "Expiration", &expiration)
-        || !cig_parse_date((char *) expiration.data, expiration.len,
-                                  &exp)
-        || exp <= (double) ngx_time())
+    if (!cig_creds_sts_answer((char *) call->cap.body, call->cap.len,
+                              ngx_time(), &creds))
     {
         return ngx_http_cognito_identity_upstream_error(r, call,
                    "malformed STS credentials, or expired ones");
     }
+
+    key.data = (u_char *) creds.key.data;
+    key.len = creds.key.len;
+    secret.data = (u_char *) creds.secret.data;
+    secret.len = creds.secret.len;
+    session.data = (u_char *) creds.session.data;
+    session.len = creds.session.len;
 
     len = sizeof("{\"IdentityId\":\"\",\"Credentials\":{\"AccessKeyId\":\"\","
                  "\"SecretKey\":\"\",\"SessionToken\":\"\",\"Expiration\":}}")
@@ -611,7 +484,7 @@ ngx_http_cognito_identity_sts_reply(ngx_http_request_t *r,
                       "\"AccessKeyId\":\"%V\",\"SecretKey\":\"%V\","
                       "\"SessionToken\":\"%V\",\"Expiration\":%T}}",
                       &call->identity, &key, &secret, &session,
-                      (time_t) exp)
+                      (time_t) creds.expiration)
           - p;
 
     return ngx_http_cognito_identity_creds_send(r, p, len);
@@ -641,66 +514,6 @@ ngx_http_cognito_identity_creds_resume(ngx_http_request_t *r)
 }
 
 
-static ngx_uint_t
-ngx_http_cognito_identity_region_allowed(
-    ngx_http_cognito_identity_loc_conf_t *conf, cig_str_t id)
-{
-    size_t       region;
-    ngx_uint_t   i;
-    const char  *colon;
-
-    colon = memchr(id.data, ':', id.len);
-    if (colon == NULL) {
-        return 0;
-    }
-
-    region = colon - id.data;
-
-    for (i = 0; i < conf->naudiences; i++) {
-        if (conf->audiences[i].len > region
-            && conf->audiences[i].data[region] == ':'
-            && ngx_strncmp(conf->audiences[i].data, id.data, region) == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* The claims of a token, read without its signature (Cognito checks it). */
-
-static const cig_json_t *
-ngx_http_cognito_identity_peek(ngx_http_request_t *r, cig_str_t token,
-    cig_allocator_t *a)
-{
-    u_char       *buf;
-    size_t        len;
-    cig_err_t     err;
-    const char   *dot1, *dot2;
-
-    dot1 = memchr(token.data, '.', token.len);
-    if (dot1 == NULL) {
-        return NULL;
-    }
-
-    dot2 = memchr(dot1 + 1, '.', token.len - (dot1 + 1 - token.data));
-    if (dot2 == NULL) {
-        return NULL;
-    }
-
-    buf = ngx_pnalloc(r->pool, cig_b64_decoded_max(dot2 - dot1 - 1) + 1);
-    if (buf == NULL
-        || !cig_b64url_decode_strict(dot1 + 1, dot2 - dot1 - 1, buf, &len))
-    {
-        return NULL;
-    }
-
-    return cig_json_parse((char *) buf, len, CIG_MAX_JSON_DEPTH, a, &err);
-}
-
-
 /* Answers the client with a Cognito error; NGX_DONE tells the caller so. */
 
 static ngx_int_t
@@ -718,61 +531,14 @@ ngx_http_cognito_identity_pass_request(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf, ngx_str_t *op,
     const cig_json_t *req, cig_allocator_t *a, ngx_int_t *answer)
 {
-    const cig_json_t  *pool, *id, *logins, *token, *claims, *aud, *sub;
+    cig_refusal_t  no;
 
-    if (op->len == 5) {
-        pool = cig_json_get(req, "IdentityPoolId");
-
-        if (pool == NULL || pool->type != CIG_JSON_STRING
-            || !cig_strs_find(conf->audiences, conf->naudiences,
-                              pool->str.data, pool->str.len))
-        {
-            return ngx_http_cognito_identity_refuse(r, answer, 404,
-                       "ResourceNotFoundException",
-                       "IdentityPool not found.");
-        }
-
-        return NGX_OK;
-    }
-
-    id = cig_json_get(req, "IdentityId");
-
-    if (id == NULL || id->type != CIG_JSON_STRING
-        || !cig_identity_id_valid(id->str.data, id->str.len))
+    if (cig_creds_pass_check(cig_creds_op((char *) op->data, op->len), req,
+                             conf->audiences, conf->naudiences, a, &no)
+        != CIG_OK)
     {
-        return ngx_http_cognito_identity_refuse(r, answer, 400,
-                   "InvalidParameterException",
-                   "IdentityId is required and must be REGION:UUID.");
-    }
-
-    /* identity ids do not name their pool: their region must be served */
-
-    if (!ngx_http_cognito_identity_region_allowed(conf, id->str)) {
-        return ngx_http_cognito_identity_refuse(r, answer, 404,
-                   "ResourceNotFoundException",
-                   "Identity not found.");
-    }
-
-    logins = cig_json_get(req, "Logins");
-    token = cig_json_get(logins, "cognito-identity.amazonaws.com");
-
-    if (token != NULL) {
-        claims = token->type == CIG_JSON_STRING
-                 ? ngx_http_cognito_identity_peek(r, token->str, a) : NULL;
-        aud = cig_json_get(claims, "aud");
-        sub = cig_json_get(claims, "sub");
-
-        if (aud == NULL || aud->type != CIG_JSON_STRING
-            || !cig_strs_find(conf->audiences, conf->naudiences,
-                              aud->str.data, aud->str.len)
-            || sub == NULL || sub->type != CIG_JSON_STRING
-            || sub->str.len != id->str.len
-            || ngx_strncmp(sub->str.data, id->str.data, id->str.len) != 0)
-        {
-            return ngx_http_cognito_identity_refuse(r, answer, 403,
-                       "NotAuthorizedException",
-                       "The token is not for this identity or pool.");
-        }
+        return ngx_http_cognito_identity_refuse(r, answer, no.status,
+                                                no.type, no.message);
     }
 
     return NGX_OK;
@@ -801,30 +567,22 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
     size_t             n;
     cig_err_t          err;
     cig_code_t         rc;
-    cig_str_t          duration, session;
-    const cig_json_t  *id, *token, *role;
+    cig_str_t          duration, session, id, token, role;
+    cig_refusal_t      no;
     cig_role_input_t   in;
     const cig_roles_t *roles;
     u_char             dbuf[NGX_TIME_T_LEN];
 
-    id = cig_json_get(req, "IdentityId");
-    token = cig_json_get(cig_json_get(req, "Logins"),
-                         "cognito-identity.amazonaws.com");
-
-    if (id == NULL || id->type != CIG_JSON_STRING || token == NULL
-        || token->type != CIG_JSON_STRING)
-    {
-        return ngx_http_cognito_identity_refuse(r, answer, 400,
-                   "InvalidParameterException",
-                   "IdentityId and Logins[\"cognito-identity.amazonaws.com\"] "
-                   "are required.");
+    if (cig_creds_sts_fields(req, &id, &token, &role, &no) != CIG_OK) {
+        return ngx_http_cognito_identity_refuse(r, answer, no.status,
+                                                no.type, no.message);
     }
 
-    rc = cig_token_verify(&conf->verifier, token->str.data, token->str.len,
+    rc = cig_token_verify(&conf->verifier, token.data, token.len,
                           ngx_time(), a, &ctx->identity, &err);
 
-    if (rc != CIG_OK || ctx->identity.sub.len != id->str.len
-        || ngx_strncmp(ctx->identity.sub.data, id->str.data, id->str.len))
+    if (rc != CIG_OK || ctx->identity.sub.len != id.len
+        || ngx_strncmp(ctx->identity.sub.data, id.data, id.len))
     {
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "cognito identity: credentials refused: %s",
@@ -848,15 +606,10 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
     }
 
     roles = cig_roleset_find(conf->roleset, ctx->identity.aud);
-    role = cig_json_get(req, "CustomRoleArn");
-
     in.claims = ctx->identity.claims;
     in.client_id.data = NULL;
     in.client_id.len = 0;
-    in.requested.data = (role && role->type == CIG_JSON_STRING)
-                        ? role->str.data : NULL;
-    in.requested.len = (role && role->type == CIG_JSON_STRING)
-                       ? role->str.len : 0;
+    in.requested = role;
 
     if (roles == NULL
         || cig_roles_choose(roles, &ctx->identity, &in, &ctx->role, &err)
@@ -880,7 +633,7 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
     session.len = sizeof("CognitoIdentityCredentials") - 1;
 
     n = sizeof("Action=AssumeRoleWithWebIdentity&Version=2011-06-15")
-        + 3 * (ctx->role.role.len + token->str.len + session.len
+        + 3 * (ctx->role.role.len + token.len + session.len
                + duration.len)
         + sizeof("&RoleArn=&RoleSessionName=&WebIdentityToken="
                  "&DurationSeconds=");
@@ -898,7 +651,7 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
     *p++ = '&';
     p = ngx_http_cognito_identity_form(p, "RoleSessionName", session);
     *p++ = '&';
-    p = ngx_http_cognito_identity_form(p, "WebIdentityToken", token->str);
+    p = ngx_http_cognito_identity_form(p, "WebIdentityToken", token);
     *p++ = '&';
     p = ngx_http_cognito_identity_form(p, "DurationSeconds", duration);
 
@@ -932,13 +685,7 @@ ngx_http_cognito_identity_creds_body(ngx_http_request_t *r)
         return;
     }
 
-    bit = (op.len == 5 && ngx_strncmp(op.data, "GetId", 5) == 0)
-          ? NGX_HTTP_COGNITO_IDENTITY_OP_GETID
-          : (op.len == 14 && ngx_strncmp(op.data, "GetOpenIdToken", 14) == 0)
-          ? NGX_HTTP_COGNITO_IDENTITY_OP_TOKEN
-          : (op.len == 25
-             && ngx_strncmp(op.data, "GetCredentialsForIdentity", 25) == 0)
-          ? NGX_HTTP_COGNITO_IDENTITY_OP_CREDS : 0;
+    bit = cig_creds_op((char *) op.data, op.len);
 
     if (!(bit & conf->creds->ops)) {
         ngx_http_finalize_request(r,

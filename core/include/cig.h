@@ -499,6 +499,60 @@ int cig_local_is_guest_id(const cig_signer_t *s, cig_str_t region,
 int cig_local_login_id(const cig_signer_t *s, cig_str_t region,
     cig_str_t provider, cig_str_t subject, char *out);
 
+/*
+ * The credential proxy (cig_creds.c): checks of a client's awsJson1_1
+ * request before it is forwarded, and of Cognito's JSON or STS's XML answer
+ * before anything of it is relayed.
+ */
+
+typedef enum {
+    CIG_CREDS_NONE = 0,
+    CIG_CREDS_GETID = 0x01,
+    CIG_CREDS_TOKEN = 0x02,
+    CIG_CREDS_CREDS = 0x04
+} cig_creds_op_t;
+
+/* A refusal in Cognito's terms: HTTP status, __type, message (static). */
+typedef struct {
+    unsigned               status;
+    const char            *type;
+    const char            *message;
+} cig_refusal_t;
+
+typedef struct {
+    cig_str_t              key;
+    cig_str_t              secret;
+    cig_str_t              session;
+    double                 expiration;
+} cig_sts_creds_t;
+
+/* The operation named by an X-Amz-Target suffix, or CIG_CREDS_NONE. */
+cig_creds_op_t cig_creds_op(const char *s, size_t len);
+/* A token's claims read without its signature (for pass mode only). */
+const cig_json_t *cig_token_peek(const char *token, size_t len,
+    const cig_allocator_t *a);
+/* pass: the pool (GetId), or the identity's region and the token's aud and
+ * sub, against the sorted audiences; CIG_OK or *out says how to refuse. */
+cig_code_t cig_creds_pass_check(cig_creds_op_t op, const cig_json_t *req,
+    const cig_str_t *audiences, size_t n, const cig_allocator_t *a,
+    cig_refusal_t *out);
+/* sts: IdentityId and the Cognito token are required, CustomRoleArn not. */
+cig_code_t cig_creds_sts_fields(const cig_json_t *req, cig_str_t *id,
+    cig_str_t *token, cig_str_t *role, cig_refusal_t *out);
+/* Is a 200 answer what the operation returns, with live credentials? */
+int cig_creds_answer_ok(cig_creds_op_t op, const cig_json_t *j, int64_t now);
+/* A Cognito error answer's __type (stripped of "...#" and ":...") and
+ * message, NUL-terminated; 0 when it has no usable __type. */
+int cig_creds_error(const cig_json_t *j, char *type, size_t tsize,
+    char *msg, size_t msize);
+/* The text of the first <name>text</name> (the open tag found without
+ * regard to case); 0 when absent, empty or holding &, ", \ or controls. */
+int cig_xml_text(const char *body, size_t len, const char *name,
+    cig_str_t *out);
+/* AssumeRoleWithWebIdentity's credentials, unexpired at now. */
+int cig_creds_sts_answer(const char *body, size_t len, int64_t now,
+    cig_sts_creds_t *out);
+
 /* ISO 8601 ("2026-01-31T12:00:00Z", offsets, fractions) or epoch seconds. */
 int cig_parse_date(const char *s, size_t len, double *out);
 

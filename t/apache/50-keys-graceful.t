@@ -3,7 +3,8 @@
 # children (processes and threads), an unknown kid triggers at most one
 # refetch per CognitoIdentityKeyRefresh across all of them, a key server
 # that cannot be reached means 503 with Retry-After, and "apache2 -k
-# graceful" with changed key files takes effect without failing requests.
+# graceful" under wrk load with changed key, roles and policy files takes
+# effect without failing a request.
 
 use strict;
 use warnings;
@@ -12,6 +13,8 @@ use lib 't/lib';
 use CigApache;
 use CigToken;
 use CigTest -nomodule;
+use CigWrk;
+use File::Temp qw(tempdir);
 use Time::HiRes qw(sleep time);
 use Test::More;
 
@@ -90,61 +93,99 @@ CONF
     $srv->stop;
 }
 
-# A graceful restart with another key file, while a client keeps sending
-# requests whose token both configurations accept.
+# A graceful restart under load (wrk) with another key file, roles file
+# and policy, while requests whose token and path both configurations accept
+# keep coming: none may fail, and the new configuration is in force after.
+my $POOL = 'eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d';
+my $API  = 'arn:aws:execute-api:eu-west-1:123456789012:api1/prod';
+my ($RA, $RB) = map { "arn:aws:iam::123456789012:role/$_" } qw(GracefulA GracefulB);
+my $fdir = tempdir(CLEANUP => !$ENV{CIG_KEEP});
+
+for my $x (['a', $RA], ['b', $RB]) {
+    my ($n, $role) = @$x;
+    CigTest::_spew("$fdir/roles-$n.json",
+                   qq({"IdentityPoolId":"$POOL","Roles":{"authenticated":"$role"}}));
+    CigTest::_spew("$fdir/policy-$n.json",
+                   qq({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)
+                   . qq("Action":"execute-api:Invoke","Resource":)
+                   . qq(["$API/GET/api/both/*","$API/GET/api/$n/*"]}]}));
+}
+
 my $conf = sub {
-    my ($keys) = @_;
+    my ($keys, $n, $role) = @_;
     return <<"CONF";
-CognitoIdentityPool eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d
+CognitoIdentityPool $POOL
 CognitoIdentityKeyFile %%ROOT%%/t/keys/$keys
 # a static file: mod_cgid's daemon restarts with the server (503s)
 Alias /api/ %%DIR%%/html/
 <Location /api/>
+    CognitoIdentityRoles $fdir/roles-$n.json
+    CognitoIdentityPolicy $role $fdir/policy-$n.json
+    CognitoIdentityAuthorize execute-api $API
     AuthType CognitoIdentity
     AuthName "api"
-    Require cognito-identity
+    Require cognito-policy
 </Location>
 CONF
 };
 
-my $srv = start_apache($conf->('jwks-k1.json'));
-check($srv, { path => '/api/index.html', headers => { Authorization => "Bearer $t1" }, status => 200 },
-      'before: the first key');
-check($srv, { path => '/api/index.html', headers => { Authorization => "Bearer $t2" }, status => 401 },
-      'before: not the second');
-
-pipe(my $rd, my $wr) or die;
-my $pid = fork // die;
-if ($pid == 0) {
-    close $rd;
-    my ($good, $bad, %codes) = (0, 0);
-    my $end = time + 3;
-    while (time < $end) {
-        my $r = $srv->request('GET', '/api/index.html', { Authorization => "Bearer $t1" });
-        if ($r->{status} == 200) { $good++ } else { $bad++; $codes{$r->{status}}++ }
-    }
-    print $wr "$good $bad " . join(',', map { "$_=$codes{$_}" } sort keys %codes) . "\n";
-    close $wr;
-    POSIX::_exit(0);
+my $srv = start_apache($conf->('jwks-k1.json', 'a', $RA));
+for my $d (qw(both a b)) {
+    mkdir $srv->dir . "/html/$d";
+    chmod 0755, $srv->dir . "/html/$d";
+    CigTest::_spew($srv->dir . "/html/$d/index.html", "ok\n");
+    chmod 0644, $srv->dir . "/html/$d/index.html";
 }
-close $wr;
-sleep 1;
-ok($srv->graceful(conf => $conf->('jwks-k1k2.json')), 'apache2 -k graceful with another key file');
-my $line = <$rd>;
-waitpid $pid, 0;
-my ($good, $bad, $codes) = split ' ', $line // '0 -1';
-cmp_ok($good, '>', 10, "requests served during the graceful restart ($good)");
-is($bad, 0, 'no request failed during the graceful restart') or diag("statuses: $codes");
+my %h1 = (Authorization => "Bearer $t1");
+my %h2 = (Authorization => "Bearer $t2");
 
-check($srv, { path => '/api/index.html', headers => { Authorization => "Bearer $t2" }, status => 200 },
+check($srv, { path => '/api/both/index.html', headers => \%h1, status => 200 },
+      'before: the first key, role A may read /api/both/');
+check($srv, { path => '/api/a/index.html', headers => \%h1, status => 200 },
+      'before: and /api/a/');
+check($srv, { path => '/api/b/index.html', headers => \%h1, status => 403 },
+      'before: not /api/b/');
+check($srv, { path => '/api/both/index.html', headers => \%h2, status => 401 },
+      'before: not the second key');
+
+SKIP: {
+    if (my $why = CigWrk::missing()) {
+        diag("wrk: $why; the graceful restart is tested without load");
+        skip $why, 2;
+    }
+
+    my $w = CigWrk::start(port => $srv->port, dir => $srv->dir,
+                          seconds => CigApache::slow(4),
+                          threads => 2, connections => 8,
+                          requests => [ { path => '/api/both/index.html', headers => \%h1 } ]);
+    sleep CigApache::slow(1.2);
+    ok($srv->graceful(conf => $conf->('jwks-k1k2.json', 'b', $RB)),
+       'apache2 -k graceful under load: another key file, roles file and policy');
+    my $r = CigWrk::finish($w);
+    ok($r->{ok} && $r->{requests} > 10
+       && !grep({ $_ != 200 } keys %{ $r->{status} })
+       && CigWrk::socket_errors($r) == 0,
+       "wrk: no request failed during the graceful restart ($r->{requests} requests)")
+        or diag("statuses: " . CigWrk::statuses($r) . "; errors: "
+                . join(' ', %{ $r->{errors} }) . "\n$r->{output}");
+}
+
+$srv->graceful(conf => $conf->('jwks-k1k2.json', 'b', $RB))
+    if CigWrk::missing();
+
+check($srv, { path => '/api/both/index.html', headers => \%h2, status => 200 },
       'after: the new key file is in force');
-check($srv, { path => '/api/index.html', headers => { Authorization => "Bearer $t1" }, status => 200 },
+check($srv, { path => '/api/both/index.html', headers => \%h1, status => 200 },
       'after: the first key too');
+check($srv, { path => '/api/b/index.html', headers => \%h1, status => 200 },
+      'after: the new roles file and policy are in force (role B may read /api/b/)');
+check($srv, { path => '/api/a/index.html', headers => \%h1, status => 403 },
+      'after: and role A\'s policy no longer applies');
 
-ok(!$srv->graceful(conf => $conf->('jwks-small.json'), quiet => 1),
+ok(!$srv->graceful(conf => $conf->('jwks-small.json', 'b', $RB), quiet => 1),
    'a graceful restart with a bad key file is refused');
 like($srv->reload_error, qr/RSA modulus of 1024 bits/, 'and says why');
-check($srv, { path => '/api/index.html', headers => { Authorization => "Bearer $t2" }, status => 200 },
+check($srv, { path => '/api/both/index.html', headers => \%h2, status => 200 },
       'and the running configuration stays');
 
 $srv->stop;

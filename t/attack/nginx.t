@@ -11,7 +11,9 @@ use lib 't/lib';
 use CigTest;
 use CigToken;
 use CigAttacks;
+use CigFaults;
 use File::Temp qw(tempdir);
+use IO::Socket::INET;
 use Test::More;
 
 my $ROLE = ATTACK_ROLE;
@@ -22,6 +24,31 @@ my $policy = "$dir/s3.json";
     print $fh attack_s3_policy();
     close $fh;
 }
+
+# the credential proxy's upstreams: a Cognito that answers well, and faults
+my $ID = ME;
+my $faults = CigFaults->start(dir => $dir, bodies => {
+    creds => qq({"IdentityId":"$ID","Credentials":{"AccessKeyId":"ASIAATTACK",)
+           . qq("SecretKey":"attack/secret","SessionToken":"attack-session",)
+           . qq("Expiration":@{[time + 3600]}}}),
+});
+my $fp = $faults->port;
+my $dead = do {
+    my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1);
+    my $p = $s->sockport;
+    close $s;
+    $p;
+};
+my $creds = join '', map {
+    my ($name, $url) = @$_;
+    "        location = /_creds/$name { internal; proxy_pass http://$url;"
+  . " proxy_connect_timeout 1s; proxy_read_timeout 1s; }\n"
+  . "        location /creds/$name/ { cognito_identity_credentials pass /_creds/$name; }\n";
+} (['ok', "127.0.0.1:$fp/ok/creds"], ['slow', "127.0.0.1:$fp/hang"],
+   ['dead', "127.0.0.1:$dead/ok/creds"], ['big', "127.0.0.1:$fp/big"],
+   ['garbage', "127.0.0.1:$fp/garbage"], ['trunc', "127.0.0.1:$fp/trunc/creds"],
+   ['reset', "127.0.0.1:$fp/reset"], ['redirect', "127.0.0.1:$fp/redirect/creds"],
+   ['s500', "127.0.0.1:$fp/status/500/creds"]);
 
 my $ECHO = 'upstream $request_uri\n'
          . 'HTTP_X_COGNITO_IDENTITY_ID=$http_x_cognito_identity_id\n'
@@ -114,7 +141,8 @@ my $srv = start_nginx(<<"CONF");
             cognito_identity "api";
             return 200 "returned before any check\\n";
         }
-    }
+
+$creds    }
 CONF
 
 my @cases = attack_cases();

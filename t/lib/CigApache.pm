@@ -18,6 +18,11 @@ package CigApache;
 #   CIG_PRELOAD        as for nginx: LD_PRELOAD for ASan/UBSan runs, with
 #                      ASAN_OPTIONS/UBSAN_OPTIONS log_path=$dir/{asan,ubsan};
 #                      any report fails the test
+#   CIG_VALGRIND       run apache2 itself under valgrind (make valgrind):
+#                      memcheck with definite leaks as errors, the
+#                      suppressions of t/valgrind.supp, one log per process
+#                      in $dir/valgrind.<pid>; any report fails the test.
+#                      Forked children are followed; exec'd CGIs are not.
 #   CIG_KEEP           keep temp dirs
 #
 # Exported API:
@@ -100,6 +105,25 @@ for my $k (sort keys %ENV) {
     print "$k=$ENV{$k}\n";
 }
 PERL
+
+# seconds to wait for what takes $s seconds at most on a plain build
+sub slow {
+    my ($s) = @_;
+    return $ENV{CIG_VALGRIND} ? $s * 6 : $ENV{CIG_PRELOAD} ? $s * 2 : $s;
+}
+
+# the valgrind command line apache2 runs under, or () (make valgrind); the
+# logs go to $dir/vg/, which the children (User nobody) can write
+sub valgrind {
+    my ($dir) = @_;
+    return () unless $ENV{CIG_VALGRIND};
+    mkdir "$dir/vg";
+    chmod 01777, "$dir/vg";
+    return ('valgrind', '--quiet', '--leak-check=full',
+            '--show-leak-kinds=definite', '--errors-for-leak-kinds=definite',
+            '--suppressions=' . CigTest::repo_root() . '/t/valgrind.supp',
+            "--log-file=$dir/vg/valgrind.%p");
+}
 
 sub _modules {
     my (%o) = @_;
@@ -272,7 +296,8 @@ sub _start {
         POSIX::setsid();
         # core files of crashed children land in the test dir
         exec '/bin/sh', '-c', 'ulimit -c unlimited 2>/dev/null; exec "$@"',
-             'sh', CigApache::apache_bin(), '-f', $self->conf, '-DFOREGROUND'
+             'sh', CigApache::valgrind($self->{dir}), CigApache::apache_bin(),
+             '-f', $self->conf, '-DFOREGROUND'
             or print STDERR "exec: $!\n";
         _exit(127);
     }
@@ -281,7 +306,7 @@ sub _start {
         "$_[0]\n--- apache2 output:\n" . CigTest::_slurp($out)
         . "\n--- error.log:\n" . $self->error_log;
     };
-    my $deadline = time + ($ENV{CIG_PRELOAD} ? 20 : 10);
+    my $deadline = time + CigApache::slow(10);
     while (time < $deadline) {
         if (waitpid($pid, WNOHANG) == $pid) {
             delete $self->{master};
@@ -318,7 +343,7 @@ sub graceful {
         diag($self->{reload_error}) unless $o{quiet};
         return 0;
     }
-    my $deadline = time + 10;
+    my $deadline = time + CigApache::slow(10);
     while (time < $deadline) {
         my $log = substr($self->error_log, $mark);
         if ($log =~ /resuming normal operations/ && grep { !$old{$_} } $self->workers) {
@@ -340,7 +365,7 @@ sub stop {
     delete $RUNNING{ refaddr $self };
     my $pid = $self->{master};
     kill 'TERM', $pid;
-    my $deadline = time + 10;
+    my $deadline = time + CigApache::slow(10);
     my $gone = 0;
     while (time < $deadline) {
         if (waitpid($pid, WNOHANG) == $pid) { $gone = 1; last }
@@ -349,11 +374,13 @@ sub stop {
     if (!$gone) {
         kill 'KILL', $pid, CigTest::_children($pid);
         waitpid($pid, 0);
-        fail("apache2 $pid did not stop within 10s (killed)");
+        fail("apache2 $pid did not stop within " . CigApache::slow(10)
+             . "s (killed)");
     }
     delete $self->{master};
     my $name = "apache2 on port $self->{port}";
     CigTest::_check_sanitizer_logs($self->{dir}, $name);
+    CigTest::_check_sanitizer_logs("$self->{dir}/vg", $name) if -d "$self->{dir}/vg";
     unless ($self->{opts}{allow_alert}) {
         my $ok = $self->{opts}{alert_ok};
         my @bad = grep { /\[[a-z_]*:(alert|emerg)\]|exit signal|AddressSanitizer|runtime error:/

@@ -12,7 +12,7 @@ package CigAttacks;
 #   attack_cases()  -> list of cases, built on each call (tokens carry the
 #                      current time).  A case is a hash:
 #       cat      category ("token structure", "algorithm", "signature",
-#                "claims", "path", "headers")
+#                "claims", "path", "headers", "credential proxy")
 #       name     what it tries
 #       req      { method, path, headers => [[name, value], ...], body }
 #       expect   the answer from both servers, or
@@ -1010,6 +1010,84 @@ sub attack_cases {
     $add->('spoofed identity header without a token',
            { path => "/mybucket/$SPOOF/a", headers => [['X-Cognito-Identity-Id' => SPOOF]] },
            no_token());
+
+    # ------------------------------------------------ credential proxy
+    # nginx only (httpd has no credential proxy): hostile requests to
+    # cognito_identity_credentials, and upstreams that are slow, dead,
+    # oversized, malformed, truncated, resetting and redirecting (the
+    # runner's /creds/FAULT/ locations, see t/attack/nginx.t)
+    $cat = 'credential proxy';
+
+    my $cred = sub {
+        my ($name, $path, $op, $body, $status, $type, $msg) = @_;
+        my %a = (status => $status, absent => ['x-identity']);
+        $a{body} = qq({"__type":"$type","message":"$msg"}) if defined $msg;
+        $add->($name, { method => 'POST', path => $path,
+                        headers => [['Content-Type' => 'application/x-amz-json-1.1'],
+                                    (defined $op ? (['X-Amz-Target' => "AWSCognitoIdentityService.$op"]) : ())],
+                        body => $body },
+               undef, nginx => \%a, apache => undef);
+    };
+    my $creds_req = qq({"IdentityId":"$ME"});
+    my $upstream_failed = 'The identity service upstream failed.';
+
+    $add->('a valid request is relayed (control)',
+           { method => 'POST', path => '/creds/ok/',
+             headers => [['Content-Type' => 'application/x-amz-json-1.1'],
+                         ['X-Amz-Target' => 'AWSCognitoIdentityService.GetCredentialsForIdentity']],
+             body => $creds_req },
+           undef, nginx => { status => 200, upstream => 0, absent => ['x-identity'] },
+           apache => undef);
+
+    $cred->('identity id with dot segments', '/creds/ok/', 'GetCredentialsForIdentity',
+            '{"IdentityId":"eu-west-1:../../../../etc/passwd/xxxxxxxxxxxxxxxx"}',
+            400, 'InvalidParameterException', 'IdentityId is required and must be REGION:UUID.');
+    $cred->('identity id as an object', '/creds/ok/', 'GetCredentialsForIdentity',
+            '{"IdentityId":{"$ne":null}}',
+            400, 'InvalidParameterException', 'IdentityId is required and must be REGION:UUID.');
+    $cred->('identity of a region not served', '/creds/ok/', 'GetCredentialsForIdentity',
+            '{"IdentityId":"us-east-1:9539224f-5cd4-4923-a426-d6078ef34b7a"}',
+            404, 'ResourceNotFoundException', 'Identity not found.');
+    $cred->('another pool in GetId', '/creds/ok/', 'GetId',
+            '{"IdentityPoolId":"eu-west-1:00000000-0000-4000-8000-000000000000"}',
+            404, 'ResourceNotFoundException', 'IdentityPool not found.');
+    $cred->('Logins token of another identity', '/creds/ok/', 'GetCredentialsForIdentity',
+            qq({"IdentityId":"$ME","Logins":{"cognito-identity.amazonaws.com":") . jws(claims => { sub => $OTHER }) . '"}}',
+            403, 'NotAuthorizedException', 'The token is not for this identity or pool.');
+    $cred->('Logins token that is not a JWS', '/creds/ok/', 'GetCredentialsForIdentity',
+            qq({"IdentityId":"$ME","Logins":{"cognito-identity.amazonaws.com":"\u0000"}}),
+            403, 'NotAuthorizedException', 'The token is not for this identity or pool.');
+    $cred->('duplicate IdentityId members', '/creds/ok/', 'GetCredentialsForIdentity',
+            qq({"IdentityId":"$OTHER","IdentityId":"$ME"}),
+            400, 'InvalidParameterException', 'The request body must be a JSON object of at most 64 KiB.');
+    $cred->('body nested 100 deep', '/creds/ok/', 'GetCredentialsForIdentity',
+            '{"a":' . ('[' x 100) . (']' x 100) . '}',
+            400, 'InvalidParameterException', 'The request body must be a JSON object of at most 64 KiB.');
+    $cred->('body a JSON array', '/creds/ok/', 'GetCredentialsForIdentity', "[$creds_req]",
+            400, 'InvalidParameterException', 'The request body must be a JSON object of at most 64 KiB.');
+    $cred->('body of 70000 bytes', '/creds/ok/', 'GetCredentialsForIdentity',
+            qq({"IdentityId":"$ME","x":") . ('A' x 70000) . '"}',
+            400, 'InvalidParameterException', 'The request is too large.');
+    $cred->('an operation not served', '/creds/ok/', 'DeleteIdentityPool',
+            '{"IdentityPoolId":"' . POOL . '"}',
+            400, 'UnknownOperationException', 'This operation is not served here.');
+    $cred->('no X-Amz-Target', '/creds/ok/', undef, $creds_req, 400, 'InvalidParameterException');
+    $cred->('upstream slow past its timeout', '/creds/slow/', 'GetCredentialsForIdentity',
+            $creds_req, 504, 'InternalErrorException', $upstream_failed);
+    $cred->('upstream dead (connection refused)', '/creds/dead/', 'GetCredentialsForIdentity',
+            $creds_req, 502, 'InternalErrorException', $upstream_failed);
+    $cred->('upstream answer oversized', '/creds/big/', 'GetCredentialsForIdentity',
+            $creds_req, 502, 'InternalErrorException', $upstream_failed);
+    $cred->('upstream answer malformed', '/creds/garbage/', 'GetCredentialsForIdentity',
+            $creds_req, 502, 'InternalErrorException', $upstream_failed);
+    $cred->('upstream answer truncated', '/creds/trunc/', 'GetCredentialsForIdentity',
+            $creds_req, 502, 'InternalErrorException', $upstream_failed);
+    $cred->('upstream resets the connection', '/creds/reset/', 'GetCredentialsForIdentity',
+            $creds_req, 502, 'InternalErrorException', $upstream_failed);
+    $cred->('upstream redirects to another host', '/creds/redirect/', 'GetCredentialsForIdentity',
+            $creds_req, 502, 'InternalErrorException', $upstream_failed);
+    $cred->('upstream 500 with credentials in the body', '/creds/s500/', 'GetCredentialsForIdentity',
+            $creds_req, 502, 'InternalErrorException', $upstream_failed);
 
     return @cases;
 }

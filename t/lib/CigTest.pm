@@ -181,7 +181,9 @@ sub _nginx_env {
     return {} unless $ENV{CIG_PRELOAD};
     return {
         LD_PRELOAD    => $ENV{CIG_PRELOAD},
-        ASAN_OPTIONS  => "detect_leaks=0:abort_on_error=0:log_path=$dir/asan",
+        # CIG_ASAN_EXTRA: more options (the soak bounds the quarantine)
+        ASAN_OPTIONS  => "detect_leaks=0:abort_on_error=0:log_path=$dir/asan"
+                         . ($ENV{CIG_ASAN_EXTRA} ? ":$ENV{CIG_ASAN_EXTRA}" : ''),
         UBSAN_OPTIONS => "print_stacktrace=1:log_path=$dir/ubsan",
     };
 }
@@ -403,8 +405,8 @@ use Scalar::Util qw(weaken refaddr);
 use Time::HiRes qw(sleep time);
 use Test::More;
 
-our $START_TIMEOUT   = 5;
-our $REQUEST_TIMEOUT = $ENV{CIG_PRELOAD} ? 30 : 10;
+our $START_TIMEOUT   = $ENV{CIG_VALGRIND} ? 30 : 5;
+our $REQUEST_TIMEOUT = ($ENV{CIG_PRELOAD} || $ENV{CIG_VALGRIND}) ? 30 : 10;
 
 my %RUNNING;    # refaddr => weak ref
 

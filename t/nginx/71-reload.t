@@ -1,6 +1,7 @@
-# nginx -s reload while requests are in flight: keys fetched from a URL
-# survive the reload (no new fetch), no request fails, and the new
-# configuration is in force afterwards.
+# nginx -s reload under load (wrk): keys fetched from a URL survive the
+# reload (no new fetch); keys, the roles file and the policies change at
+# each reload; no request fails while wrk runs, and the new configuration is
+# in force afterwards.
 
 use strict;
 use warnings;
@@ -8,14 +9,35 @@ use warnings;
 use lib 't/lib';
 use CigTest;
 use CigToken;
-use IO::Socket::INET;
+use CigWrk;
+use File::Temp qw(tempdir);
 use Time::HiRes qw(time sleep);
 use Test::More;
 
 my $root = repo_root();
+my $POOL = 'eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d';
+my $API  = 'arn:aws:execute-api:eu-west-1:123456789012:api1/prod';
+my ($RA, $RB) = map { "arn:aws:iam::123456789012:role/$_" } qw(ReloadA ReloadB);
+
+# role A may call /api/both/ and /api/a/, role B /api/both/ and /api/b/
+sub roles_json {
+    my ($role) = @_;
+    return qq({"IdentityPoolId":"$POOL","Roles":{"authenticated":"$role"}});
+}
+
+sub policy_json {
+    my ($only) = @_;
+    return qq({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)
+         . qq("Action":"execute-api:Invoke","Resource":["$API/GET/api/both/*",)
+         . qq("$API/GET/api/$only/*"]}]});
+}
+
+my $fdir;
 
 my $conf = sub {
-    my ($extra) = @_;
+    my (%o) = @_;
+    my $keys = $o{key_file} ? "cognito_identity_key_file %%ROOT%%/t/keys/$o{key_file};" : '';
+    my $extra = $o{extra} // '';
     return <<"CONF";
     log_format hits '\$uri';
 
@@ -24,12 +46,12 @@ my $conf = sub {
         server_name upstream;
         access_log %%DIR%%/upstream.log hits;
         location /jwks/ { alias %%ROOT%%/t/keys/; default_type application/json; }
-        location /ok/ { return 200 "ok\\n"; }
+        location / { return 200 "ok\\n"; }
     }
 
     server {
         listen 127.0.0.1:%%PORT%% default_server;
-        cognito_identity_pool eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d;
+        cognito_identity_pool $POOL;
         cognito_identity_token_cache zone=tokens:1m;
         proxy_set_header Host upstream;
 
@@ -43,60 +65,99 @@ my $conf = sub {
         location /api/ {
             cognito_identity "api";
             cognito_identity_key_request /_keys;
+            $keys
+            cognito_identity_roles $fdir/$o{roles};
+            cognito_identity_policy $o{role} $fdir/$o{policy};
+            cognito_identity_authorize execute-api $API;
             $extra
-            proxy_pass http://127.0.0.1:%%PORT%%/ok/;
+            proxy_pass http://127.0.0.1:%%PORT%%;
         }
     }
 CONF
 };
 
-my $srv = start_nginx($conf->(''), workers => 2);
+# the roles files and policies live outside the server's directory, which
+# exists only once it starts
+$fdir = tempdir(CLEANUP => !$ENV{CIG_KEEP});
+CigTest::_spew("$fdir/roles-a.json", roles_json($RA));
+CigTest::_spew("$fdir/roles-b.json", roles_json($RB));
+CigTest::_spew("$fdir/policy-a.json", policy_json('a'));
+CigTest::_spew("$fdir/policy-b.json", policy_json('b'));
+
+my $srv = start_nginx($conf->(roles => 'roles-a.json', role => $RA,
+                              policy => 'policy-a.json'),
+                      workers => 2);
+
 my $t1 = cognito_token();
 my $t2 = cognito_token(key => 'k2',
                        header => { kid => 'test-2', typ => 'JWS', alg => 'RS512' });
+my %h1 = (Authorization => "Bearer $t1");
+my %h2 = (Authorization => "Bearer $t2");
 
-is($srv->request('GET', '/api/', { Authorization => "Bearer $t1" })->{status},
-   200, 'keys fetched before the reload');
+is($srv->request('GET', '/api/both/x', \%h1)->{status}, 200,
+   'before: keys fetched, role A may call /api/both/');
+is($srv->request('GET', '/api/a/x', \%h1)->{status}, 200, 'before: and /api/a/');
+is($srv->request('GET', '/api/b/x', \%h1)->{status}, 403, 'before: not /api/b/');
+is($srv->request('GET', '/api/both/x', \%h2)->{status}, 401,
+   'before: the second key is unknown');
 
-# A client hammering the server while it reloads.
-pipe(my $rd, my $wr) or die;
-my $pid = fork // die;
-
-if ($pid == 0) {
-    close $rd;
-    my ($ok, $bad, %codes) = (0, 0);
-    my $end = time + 4;
-    while (time < $end) {
-        my $r = $srv->request('GET', '/api/', { Authorization => "Bearer $t1" });
-        if ($r->{status} == 200) { $ok++ } else { $bad++; $codes{$r->{status}}++ }
-    }
-    print $wr "$ok $bad " . join(',', map { "$_=$codes{$_}" } sort keys %codes) . "\n";
-    close $wr;
-    exit 0;
+sub fetches {
+    my $log = CigTest::_slurp($srv->dir . '/upstream.log');
+    return scalar(() = $log =~ m{^/jwks/jwks-k1\.json$}mg);
 }
 
-close $wr;
-sleep 1;
-ok($srv->reload(http => $conf->('cognito_identity_key_file %%ROOT%%/t/keys/jwks-k2.json;')),
-   'reload with a new key file') or diag($srv->reload_error);
-sleep 1;
-ok($srv->reload(http => $conf->('cognito_identity_key_file %%ROOT%%/t/keys/jwks-k2.json; cognito_identity_leeway 5s;')),
-   'second reload') or diag($srv->reload_error);
+# the first request fetched the keys, the unknown kid once more
+my $before = fetches();
+cmp_ok($before, '>=', 1, "before: keys fetched ($before times)");
 
-my $line = <$rd>;
-waitpid $pid, 0;
-my ($ok, $bad, $codes) = split ' ', $line // '0 -1';
-cmp_ok($ok, '>', 50, "requests served during the reloads ($ok)");
-is($bad, 0, 'no request failed during the reloads') or diag("statuses: $codes");
+SKIP: {
+    if (my $why = CigWrk::missing()) {
+        diag("wrk: $why; the reloads are tested without load");
+        skip $why, 3;
+    }
 
-is($srv->request('GET', '/api/', { Authorization => "Bearer $t2" })->{status},
-   200, 'the new configuration is in force (its key file works)');
-is($srv->request('GET', '/api/', { Authorization => "Bearer $t1" })->{status},
-   200, 'and keys fetched before the reloads still work');
+    my $w = CigWrk::start(port => $srv->port, dir => $srv->dir, seconds => 5,
+                          threads => 2, connections => 8,
+                          requests => [ { path => '/api/both/x', headers => \%h1 },
+                                        { path => '/api/both/y/z', headers => \%h1 } ]);
+    sleep 1.2;
+    ok($srv->reload(http => $conf->(roles => 'roles-b.json', role => $RB,
+                                    policy => 'policy-b.json',
+                                    key_file => 'jwks-k2.json')),
+       'reload under load: another key file, roles file and policy')
+        or diag($srv->reload_error);
+    sleep 1.2;
+    ok($srv->reload(http => $conf->(roles => 'roles-b.json', role => $RB,
+                                    policy => 'policy-b.json',
+                                    key_file => 'jwks-k2.json',
+                                    extra => 'cognito_identity_leeway 5s;')),
+       'second reload under load') or diag($srv->reload_error);
 
-my $log = do { local (@ARGV, $/) = $srv->dir . '/upstream.log'; <> };
-my @fetches = $log =~ m{^/jwks/jwks-k1\.json$}mg;
-is(scalar @fetches, 1, 'the fetched keys survived both reloads in the zone');
+    my $r = CigWrk::finish($w);
+    ok($r->{ok} && $r->{requests} > 50
+       && !grep({ $_ != 200 } keys %{ $r->{status} })
+       && CigWrk::socket_errors($r) == 0,
+       "wrk: no request failed during the reloads ($r->{requests} requests)")
+        or diag("statuses: " . CigWrk::statuses($r) . "; errors: "
+                . join(' ', %{ $r->{errors} }) . "\n$r->{output}");
+}
+
+# without wrk, the reloads happen all the same
+$srv->reload(http => $conf->(roles => 'roles-b.json', role => $RB,
+                             policy => 'policy-b.json', key_file => 'jwks-k2.json',
+                             extra => 'cognito_identity_leeway 5s;'))
+    or diag($srv->reload_error);
+
+is($srv->request('GET', '/api/both/x', \%h2)->{status}, 200,
+   'after: the new key file is in force');
+is($srv->request('GET', '/api/b/x', \%h1)->{status}, 200,
+   'after: the new roles file and policy are in force (role B may call /api/b/)');
+is($srv->request('GET', '/api/a/x', \%h1)->{status}, 403,
+   'after: and role A\'s policy no longer applies');
+is($srv->request('GET', '/api/both/x', \%h1)->{status}, 200,
+   'after: keys fetched before the reloads still work');
+
+is(fetches(), $before, 'the fetched keys survived the reloads in the zone (no new fetch)');
 
 $srv->stop;
 done_testing();

@@ -28,5 +28,6 @@ void test_token(void);
 void test_roles(void);
 void test_policy(void);
 void test_sigv4(void);
+void test_creds(void);
 
 #endif /* CIG_UNIT_H */
