@@ -708,8 +708,22 @@ cig_json_getn(const cig_json_t *obj, const char *name, size_t len)
         return NULL;
     }
 
+    if (len == 0) {
+        for (m = obj->child; m; m = m->next) {
+            if (m->key.len == 0) {
+                return m;
+            }
+        }
+
+        return NULL;
+    }
+
+    /* the first byte before a memcmp: claim names often share a length */
+
     for (m = obj->child; m; m = m->next) {
-        if (m->key.len == len && memcmp(m->key.data, name, len) == 0) {
+        if (m->key.len == len && m->key.data[0] == name[0]
+            && memcmp(m->key.data, name, len) == 0)
+        {
             return m;
         }
     }
