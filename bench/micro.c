@@ -554,8 +554,9 @@ op_openssl_verify(void)
 /*
  * The same verification with everything that does not depend on the token
  * done once: the digest fetched, the key's EVP_PKEY_CTX initialised for
- * RS512; per token only SHA-512 and EVP_PKEY_verify.  Not what the core
- * does: what it could cost (see bench/README.md).
+ * RS512; per token only SHA-512 and EVP_PKEY_verify.  The core does this
+ * with the context copied per call (the _dup case below), so that threads
+ * may share a key: core/cig_token.c:cig_rsa_verify.
  */
 
 static EVP_MD        *md_sha512, *md_sha256;
