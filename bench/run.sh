@@ -445,7 +445,7 @@ ARUN="$WORK/run-apache"
 PA=$((PORT + 4))
 APACHE_NOTE=""
 
-apache_conf() {   # CACHE_LINE
+apache_conf() {   # CACHE_LINE [SERVER_LINE]
     cat <<CONF
 # written by bench/run.sh
 ServerRoot "$ARUN"
@@ -458,6 +458,7 @@ Listen 127.0.0.1:$PA
 LoadModule mpm_event_module $AMODS/mod_mpm_event.so
 LoadModule authn_core_module $AMODS/mod_authn_core.so
 LoadModule authz_core_module $AMODS/mod_authz_core.so
+LoadModule socache_shmcb_module $AMODS/mod_socache_shmcb.so
 LoadModule cognito_identity_module $AMODULE
 ServerLimit 1
 StartServers 1
@@ -484,6 +485,7 @@ CognitoIdentityPool eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d
 CognitoIdentityKeyFile $ROOT/t/keys/jwks-k1.json
 CognitoIdentityRole authenticated $ROLE
 CognitoIdentityPolicy $ROLE $ROOT/t/policies/s3-per-user.json
+${2:-}
 <Location /nocache/>
     AuthType CognitoIdentity
     AuthName "bench"
@@ -492,13 +494,13 @@ CognitoIdentityPolicy $ROLE $ROOT/t/policies/s3-per-user.json
 <Location /cache/>
     AuthType CognitoIdentity
     AuthName "bench"
-    $1
+    ${1:-}
     Require cognito-authenticated
 </Location>
 <Location /mybucket/>
     AuthType CognitoIdentity
     AuthName "s3"
-    $1
+    ${1:-}
     CognitoIdentityAuthorize s3
     Require cognito-policy
 </Location>
@@ -529,8 +531,12 @@ else
     printf 'ok' > "$ARUN/html/mybucket/$ID/f"
     chmod -R a+rX "$ARUN"
 
+    # the module's cache is held by mod_socache_shmcb (loaded above)
     CACHE_LINE="CognitoIdentityTokenCache On"
-    apache_conf "$CACHE_LINE" > "$ARUN/apache2.conf"
+    apache_conf "$CACHE_LINE" "CognitoIdentityTokenCacheSize 16m" \
+        > "$ARUN/apache2.conf"
+    "$APACHE" -t -f "$ARUN/apache2.conf" > "$LOGS/apache-t.txt" 2>&1 \
+        || apache_conf "$CACHE_LINE" "" > "$ARUN/apache2.conf"
     if "$APACHE" -t -f "$ARUN/apache2.conf" > "$LOGS/apache-t.txt" 2>&1; then
         APACHE_CACHE=1
     else
