@@ -42,6 +42,15 @@ SCENARIOS = {
                         "100,000 distinct identities cycled, all in the token cache (hits)"),
     "long_run": ("long run, cache on",
                  "the cache case for BENCH_LONG requests, for worker RssAnon"),
+    "apache_nocache": ("Apache: repeated token, cache off",
+                       "one valid token, RS512 verify on every request, Require cognito-authenticated"),
+    "apache_cache": ("Apache: repeated token, cache on",
+                     "one valid token, CognitoIdentityTokenCache On (hits)"),
+    "apache_bad_signature": ("Apache: bad signature", "401 after one RS512 verify"),
+    "apache_malformed": ("Apache: malformed token", "401, '+' in the payload part: refused before RSA"),
+    "apache_s3_per_user": ("Apache: S3 per-user policy",
+                           "CognitoIdentityAuthorize s3, AWS's per-user policy, Require cognito-policy, "
+                           "token cache on if the module has one, GET /mybucket/ID/f"),
 }
 
 
@@ -62,12 +71,18 @@ def read_kv(path):
 
 
 def is_base(name):
-    return name.startswith("baseline")
+    return name.startswith("baseline") or name.startswith("apache_baseline")
+
+
+def server(name):
+    return "apache" if name.startswith("apache_") else "nginx"
 
 
 def label(name):
     if is_base(name):
-        return "module off (baseline %s)" % name.split("_")[-1]
+        return "%smodule off (baseline %s)" % (
+            "Apache: " if server(name) == "apache" else "",
+            name.split("_")[-1])
     return SCENARIOS.get(name, (name, name))[0]
 
 
@@ -94,7 +109,7 @@ def main():
     def cpu(n):         # the worker's CPU microseconds per request
         return float(rows[n]["worker_cpu_us_per_req"])
 
-    bases = [n for n in order if is_base(n)]
+    bases = [n for n in order if is_base(n) and server(n) == "nginx"]
     if not bases:
         sys.exit("report.py: no baseline in %s" % a.raw)
 
@@ -105,11 +120,11 @@ def main():
         i = order.index(n)
         near = []
         for j in range(i - 1, -1, -1):
-            if is_base(order[j]):
+            if is_base(order[j]) and server(order[j]) == server(n):
                 near.append(order[j])
                 break
         for j in range(i + 1, len(order)):
-            if is_base(order[j]):
+            if is_base(order[j]) and server(order[j]) == server(n):
                 near.append(order[j])
                 break
         return sum(metric(b) for b in near) / len(near)
@@ -165,6 +180,17 @@ def main():
                 return True, "pass (%+.1f us <= %.0f us)" % (add, limit)
             return False, "MISS by %.1f us (%+.1f us > %.0f us)" % (
                 add - limit, add, limit)
+        if kind == "p99":                    # p99 <= arg x the baselines'
+            if metric is cpu:
+                return True, "-"
+            p = lambda k: float(rows[k]["p99_us"])
+            pb = local_base(n, p)
+            r = p(n) / pb
+            if r <= arg:
+                return True, "pass (p99 %.2f ms = %.2fx the baseline's %.2f ms)" % (
+                    p(n) / 1000, r, pb / 1000)
+            return False, "MISS by %.2fx (p99 %.2f ms = %.2fx the baseline's %.2f ms)" % (
+                r - arg, p(n) / 1000, r, pb / 1000)
         if kind == "growth":                 # (x/B) / (ref/B_ref) - 1 <= tol
             ref, tol = arg
             g = (x / base) / (metric(ref) / local_base(ref, metric)) - 1
@@ -188,7 +214,10 @@ def main():
         "identities_100k": ("growth", ("cache", 0.05),
                             "no growth vs 1 identity (cache case); 5% allowed for noise"),
         "long_run": ("ratio", 0.90, ">= 0.90x"),
+        "apache_cache": ("ratio", 0.80, ">= 0.80x plain Apache"),
+        "apache_nocache": ("ratio", 0.60, ">= 0.60x plain Apache"),
     }
+    p99_of = ["apache_cache", "apache_nocache", "apache_s3_per_user"]
 
     targets = {}     # name: (text, ok, how, cpu_ok, cpu_how)
     for n, (kind, arg, text) in spec.items():
@@ -197,6 +226,10 @@ def main():
         ok, how = judge(kind, n, arg, wall)
         cok, chow = judge(kind, n, arg, cpu)
         targets[n] = (text, ok, how, cok, chow)
+    p99_targets = {}
+    for n in p99_of:
+        if n in rows:
+            p99_targets[n] = judge("p99", n, 2.0, wall)
 
     # memory
     rb = int(m.get("rss_anon_before_kb") or 0)
@@ -248,7 +281,7 @@ def main():
     gp = """
 set terminal pngcairo size 1250,650 font ",10" noenhanced
 set output "%(png)s"
-set title "ngx_http_cognito_identity_module: requests/s in front of a 2-byte file\\nnginx worker on CPU 0, wrk -t1 -c%(c)s on CPU 1; labels: ratio to the baselines (grey) around each case"
+set title "cognito-identity modules: requests/s in front of a 2-byte file (nginx, then Apache)\\nserver on CPU 0, wrk -t1 -c%(c)s on CPU 1; labels: ratio to the baselines (grey) around each case"
 set ylabel "requests/s"
 set style fill solid 0.85 border -1
 set boxwidth 0.7
@@ -334,11 +367,14 @@ plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
     L.append("")
     L.append("![throughput](throughput.png)")
     L.append("")
-    L.append("| scenario | req/s | x local baseline | p50 ms | p99 ms | added us/req "
-             "| worker CPU us/req (added) | target | result (throughput) "
-             "| cross-check (worker CPU) |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|")
-    for n in order:
+
+    def table(srv):
+      L.append("| scenario | req/s | x local baseline | p50 ms | p99 ms | added us/req "
+               "| %s CPU us/req (added) | target | result (throughput) "
+               "| cross-check (%s CPU) |" % ((srv == "nginx" and ("worker", "worker"))
+                                             or ("child", "child")))
+      L.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|")
+      for n in [k for k in order if server(k) == srv]:
         r = rows[n]
         t = targets.get(n)
         L.append("| %s | %.0f | %s | %.2f | %.2f | %s | %.1f (%s) | %s | %s | %s |" % (
@@ -348,6 +384,33 @@ plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
             "-" if is_base(n) else "%+.1f" % added(n), cpu(n),
             "-" if is_base(n) else "%+.1f" % added(n, cpu),
             t[0] if t else "-", t[2] if t else "-", t[4] if t else "-"))
+
+    table("nginx")
+    L.append("")
+    L.append("## Apache scenarios")
+    L.append("")
+    if any(server(n) == "apache" for n in order):
+        L.append("Debian's apache2 (%s, `ServerLimit 1`, `ThreadsPerChild 64`, "
+                 "`KeepAlive On`, `MaxKeepAliveRequests 0`, no access log), "
+                 "started with `taskset -c 0` so that its one child process "
+                 "runs on CPU 0, wrk as for nginx. The baseline is the same "
+                 "Apache serving the same file from a location without the "
+                 "module. The child's CPU time (all its threads) stands in "
+                 "for the worker's. Token cache in the module: %s."
+                 % (m.get("apache", "?"),
+                    "yes (`CognitoIdentityTokenCache On`)"
+                    if m.get("apache_cache") == "1" else
+                    "no (the module does not know `CognitoIdentityTokenCache`"
+                    " yet: the cached case is not measured)"))
+        L.append("")
+        table("apache")
+        L.append("")
+        L.append("p99 latency against plain Apache's (target: within 2x):")
+        L.append("")
+        for n, (ok, how) in p99_targets.items():
+            L.append("- %s: %s" % (label(n), how))
+    else:
+        L.append("Not measured: %s." % m.get("apache_note", "?"))
     L.append("")
     L.append("What each scenario sends, and how busy the CPUs were:")
     L.append("")
@@ -435,7 +498,18 @@ plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
     L.append("| worker RssAnon flat within 1 MB over the long run | nginx | %s |"
              % ("pass (%+d kB)" % rss_delta if rss_ok else
                 "MISS by %d kB (%+d kB)" % (abs(rss_delta) - 1024, rss_delta)))
-    L.append("| Apache | - | not measured: bench/run.sh covers nginx only |")
+    if not any(server(n) == "apache" for n in order):
+        L.append("| Apache | - | not measured: %s |" % m.get("apache_note", "?"))
+    for n, text in [("apache_cache", "Apache with the cache: >= 0.80x plain Apache"),
+                    ("apache_nocache", "Apache without the cache: >= 0.60x plain Apache")]:
+        if n in targets:
+            t = targets[n]
+            L.append("| %s | Apache | %s; child CPU: %s |" % (text, t[2], t[4]))
+        elif any(server(k) == "apache" for k in order):
+            L.append("| %s | Apache | not measured: the module has no token cache here |" % text)
+    for n, (ok, how) in p99_targets.items():
+        L.append("| Apache p99 within 2x of plain Apache's (%s) | Apache | %s |"
+                 % (label(n).replace("Apache: ", ""), how))
     L.append("")
     L.append("Why the misses happen and what would fix them: "
              "[bench/README.md, Findings](../README.md#findings).")

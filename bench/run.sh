@@ -4,7 +4,8 @@
 # Builds the module (make) and the core microbenchmark, mints the tokens
 # once into bench/work/ (kept for later runs), runs the microbenchmark,
 # starts Debian's nginx with worker_processes 1 pinned to CPU 0, runs wrk
-# pinned to CPU 1 against each scenario, and writes bench/results/
+# pinned to CPU 1 against each scenario, then the same for Debian's apache2
+# (mpm_event, one child on CPU 0, `make apache`), and writes bench/results/
 # (results.md, results.tsv, micro.md, micro.tsv, throughput.png).
 #
 # Environment (all optional):
@@ -17,7 +18,9 @@
 #   BENCH_TOKENS=100000      distinct tokens (identities) to mint
 #   BENCH_POOLS=1000         pools of the many-pools scenario
 #   BENCH_MICRO_SECONDS=0.5  seconds per timed run of a micro case (5 runs)
-#   BENCH_PORT=18480         first of four loopback ports
+#   BENCH_PORT=18480         first of five loopback ports (the fifth: Apache)
+#   BENCH_APACHE=1           0 skips the Apache scenarios
+#   BENCH_APACHE_BIN=/usr/sbin/apache2
 #   BENCH_WORK, BENCH_RESULTS  directories (bench/work, bench/results)
 #   BENCH_NGINX=/usr/sbin/nginx
 set -euo pipefail
@@ -427,6 +430,164 @@ RSS_END=$(rss_kb RssAnon)
 
 stop_nginx
 trap - EXIT
+
+# ---------------------------------------------------------------------------
+# Apache httpd: the same file, Debian's apache2 with mpm_event (one child
+# process, its threads on CPU 0), the module built by `make apache`; the
+# baseline is the same Apache with the module off for that location.  The
+# token cache is used when the module knows CognitoIdentityTokenCache
+# (probed with apache2 -t), else the cached cases are skipped.
+
+APACHE="${BENCH_APACHE_BIN:-/usr/sbin/apache2}"
+AMODULE="$ROOT/build/mod_cognito_identity.so"
+AMODS=/usr/lib/apache2/modules
+ARUN="$WORK/run-apache"
+PA=$((PORT + 4))
+APACHE_NOTE=""
+
+apache_conf() {   # CACHE_LINE [SERVER_LINE]
+    cat <<CONF
+# written by bench/run.sh
+ServerRoot "$ARUN"
+DefaultRuntimeDir "$ARUN/run"
+PidFile "$ARUN/apache2.pid"
+ErrorLog "$ARUN/error.log"
+LogLevel error
+ServerName localhost
+Listen 127.0.0.1:$PA
+LoadModule mpm_event_module $AMODS/mod_mpm_event.so
+LoadModule authn_core_module $AMODS/mod_authn_core.so
+LoadModule authz_core_module $AMODS/mod_authz_core.so
+LoadModule socache_shmcb_module $AMODS/mod_socache_shmcb.so
+LoadModule cognito_identity_module $AMODULE
+ServerLimit 1
+StartServers 1
+ThreadLimit 64
+ThreadsPerChild 64
+MinSpareThreads 1
+MaxSpareThreads 64
+MaxRequestWorkers 64
+MaxConnectionsPerChild 0
+KeepAlive On
+MaxKeepAliveRequests 0
+KeepAliveTimeout 60
+$( [ "$(id -u)" = 0 ] && printf 'User nobody\nGroup nogroup\n' )
+DocumentRoot "$ARUN/html"
+MergeSlashes Off
+AllowEncodedSlashes NoDecode
+<Directory />
+    Require all denied
+</Directory>
+<Directory "$ARUN/html">
+    Require all granted
+</Directory>
+CognitoIdentityPool eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d
+CognitoIdentityKeyFile $ROOT/t/keys/jwks-k1.json
+CognitoIdentityRole authenticated $ROLE
+CognitoIdentityPolicy $ROLE $ROOT/t/policies/s3-per-user.json
+${2:-}
+<Location /nocache/>
+    AuthType CognitoIdentity
+    AuthName "bench"
+    Require cognito-authenticated
+</Location>
+<Location /cache/>
+    AuthType CognitoIdentity
+    AuthName "bench"
+    ${1:-}
+    Require cognito-authenticated
+</Location>
+<Location /mybucket/>
+    AuthType CognitoIdentity
+    AuthName "s3"
+    ${1:-}
+    CognitoIdentityAuthorize s3
+    Require cognito-policy
+</Location>
+CONF
+}
+
+stop_apache() {
+    if alive "$AMASTER"; then
+        kill -TERM "$AMASTER" 2>/dev/null || true
+        for _ in $(seq 100); do alive "$AMASTER" || break; sleep 0.1; done
+    fi
+}
+
+AMASTER=""
+if [ "${BENCH_APACHE:-1}" = 0 ]; then
+    APACHE_NOTE="skipped (BENCH_APACHE=0)"
+elif [ ! -x "$APACHE" ] || [ ! -f "$AMODS/mod_mpm_event.so" ]; then
+    APACHE_NOTE="skipped: $APACHE or mpm_event is not installed (make deps)"
+elif ! make -s -C "$ROOT" apache >&2; then
+    APACHE_NOTE="skipped: make apache failed"
+else
+    rm -rf "$ARUN"
+    mkdir -p "$ARUN/run" "$ARUN/html/mybucket/$ID"
+    for d in off cache nocache; do
+        mkdir -p "$ARUN/html/$d"
+        printf 'ok' > "$ARUN/html/$d/f"
+    done
+    printf 'ok' > "$ARUN/html/mybucket/$ID/f"
+    chmod -R a+rX "$ARUN"
+
+    # the module's cache is held by mod_socache_shmcb (loaded above)
+    CACHE_LINE="CognitoIdentityTokenCache On"
+    apache_conf "$CACHE_LINE" "CognitoIdentityTokenCacheSize 16m" \
+        > "$ARUN/apache2.conf"
+    "$APACHE" -t -f "$ARUN/apache2.conf" > "$LOGS/apache-t.txt" 2>&1 \
+        || apache_conf "$CACHE_LINE" "" > "$ARUN/apache2.conf"
+    if "$APACHE" -t -f "$ARUN/apache2.conf" > "$LOGS/apache-t.txt" 2>&1; then
+        APACHE_CACHE=1
+    else
+        APACHE_CACHE=0
+        apache_conf "" > "$ARUN/apache2.conf"
+        "$APACHE" -t -f "$ARUN/apache2.conf" > "$LOGS/apache-t.txt" 2>&1 \
+            || die "apache2 -t failed: $(tail -5 "$LOGS/apache-t.txt")"
+    fi
+    echo "apache	$("$APACHE" -v | awk -F': ' '/version/ {print $2}') (mpm_event)" >> "$WORK/machine.tsv"
+    echo "apache_cache	$APACHE_CACHE" >> "$WORK/machine.tsv"
+
+    log "starting apache2 (mpm_event, one child, taskset -c $SERVER_CPU; token cache: $APACHE_CACHE)"
+    taskset -c "$SERVER_CPU" "$APACHE" -f "$ARUN/apache2.conf" -k start
+    for _ in $(seq 100); do
+        AMASTER=$(cat "$ARUN/apache2.pid" 2>/dev/null || true)
+        [ -n "$AMASTER" ] && alive "$AMASTER" \
+            && [ -n "$(ps --ppid "$AMASTER" -o pid= | head -1)" ] && break
+        sleep 0.1
+    done
+    alive "$AMASTER" || die "apache2 did not start: $(tail -5 "$ARUN/error.log")"
+    trap stop_apache EXIT
+    MASTER=$AMASTER
+    WORKER=$(worker_pid)
+    RUN=$ARUN
+
+    UA="http://127.0.0.1:$PA"
+    BENCH_MODE=fixed BENCH_TOKENS="$WORK/token.txt" BENCH_OUT=/dev/null \
+        taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d5s \
+        -s "$BENCH/wrk/bench.lua" "$UA/off/f" > /dev/null
+    NB=0
+    abaseline() {
+        NB=$((NB + 1))
+        scenario "apache_baseline_$NB" "$UA/off/f" "$WORK/token.txt" fixed 200 \
+            "${BENCH_BASELINE_DURATION:-5}"
+    }
+    abaseline
+    scenario apache_nocache "$UA/nocache/f" "$WORK/token.txt" fixed 200
+    if [ "$APACHE_CACHE" = 1 ]; then
+        scenario apache_cache "$UA/cache/f" "$WORK/token.txt" fixed 200
+    fi
+    abaseline
+    scenario apache_bad_signature "$UA/nocache/f" "$WORK/bad-sig.txt" fixed 401
+    scenario apache_malformed "$UA/nocache/f" "$WORK/malformed.txt" fixed 401
+    abaseline
+    scenario apache_s3_per_user "$UA$S3PATH" "$WORK/token.txt" fixed 200
+    abaseline
+    echo "apache_alerts	$(grep -c -E '\[[a-z_]*:(alert|emerg|crit)\]' "$ARUN/error.log" || true)" >> "$WORK/machine.tsv"
+    stop_apache
+    trap - EXIT
+fi
+[ -n "$APACHE_NOTE" ] && { log "Apache $APACHE_NOTE"; echo "apache_note	$APACHE_NOTE" >> "$WORK/machine.tsv"; }
 
 # V once more, now that CPU 0 is free of nginx again
 taskset -c "$SERVER_CPU" "$MICRO" --root "$ROOT" \

@@ -19,7 +19,20 @@ typedef struct {
     size_t        sig_len;      /* modulus length in bytes */
     EVP_PKEY     *pkey;
     unsigned char fp[CIG_KEY_FP_LEN];   /* SHA-256 of the modulus, cut */
+
+    /*
+     * Set up once when the key is loaded, per algorithm (RS256, RS384,
+     * RS512; NULL where the key's own alg excludes one): the digest,
+     * fetched, and the key's verification context with PKCS #1 v1.5
+     * padding and that digest.  cig_rsa_verify copies the context per
+     * call, so threads may share a key; never modified after loading.
+     */
+    EVP_MD       *md[3];
+    EVP_PKEY_CTX *vctx[3];
 } cig_key_t;
+
+int cig_key_prepare(cig_key_t *key);
+void cig_key_release(cig_key_t *key);
 
 struct cig_keyset_s {
     size_t        nkeys;

@@ -6,6 +6,7 @@
  */
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,6 +170,26 @@ cig_utf8_put(unsigned char *d, unsigned cp)
 }
 
 
+/*
+ * Nonzero when any of the eight bytes of w needs a closer look: a control
+ * character, '"', '\\' or a byte of 0x80 or more.  The classic bit tricks:
+ * (x - 0x01..) & ~x & 0x80.. is nonzero exactly when some byte of x is
+ * zero, and (x - n * 0x01..) & ~x & 0x80.. when some byte is below n.
+ */
+
+#define CIG_ONES   0x0101010101010101ULL
+#define CIG_HIGHS  0x8080808080808080ULL
+
+static inline uint64_t
+cig_json_plain8(uint64_t w)
+{
+    uint64_t  q = w ^ (CIG_ONES * '"'), b = w ^ (CIG_ONES * '\\');
+
+    return (w | ((w - CIG_ONES * 0x20) & ~w)
+            | ((q - CIG_ONES) & ~q) | ((b - CIG_ONES) & ~b)) & CIG_HIGHS;
+}
+
+
 static int
 cig_json_string(cig_json_parser_t *jp, cig_str_t *out)
 {
@@ -183,6 +204,31 @@ cig_json_string(cig_json_parser_t *jp, cig_str_t *out)
     escapes = 0;
 
     for ( ;; ) {
+
+        /*
+         * The common case first: printable ASCII other than '"' and '\\',
+         * eight bytes at a time, then a byte at a time.
+         */
+
+        while (jp->end - p >= 8) {
+            uint64_t  w;
+
+            memcpy(&w, p, 8);
+
+            if (cig_json_plain8(w) == 0) {
+                p += 8;
+                continue;
+            }
+
+            break;
+        }
+
+        while (p < jp->end && *p >= 0x20 && *p < 0x80 && *p != '"'
+               && *p != '\\')
+        {
+            p++;
+        }
+
         if (p >= jp->end) {
             jp->p = p;
             return cig_json_fail(jp, "unterminated string");
@@ -662,8 +708,22 @@ cig_json_getn(const cig_json_t *obj, const char *name, size_t len)
         return NULL;
     }
 
+    if (len == 0) {
+        for (m = obj->child; m; m = m->next) {
+            if (m->key.len == 0) {
+                return m;
+            }
+        }
+
+        return NULL;
+    }
+
+    /* the first byte before a memcmp: claim names often share a length */
+
     for (m = obj->child; m; m = m->next) {
-        if (m->key.len == len && memcmp(m->key.data, name, len) == 0) {
+        if (m->key.len == len && m->key.data[0] == name[0]
+            && memcmp(m->key.data, name, len) == 0)
+        {
             return m;
         }
     }

@@ -362,6 +362,13 @@ cig_jwks_key(cig_keyset_t *ks, const cig_json_t *jwk, unsigned *skipped,
         return 0;
     }
 
+    if (!cig_key_prepare(key)) {
+        cig_key_release(key);
+        cig_err_set(err, CIG_ERR_INTERNAL, "key \"%.*s\": cannot set up its "
+                    "verification context", (int) name.len, name.data);
+        return 0;
+    }
+
     if (development) {
         ks->development = 1;
     }
@@ -468,7 +475,7 @@ cig_keyset_free(cig_keyset_t *ks)
     }
 
     for (i = 0; i < ks->nkeys; i++) {
-        EVP_PKEY_free(ks->keys[i].pkey);
+        cig_key_release(&ks->keys[i]);
     }
 
     free(ks);

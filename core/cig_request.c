@@ -91,12 +91,41 @@ cig_utf8_valid(const unsigned char *p, size_t n)
  * refused; query: '+' is a space.
  */
 
+/*
+ * Bytes that percent-decoding copies as they are in a path and in a query
+ * alike: printable ASCII other than '%', '+', '\\', '#' and '?'.  Every
+ * other byte takes the checks below.
+ */
+
+#define CIG_P8(x)  x, x, x, x, x, x, x, x
+
+static const unsigned char  cig_plain[256] = {
+    /* 0x00 - 0x1f: controls; 0x20: space */
+    CIG_P8(0), CIG_P8(0), CIG_P8(0), CIG_P8(0),
+    /* 0x20 - 0x2f:  sp ! " # $ % & ' ( ) * + , - . / */
+    0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1,
+    /* 0x30 - 0x3f:  0-9 : ; < = > ? */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
+    /* 0x40 - 0x5f:  @ A-Z [ \ ] ^ _ */
+    CIG_P8(1), CIG_P8(1), CIG_P8(1),
+    1, 1, 1, 1, 0, 1, 1, 1,
+    /* 0x60 - 0x7f:  ` a-z { | } ~ DEL */
+    CIG_P8(1), CIG_P8(1), CIG_P8(1),
+    1, 1, 1, 1, 1, 1, 1, 0,
+    /* 0x80 - 0xff: UTF-8, checked after decoding */
+    CIG_P8(1), CIG_P8(1), CIG_P8(1), CIG_P8(1),
+    CIG_P8(1), CIG_P8(1), CIG_P8(1), CIG_P8(1),
+    CIG_P8(1), CIG_P8(1), CIG_P8(1), CIG_P8(1),
+    CIG_P8(1), CIG_P8(1), CIG_P8(1), CIG_P8(1)
+};
+
+
 static cig_code_t
 cig_decode(const char *raw, size_t len, int path, const cig_allocator_t *a,
     cig_str_t *out, cig_err_t *err)
 {
     const unsigned char  *s = (const unsigned char *) raw;
-    unsigned char        *buf, *d, c;
+    unsigned char        *buf, *d, c, high;
     size_t                i, seg;
     int                   hi, lo;
 
@@ -107,9 +136,18 @@ cig_decode(const char *raw, size_t len, int path, const cig_allocator_t *a,
     }
 
     d = buf;
+    high = 0;
 
     for (i = 0; i < len; i++) {
         c = s[i];
+
+        /* most bytes of most paths: copied, nothing else to check */
+
+        if (cig_plain[c]) {
+            *d++ = c;
+            high |= c;
+            continue;
+        }
 
         if (c == '%') {
             if (len - i < 3 || (hi = cig_hex(s[i + 1])) < 0
@@ -146,6 +184,7 @@ cig_decode(const char *raw, size_t len, int path, const cig_allocator_t *a,
             }
 
             *d++ = c;
+            high |= c;
             continue;
         }
 
@@ -156,13 +195,16 @@ cig_decode(const char *raw, size_t len, int path, const cig_allocator_t *a,
         }
 
         *d++ = (!path && c == '+') ? ' ' : c;
+        high |= c;
     }
 
     *d = '\0';
     out->data = (const char *) buf;
     out->len = (size_t) (d - buf);
 
-    if (!cig_utf8_valid(buf, out->len)) {
+    /* only bytes of 0x80 and more can make UTF-8 invalid */
+
+    if ((high & 0x80) && !cig_utf8_valid(buf, out->len)) {
         return cig_bad(err, "invalid or overlong UTF-8");
     }
 

@@ -611,6 +611,30 @@ cig_glob_match(const cig_seg_t *p, size_t np, const char *s, size_t n,
                 continue;
             }
 
+            /*
+             * Without case folding a literal matches as a whole or not at
+             * all: one memcmp, not a character at a time.  Where the rest
+             * of the subject is shorter than the literal, no position a
+             * star could move it to makes it fit either.
+             */
+
+            if (!icase) {
+                size_t  rest = seg->text.len - so;
+
+                if (rest > n - i) {
+                    return 0;
+                }
+
+                if (memcmp(seg->text.data + so, s + i, rest) == 0) {
+                    i += rest;
+                    si++;
+                    so = 0;
+                    continue;
+                }
+
+                goto mismatch;
+            }
+
             if (cig_ch_eq((unsigned char) seg->text.data[so],
                           (unsigned char) s[i], icase))
             {
@@ -619,6 +643,8 @@ cig_glob_match(const cig_seg_t *p, size_t np, const char *s, size_t n,
                 continue;
             }
         }
+
+    mismatch:
 
         if (!star) {
             return 0;

@@ -72,9 +72,12 @@ typedef struct {
 
 /* The verified-token cache. */
 
+typedef struct ngx_http_cognito_identity_entry_s
+    ngx_http_cognito_identity_entry_t;
+
 typedef struct {
-    ngx_rbtree_t                 rbtree;
-    ngx_rbtree_node_t            sentinel;
+    ngx_http_cognito_identity_entry_t  **buckets;   /* by the token's hash */
+    ngx_uint_t                   mask;        /* buckets - 1, a power of 2 */
     ngx_queue_t                  queue;       /* least recently used last */
     ngx_uint_t                   hits;
     ngx_uint_t                   misses;

@@ -53,4 +53,50 @@ unlike($srv->error_log, qr/could not allocate|no memory/,
        'eviction is silent, not an allocation failure');
 
 $srv->stop;
+
+# Many small entries in the smallest zone (64 buckets): chains in every
+# bucket, entries unlinked from the middle of them as the oldest make room,
+# and every token still found again while it is held.
+$srv = start_nginx(<<'CONF');
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        root %%DIR%%/html;
+
+        cognito_identity_pool eu-west-1:b45b9729-c269-4ef2-86f1-0df3e40fe92d;
+        cognito_identity_key_file %%ROOT%%/t/keys/jwks-k1.json;
+        cognito_identity_token_cache zone=many:32k;
+
+        location / {
+            cognito_identity "api";
+            add_header X-Cache $cognito_identity_token_cache always;
+        }
+    }
+CONF
+
+my @small = map {
+    cognito_token(claims => {
+        sub => sprintf('eu-west-1:9539224f-5cd4-4923-a426-%012d', $_) })
+} 1 .. 150;
+
+my (%first, %second);
+my $fails = 0;
+for my $round (1, 2) {
+    for my $i (0 .. $#small) {
+        my $t = $small[$i];
+        # each token twice in a row: the second must be a hit
+        for my $k (1, 2) {
+            my $r = $srv->request('GET', '/index.html',
+                                  { Authorization => "Bearer $t" });
+            $fails++ if $r->{status} != 200;
+            ($k == 1 ? \%first : \%second)->{ $r->{headers}{'x-cache'} // '-' }++;
+        }
+    }
+}
+is($fails, 0, 'many entries in few buckets: every request answered');
+is($second{hit} // 0, 300, 'a token just inserted is found at once, '
+   . 'whatever else its bucket holds');
+ok(($first{miss} // 0) > 150, 'the oldest entries made room (misses on the '
+   . 'second round)');
+
+$srv->stop;
 done_testing();

@@ -703,6 +703,112 @@ json_spans_and_get(void)
 }
 
 
+/*
+ * Strings are scanned eight bytes at a time while they hold only plain
+ * ASCII: every byte that needs a closer look must be found at every
+ * position of such a block, and nothing else.
+ */
+
+static void
+json_string_positions(void)
+{
+    static const struct {
+        const char  *name;
+        const char  *bytes;
+        size_t       len;
+        const char  *msg;           /* NULL: accepted */
+        const char  *str;           /* the value's bytes there, if accepted */
+        size_t       str_len;
+    } special[] = {
+        { "0x01", S("\x01"), "control character", NULL, 0 },
+        { "0x1f", S("\x1f"), "control character", NULL, 0 },
+        { "NUL", S("\0"), "control character", NULL, 0 },
+        { "a tab", S("\t"), "control character", NULL, 0 },
+        { "a stray 0x80", S("\x80"), "invalid UTF-8", NULL, 0 },
+        { "0xff", S("\xff"), "invalid UTF-8", NULL, 0 },
+        { "an overlong C0 80", S("\xc0\x80"), "invalid UTF-8", NULL, 0 },
+        { "a space", S(" "), NULL, S(" ") },
+        { "DEL", S("\x7f"), NULL, S("\x7f") },
+        { "'!' (0x21)", S("!"), NULL, S("!") },
+        { "'#' (0x23)", S("#"), NULL, S("#") },
+        { "'[' (0x5b)", S("["), NULL, S("[") },
+        { "']' (0x5d)", S("]"), NULL, S("]") },
+        { "e-acute", S("\xc3\xa9"), NULL, S("\xc3\xa9") },
+        { "an escaped quote", S("\\\""), NULL, S("\"") },
+        { "an escaped backslash", S("\\\\"), NULL, S("\\") },
+        { "\\n", S("\\n"), NULL, S("\n") },
+    };
+    char         text[64], want[64];
+    size_t       i, pos, tail, n, w;
+    json_ctx_t   ctx;
+    cig_json_t  *root;
+    int          good;
+
+    for (i = 0; i < UNIT_NELTS(special); i++) {
+        good = 1;
+
+        for (pos = 0; pos < 17 && good; pos++) {
+            for (tail = 0; tail < 10 && good; tail += 3) {
+                n = 0;
+                text[n++] = '"';
+                memset(text + n, 'a', pos);
+                n += pos;
+                memcpy(text + n, special[i].bytes, special[i].len);
+                n += special[i].len;
+                memset(text + n, 'b', tail);
+                n += tail;
+                text[n++] = '"';
+
+                json_begin(&ctx);
+                root = json_parse(&ctx, text, n, DEPTH);
+
+                if (special[i].msg != NULL) {
+                    good = root == NULL
+                           && strstr(ctx.err.msg, special[i].msg) != NULL;
+                } else {
+                    w = 0;
+                    memset(want + w, 'a', pos);
+                    w += pos;
+                    memcpy(want + w, special[i].str, special[i].str_len);
+                    w += special[i].str_len;
+                    memset(want + w, 'b', tail);
+                    w += tail;
+                    good = root != NULL && root->type == CIG_JSON_STRING
+                           && root->str.len == w
+                           && memcmp(root->str.data, want, w) == 0;
+                }
+
+                if (!good) {
+                    tap_diag("at byte %zu, %zu after: %s", pos, tail,
+                             root ? "accepted" : ctx.err.msg);
+                }
+
+                json_end(&ctx);
+            }
+        }
+
+        tap_ok(good, "json: %s is %s at every position of a long string",
+               special[i].name, special[i].msg ? "found" : "kept");
+    }
+
+    /* a string that ends without its quote, cut at every length */
+
+    memset(text, 'a', sizeof(text));
+    text[0] = '"';
+    good = 1;
+
+    for (n = 1; n < 40 && good; n++) {
+        json_begin(&ctx);
+        root = json_parse(&ctx, text, n, DEPTH);
+        good = root == NULL && strstr(ctx.err.msg, "unterminated string");
+        json_end(&ctx);
+    }
+
+    tap_ok(good, "json: a long string without its closing quote is "
+           "unterminated at every length");
+}
+
+
 void
 test_json(void)
 {
@@ -712,6 +818,7 @@ test_json(void)
     json_dups_and_depth();
     json_refusals();
     json_strings();
+    json_string_positions();
     json_numbers();
     json_spans_and_get();
 }

@@ -1114,6 +1114,19 @@ pol_warnings(void)
 /* ---------------------------------------------------------------------- */
 /* Wildcards */
 
+static int
+pol_has_upper(const char *s)
+{
+    for ( ; *s; s++) {
+        if (*s >= 'A' && *s <= 'Z') {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 static void
 pol_glob(void)
 {
@@ -1183,6 +1196,15 @@ pol_glob(void)
           0, 0 },
         { "*abc*abc*abc*",
           "abcabababcabcabababcxabc",       0, 1 },
+        /* a literal longer than what is left of the subject */
+        { "*abcdef",     "abc",             0, 0 },
+        { "a*bcd",       "abc",             0, 0 },
+        { "ab*cd",       "abxc",            0, 0 },
+        { "*bc",         "bcbc",            0, 1 },
+        { "*bcbc",       "bcbcbc",          0, 1 },
+        { "a*b?d",       "abxbcd",          0, 1 },
+        { "a*b?d",       "abxbcde",         0, 0 },
+        { "*xyz?",       "xyxyzxyz\xc3\xa9", 0, 1 },
         /* case */
         { "ABC",         "abc",             0, 0 },
         { "ABC",         "abc",             1, 1 },
@@ -1213,6 +1235,22 @@ pol_glob(void)
                        cases[i].pattern, cases[i].match ? "matches"
                                                         : "does not match",
                        cases[i].subject, cases[i].icase ? " (icase)" : "");
+
+            /*
+             * Without letters in upper case the case-folding path (a
+             * character at a time) must agree with the exact one (whole
+             * literals at once).
+             */
+
+            if (!cases[i].icase && !pol_has_upper(cases[i].pattern)
+                && !pol_has_upper(cases[i].subject))
+            {
+                tap_is_int(cig_glob_match(t->segs, t->nsegs,
+                                          cases[i].subject,
+                                          strlen(cases[i].subject), 1),
+                           cases[i].match, "glob %zu: the same folding case",
+                           i);
+            }
         }
 
         pol_end(&ctx);
