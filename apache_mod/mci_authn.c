@@ -915,7 +915,10 @@ mci_note_require(cmd_parms *cmd, int policy)
     }
 
     conf->require_seen = 1;
-    conf->require_policy |= policy;
+    /* a line limited to some methods (<Limit>) does not govern the others */
+    conf->require_policy |= (policy
+                             && (cmd->limited | (AP_METHOD_BIT << (METHODS - 1)))
+                                == -1);
 }
 
 

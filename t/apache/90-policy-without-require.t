@@ -34,9 +34,9 @@ CognitoIdentityRole authenticated $ARN/User
 CognitoIdentityPolicy $ARN/User $tmp/own.json
 Header always set X-Decision "%{COGNITO_IDENTITY_DECISION}e" env=COGNITO_IDENTITY_DECISION
 Header always set X-Error "%{COGNITO_IDENTITY_ERROR}e" env=COGNITO_IDENTITY_ERROR
-ScriptAliasMatch ^/(forgot|valid|anyof|prefix|both)/ %%DIR%%/cgi/echo.cgi
+ScriptAliasMatch ^/(forgot|valid|anyof|prefix|both|lim)/ %%DIR%%/cgi/echo.cgi
 
-<LocationMatch "^/(forgot|valid|anyof|prefix|both)/">
+<LocationMatch "^/(forgot|valid|anyof|prefix|both|lim)/">
     AuthType CognitoIdentity
     AuthName "s3"
 </LocationMatch>
@@ -62,6 +62,15 @@ ScriptAliasMatch ^/(forgot|valid|anyof|prefix|both)/ %%DIR%%/cgi/echo.cgi
 <Location /both/>
     CognitoIdentityAuthorize s3
     Require cognito-policy
+</Location>
+<Location /lim/>
+    # Require cognito-policy for some methods only: it governs those, and
+    # the policy is still enforced for the others (found in review)
+    CognitoIdentityAuthorize s3
+    Require cognito-identity
+    <Limit PUT DELETE>
+        Require cognito-policy
+    </Limit>
 </Location>
 <Location /both/open/>
     # only another provider's Require line, under a section whose line is
@@ -94,6 +103,9 @@ my @cases = (
     ['Require cognito-policy: denied', 'GET', '/both/x/a.txt', $user, 403, 'deny'],
     ['only Require valid-user below Require cognito-policy: allowed', 'GET', "/both/open/$ID/a.txt", $user, 200, 'allow'],
     ['only Require valid-user below Require cognito-policy: denied', 'GET', '/both/open/x/a.txt', $user, 403, 'deny'],
+    ['Require cognito-policy in <Limit PUT DELETE>: GET still decided', 'GET', '/lim/x/a.txt', $user, 403, 'deny'],
+    ['Require cognito-policy in <Limit PUT DELETE>: GET allowed', 'GET', "/lim/$ID/a.txt", $user, 200, 'allow'],
+    ['Require cognito-policy in <Limit PUT DELETE>: PUT denied', 'PUT', '/lim/x/a.txt', $user, 403, 'deny'],
 );
 
 for my $c (@cases) {
