@@ -108,7 +108,8 @@ asan: $(BUILD)/asan/$(MODULE)
 $(BUILD)/asan/$(MODULE): config $(CORE_SRCS) $(CORE_HDRS) $(NGX_SRCS)
 	$(call ngx_module_build,$(BUILD)/asan,$(SAN_FLAGS),$(SAN_FLAGS))
 
-unit: $(BUILD)/unit/cig-unit $(BUILD)/unit-asan/cig-unit simulate
+unit: $(BUILD)/unit/cig-unit $(BUILD)/unit-asan/cig-unit simulate \
+        $(BUILD)/unit-asan/cognito-identity-simulate
 
 # the policy simulator, built from the same core as the servers
 simulate: $(BUILD)/cognito-identity-simulate
@@ -121,6 +122,13 @@ $(BUILD)/cognito-identity-simulate: $(CORE_SRCS) $(CORE_HDRS) $(SIM_SRCS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -o $@ $(CORE_SRCS) \
 	    $(SIM_SRCS) $(EXTRA_LDFLAGS) -lcrypto -lm
+
+# the same with AddressSanitizer + UBSan, for the sanitized test run
+$(BUILD)/unit-asan/cognito-identity-simulate: $(CORE_SRCS) $(CORE_HDRS) \
+        $(SIM_SRCS) tools/simulate_nginx.h tools/nginx_conf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE -o $@ $(CORE_SRCS) \
+	    $(SIM_SRCS) -lcrypto -lm
 
 $(BUILD)/unit/cig-unit: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS)
 	@mkdir -p $(dir $@)
@@ -168,6 +176,7 @@ test-asan:
 	@echo "== test suite, AddressSanitizer + UBSan build"
 	CIG_MODULE=$(BUILD)/asan/$(MODULE) CIG_PRELOAD=$(LIBASAN) \
 	CIG_UNIT=$(BUILD)/unit-asan/cig-unit \
+	CIG_SIMULATE=$(BUILD)/unit-asan/cognito-identity-simulate \
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    $(PROVE)
 

@@ -527,7 +527,7 @@ main(int argc, char **argv)
     cig_allocator_t     a;
     cig_identity_t      id;
     cig_roles_t        *roles[MAX_ITEMS], *defaults;
-    cig_roleset_t      *set;
+    cig_roleset_t      *set = NULL;
     const cig_roles_t  *attachment;
     cig_role_input_t    in;
     cig_role_choice_t   choice;
@@ -541,7 +541,7 @@ main(int argc, char **argv)
     cig_code_t          rc;
     size_t              i, n;
     const char         *q, *colon;
-    int                 allowed, explicit;
+    int                 allowed, explicit, status;
     long                deciding;
     cig_str_t           none = { "", 0 };
 
@@ -654,8 +654,8 @@ main(int argc, char **argv)
             } else {
                 printf("token refused: %s\ndecision: deny (401)\n", err.msg);
             }
-            cig_arena_destroy(arena);
-            return 1;
+            status = 1;
+            goto done;
         }
 
         for (i = 0; i < opt.nkeys; i++) {
@@ -693,10 +693,11 @@ main(int argc, char **argv)
 
     if (opt.nginx_config != NULL) {
         if (!id.authenticated && !opt.conf.unauthenticated) {
-            return verdict_early(0, "403", "guest", "unauthenticated "
+            status = verdict_early(0, "403", "guest", "unauthenticated "
                                  "identities are not allowed here "
                                  "(cognito_identity_unauthenticated off)",
                                  0);
+            goto done;
         }
 
         for (i = 0; i < opt.conf.nlogins && id.authenticated; i++) {
@@ -752,7 +753,8 @@ main(int argc, char **argv)
         } else {
             printf("role: none: %s\ndecision: deny (403)\n", err.msg);
         }
-        return 1;
+        status = 1;
+        goto done;
     }
 
     if (opt.json) {
@@ -777,10 +779,11 @@ request:
     if (opt.nginx_config != NULL && opt.conf.nprefixes == 0
         && opt.mode == NULL)
     {
-        return verdict_early(1, "", "authorization", "neither "
+        status = verdict_early(1, "", "authorization", "neither "
                              "cognito_identity_authorize nor "
                              "cognito_identity_allow_prefix: a verified "
                              "identity is enough", 0);
+        goto done;
     }
 
     /* the request, read as the servers read it */
@@ -798,12 +801,14 @@ request:
         rc = nginx_path(&id, h.path, &err);
 
         if (rc == CIG_ERR_FORBIDDEN) {
-            return verdict_early(0, "403", "path", err.msg, 0);
+            status = verdict_early(0, "403", "path", err.msg, 0);
+            goto done;
         }
 
         if (rc == CIG_OK && opt.mode == NULL) {
-            return verdict_early(1, "", "path", "under an allowed prefix; "
+            status = verdict_early(1, "", "path", "under an allowed prefix; "
                                  "cognito_identity_authorize is off", 0);
+            goto done;
         }
     }
 
@@ -856,7 +861,8 @@ request:
                    rc == CIG_ERR_BAD_REQUEST ? "ambiguous" : "refused",
                    err.msg, rc == CIG_ERR_BAD_REQUEST ? "400" : "403");
         }
-        return 1;
+        status = 1;
+        goto done;
     }
 
     memset(&req, 0, sizeof(req));
@@ -955,6 +961,10 @@ request:
                : explicit ? "explicit deny (403)" : "deny (403)");
     }
 
+    status = allowed ? 0 : 1;
+
+done:
+
     for (i = 0; i < opt.npolicies; i++) {
         cig_policy_free(rp[i].policy);
     }
@@ -971,5 +981,5 @@ request:
     cig_roles_free(defaults);
     cig_arena_destroy(arena);
 
-    return allowed ? 0 : 1;
+    return status;
 }

@@ -623,6 +623,7 @@ ncf_parse(const char *text, size_t len, const char *name, char **prefix,
     ncf_tree_t  *tree;
     const char  *p, *end, *eol, *body;
     char        *slash;
+    int          dump;
 
     static const char  marker[] = "# configuration file ";
 
@@ -635,6 +636,7 @@ ncf_parse(const char *text, size_t len, const char *name, char **prefix,
 
     end = text + len;
     body = NULL;
+    dump = memmem(text, len, marker, sizeof(marker) - 1) != NULL;
 
     for (p = text; p < end; p = eol + 1) {
         eol = memchr(p, '\n', end - p);
@@ -665,7 +667,7 @@ ncf_parse(const char *text, size_t len, const char *name, char **prefix,
             c.nfiles++;
 
         } else if (c.nfiles == 0 && eol > p && !ncf_nginx_message(p, eol)
-                   && memmem(text, len, marker, sizeof(marker) - 1) != NULL)
+                   && dump)
         {
             /* something other than nginx's own messages before the dump */
             snprintf(err, errlen, "%s: text before the first \"# "

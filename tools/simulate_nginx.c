@@ -758,7 +758,7 @@ sim_nginx_load(const char *path, const char *server,
     FILE              *f;
     sim_ctx_t          c;
     ncf_node_t        *root;
-    const ncf_node_t  *http, *srv, *level, *levels[SIM_MAX_LEVELS + 2];
+    const ncf_node_t  *http, *srv, *level, *levels[SIM_MAX_LEVELS + 3];
 
     memset(out, 0, sizeof(*out));
     out->leeway = 10;

@@ -12,7 +12,7 @@ use Test::More;
 use CigTest -nomodule;
 
 my $root = repo_root();
-my $sim = "$root/build/cognito-identity-simulate";
+my $sim = $ENV{CIG_SIMULATE} || "$root/build/cognito-identity-simulate";
 plan skip_all => "simulator not built: make simulate" unless -x $sim;
 
 my $ROLE = 'arn:aws:iam::123456789012:role/DecisionCases';
@@ -205,6 +205,35 @@ DUMP
     ($brc, $bout) = run_err('--nginx-config', "$tmp/none.conf", '--claims', $claims, '--uri', '/');
     is($brc, 2, 'a missing file: exit status 2');
     like($bout, qr/none\.conf: No such file/, 'named');
+
+    # the deepest nesting allowed, with limit_except innermost (a stack
+    # overflow found in review), and one level more
+    for my $depth (16, 17) {
+        my $conf = "# configuration file $tmp/deep.conf:\nhttp { server {\n"
+                 . "cognito_identity_pool $POOL;\ncognito_identity_key_file keys.json;\n";
+        $conf .= "location /l$_/ {\n" for 0 .. $depth - 1;
+        $conf .= "cognito_identity 'deep';\nlimit_except GET { }\n";
+        $conf .= "}\n" x $depth;
+        $conf .= "} }\n";
+        spew("$tmp/deep.conf", $conf);
+        my @loc = map { ('--location', "/l$_/") } 0 .. $depth - 1;
+        my ($drc, $dout) = run_err('--nginx-config', "$tmp/deep.conf", '--claims', $claims,
+                                   @loc, '--method', 'POST', '--uri', '/l0/x');
+        if ($depth == 16) {
+            is($drc, 0, "$depth nested locations and limit_except: decided") or diag($dout);
+        } else {
+            is($drc, 2, "$depth nested locations: exit status 2");
+            like($dout, qr/nest|location/i, 'and why') or diag($dout);
+        }
+    }
+
+    # a large configuration that is not nginx -T output (its lines were
+    # once each searched for the dump marker through the whole text)
+    spew("$tmp/big.conf", ("# a comment line of some length, again and again\n" x 200000)
+                          . "http { server { cognito_identity_pool $POOL; location /b/ { } } }\n");
+    ($brc, $bout) = run_err('--nginx-config', "$tmp/big.conf", '--claims', $claims,
+                            '--location', '/b/', '--uri', '/b/x');
+    is($brc, 0, 'a 10 MB plain configuration is read') or diag(substr($bout, 0, 500));
 }
 
 SKIP: {
