@@ -859,6 +859,8 @@ mci_preflight_passes(request_rec *r)
     ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, "cognito identity: CORS "
                   "preflight passed");
 
+    apr_table_setn(r->notes, MCI_NOTE_PREFLIGHT, "1");
+
     return 1;
 }
 
@@ -902,6 +904,7 @@ mci_authz_state(request_rec *r, authz_status *rc)
 static void
 mci_note_require(cmd_parms *cmd, int policy)
 {
+    apr_uint64_t     limited;
     mci_dir_conf_t  *conf;
 
     if (cmd->context == NULL) {
@@ -915,10 +918,17 @@ mci_note_require(cmd_parms *cmd, int policy)
     }
 
     conf->require_seen = 1;
-    /* a line limited to some methods (<Limit>) does not govern the others */
-    conf->require_policy |= (policy
-                             && (cmd->limited | (AP_METHOD_BIT << (METHODS - 1)))
-                                == -1);
+
+    /*
+     * A line limited to some methods (<Limit>) does not govern the others.
+     * cmd->limited has every bit set outside <Limit>, but the top one is
+     * cleared inside <Require*> blocks: ignore it.
+     */
+
+    limited = (apr_uint64_t) cmd->limited
+              | ((apr_uint64_t) 1 << (METHODS - 1));
+
+    conf->require_policy |= (policy && limited == ~(apr_uint64_t) 0);
 }
 
 

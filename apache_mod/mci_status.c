@@ -25,7 +25,7 @@ static const char *const  mci_reasons[] = {
     "no_token", "malformed", "algorithm", "signature", "expired",
     "not_yet_valid", "issuer", "audience", "unknown_kid", "login_token",
     "guest", "role", "prefix", "policy", "explicit_deny", "bad_request",
-    "no_keys", "internal"
+    "no_keys", "internal", "require"
 };
 
 enum {
@@ -35,7 +35,7 @@ enum {
     MCI_R_UNKNOWN_KID, MCI_R_LOGIN_TOKEN,
     MCI_R_GUEST, MCI_R_ROLE, MCI_R_PREFIX, MCI_R_POLICY,
     MCI_R_EXPLICIT_DENY, MCI_R_BAD_REQUEST, MCI_R_NO_KEYS, MCI_R_INTERNAL,
-    MCI_R_N
+    MCI_R_REQUIRE, MCI_R_N
 };
 
 #define MCI_R_ALLOWED  2                /* reasons below allow */
@@ -123,14 +123,31 @@ mci_status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
 /* why the check ended as it did; MCI_R_N when it did not run */
 
 static int
-mci_status_reason(request_rec *r, const mci_req_t *st)
+mci_status_policy_reason(const mci_req_t *st)
+{
+    if (st->deny_status == HTTP_BAD_REQUEST) {
+        return MCI_R_BAD_REQUEST;
+    }
+
+    if (!st->decided) {
+        return MCI_R_PREFIX;
+    }
+
+    return st->verdict.decision == CIG_DENY_EXPLICIT
+           ? MCI_R_EXPLICIT_DENY : MCI_R_POLICY;
+}
+
+
+static int
+mci_status_reason(request_rec *r, const mci_req_t *st, int final)
 {
     int          i;
     size_t       len;
     const char  *e;
 
     if (st == NULL) {
-        return MCI_R_N;
+        return apr_table_get(r->notes, MCI_NOTE_PREFLIGHT) != NULL
+               ? MCI_R_PREFLIGHT : MCI_R_N;
     }
 
     e = st->error ? st->error : "";
@@ -156,9 +173,15 @@ mci_status_reason(request_rec *r, const mci_req_t *st)
         return MCI_R_MALFORMED;
 
     case HTTP_FORBIDDEN:
-        return strncmp(e, "unauthenticated identities",
-                       sizeof("unauthenticated identities") - 1) == 0
-               ? MCI_R_GUEST : MCI_R_ROLE;
+        if (strncmp(e, "unauthenticated identities",
+                    sizeof("unauthenticated identities") - 1) == 0)
+        {
+            return MCI_R_GUEST;
+        }
+
+        /* the policy, decided in the authentication step */
+
+        return st->deny_status ? mci_status_policy_reason(st) : MCI_R_ROLE;
 
     case HTTP_BAD_REQUEST:
         return MCI_R_BAD_REQUEST;
@@ -172,20 +195,18 @@ mci_status_reason(request_rec *r, const mci_req_t *st)
 
     /* the authn hook let it through; Require cognito-policy may not have */
 
-    if (st->deny_status == HTTP_BAD_REQUEST) {
-        return MCI_R_BAD_REQUEST;
-    }
-
     if (st->deny_status) {
-        if (!st->decided) {
-            return MCI_R_PREFIX;
-        }
-
-        return st->verdict.decision == CIG_DENY_EXPLICIT
-               ? MCI_R_EXPLICIT_DENY : MCI_R_POLICY;
+        return mci_status_policy_reason(st);
     }
 
-    return st->verified ? MCI_R_OK : MCI_R_N;
+    if (!st->verified) {
+        return MCI_R_N;
+    }
+
+    /* the token verified, and a Require line (cognito-role, ip, ...) refused */
+
+    return (final == HTTP_UNAUTHORIZED || final == HTTP_FORBIDDEN)
+           ? MCI_R_REQUIRE : MCI_R_OK;
 }
 
 
@@ -218,7 +239,10 @@ mci_status_log(request_rec *r)
         }
     }
 
-    reason = mci_status_reason(r, st);
+    reason = mci_status_reason(last, st, last->status);
+    if (reason == MCI_R_N && last != r) {
+        reason = mci_status_reason(r, st, last->status);
+    }
 
     if (reason == MCI_R_N) {
         return DECLINED;

@@ -190,6 +190,9 @@ cig_keyset_t *mci_load_keys(cmd_parms *cmd, const char *file,
 const char *mci_parse_seconds(cmd_parms *cmd, const char *arg, int min,
     int *out);
 
+/* r->notes: a CORS preflight granted without a user (mci_status.c counts it) */
+#define MCI_NOTE_PREFLIGHT  "cognito-identity-preflight"
+
 /* mci_cache.c */
 apr_status_t mci_cache_pre_config(apr_pool_t *pconf);
 const char *mci_cache_cmd(cmd_parms *cmd, void *mconfig, int argc,

@@ -28,15 +28,15 @@ my $forged = join '.', @p;
 
 my @deny_reasons = qw(algorithm audience bad_request expired explicit_deny
                       guest internal issuer login_token malformed no_keys
-                      no_token not_yet_valid policy prefix role signature
-                      unknown_kid);
+                      no_token not_yet_valid policy prefix require role
+                      signature unknown_kid);
 
 for my $mpm (qw(event prefork)) {
     my $conf = <<"CONF";
 CognitoIdentityPool ${\ POOL}
 LogFormat "%{COGNITO_IDENTITY_RESULT}e|%{COGNITO_IDENTITY_REASON}e|%>s" cig
 CustomLog "%%DIR%%/cig.log" cig
-ScriptAliasMatch ^/(api|mybucket|keys|down|cached)/ %%DIR%%/cgi/echo.cgi
+ScriptAliasMatch ^/(api|mybucket|keys|down|cached|pool|forgot|cors)/ %%DIR%%/cgi/echo.cgi
 <Location /status>
     SetHandler cognito-identity-status
 </Location>
@@ -63,6 +63,24 @@ ScriptAliasMatch ^/(api|mybucket|keys|down|cached)/ %%DIR%%/cgi/echo.cgi
     CognitoIdentityKeyURL http://127.0.0.1:%%PORT%%/jwks/jwks-k1.json
     AuthType CognitoIdentity
     AuthName "api"
+    Require cognito-identity
+</Location>
+<LocationMatch "^/(pool|forgot|cors)/">
+    CognitoIdentityKeyFile %%ROOT%%/t/keys/jwks-k1.json
+    AuthType CognitoIdentity
+    AuthName "api"
+</LocationMatch>
+<Location /pool/>
+    Require cognito-pool ${\ POOL2}
+</Location>
+<Location /forgot/>
+    CognitoIdentityRole authenticated $ROLE
+    CognitoIdentityPolicy $ROLE %%ROOT%%/t/policies/s3-per-user.json
+    CognitoIdentityAuthorize s3
+    Require cognito-identity
+</Location>
+<Location /cors/>
+    CognitoIdentityCORSPreflight On
     Require cognito-identity
 </Location>
 <Location /cached/>
@@ -116,17 +134,22 @@ CONF
         ['/cached/x', { Authorization => "Bearer $good" }, 200, 'ok'],
         ['/cached/y', { Authorization => "Bearer $good" }, 200, 'ok'],
         ['/cached/z', { Authorization => "Bearer $forged" }, 401, 'signature'],
+        ['/pool/x', { Authorization => "Bearer $good" }, 403, 'require'],
+        ['/forgot/someone/a', { Authorization => "Bearer $good" }, 403, 'policy'],
+        ['/cors/x', { Origin => 'https://app.example', 'Access-Control-Request-Method' => 'GET' },
+         200, 'preflight', 'OPTIONS'],
     );
     my %want;
     for my $c (@plan) {
-        my ($path, $h, $status, $reason) = @$c;
-        my $r = $srv->request('GET', $path, $h);
+        my ($path, $h, $status, $reason, $method) = @$c;
+        my $r = $srv->request($method // 'GET', $path, $h);
         is($r->{status}, $status, "$mpm: $path ($reason)") or diag($r->{raw});
         $want{$reason}++;
     }
 
     my $now = $counters->();
     is($now->{requests}{allow}{ok}, $want{ok}, "$mpm: allow/ok");
+    is($now->{requests}{allow}{preflight}, $want{preflight}, "$mpm: allow/preflight");
     for my $reason (@deny_reasons) {
         is($now->{requests}{deny}{$reason}, $want{$reason} // 0, "$mpm: deny/$reason");
     }
@@ -164,7 +187,7 @@ CONF
 
     # the access log: COGNITO_IDENTITY_RESULT and COGNITO_IDENTITY_REASON
     my @log = grep { !/^-\|/ } split /\n/, CigTest::_slurp($srv->dir . '/cig.log');
-    is_deeply(\@log, [map { ($_->[3] eq 'ok' ? 'allow' : 'deny') . "|$_->[3]|$_->[2]" } @plan],
+    is_deeply(\@log, [map { ($_->[3] =~ /^(ok|preflight)$/ ? 'allow' : 'deny') . "|$_->[3]|$_->[2]" } @plan],
               "$mpm: the log carries result and reason, request by request");
 
     ok($srv->graceful(conf => $conf), "$mpm: graceful restart");
