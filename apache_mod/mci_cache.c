@@ -159,6 +159,10 @@ mci_cache_size_cmd(cmd_parms *cmd, void *mconfig, const char *arg)
 
     v = (arg[0] >= '0' && arg[0] <= '9') ? apr_strtoi64(arg, &end, 10) : -1;
 
+    if (v > MCI_CACHE_MAX) {
+        v = -1;                 /* also before a unit: no overflow */
+    }
+
     if (v >= 0) {
         if (strcasecmp(end, "k") == 0) {
             v *= 1024;

@@ -208,6 +208,7 @@ for my $e (['CognitoIdentityTokenCache maybe', qr/CognitoIdentityTokenCache: exp
            ["CognitoIdentityTokenCache On\nCognitoIdentityTokenCache Off", qr/CognitoIdentityTokenCache is given twice here/],
            ['CognitoIdentityTokenCacheSize 1k', qr/$LINE\s+CognitoIdentityTokenCacheSize: invalid size "1k", expected 64k to 1024m/],
            ['CognitoIdentityTokenCacheSize lots', qr/invalid size "lots"/],
+           ['CognitoIdentityTokenCacheSize 17592186044417m', qr/invalid size "17592186044417m"/],
            ["<VirtualHost 127.0.0.1:%%PORT%%>\nCognitoIdentityTokenCacheSize 1m\n</VirtualHost>",
             qr/CognitoIdentityTokenCacheSize cannot occur within <VirtualHost> section/],
            ['CognitoIdentityCORSPreflight perhaps', qr/CognitoIdentityCORSPreflight must be On or Off/])
