@@ -1108,14 +1108,41 @@ mci_dev_key_check(apr_pool_t *p, server_rec *s, const mci_dir_conf_t *c,
 #define MCI_HAS_POOL  0
 #define MCI_HAS_KEYS  1
 
+static int mci_vector_sets(ap_conf_vector_t *v, int what);
+
+
+/* whether a section of these lists (core's sec_* arrays) sets it */
+
+static int
+mci_sections_set(apr_array_header_t *const *secs, int n, int what)
+{
+    int                 i, j;
+    ap_conf_vector_t  **v;
+
+    for (j = 0; j < n; j++) {
+        if (secs[j] == NULL) {
+            continue;
+        }
+
+        v = (ap_conf_vector_t **) secs[j]->elts;
+
+        for (i = 0; i < secs[j]->nelts; i++) {
+            if (mci_vector_sets(v[i], what)) {
+                return 1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 mci_vector_sets(ap_conf_vector_t *v, int what)
 {
-    int                   i, j;
     mci_dir_conf_t       *c;
     core_dir_config      *d;
     apr_array_header_t   *nested[2];
-    ap_conf_vector_t    **e;
 
     c = ap_get_module_config(v, &cognito_identity_module);
 
@@ -1131,31 +1158,15 @@ mci_vector_sets(ap_conf_vector_t *v, int what)
     nested[0] = d->sec_file;
     nested[1] = d->sec_if;
 
-    for (j = 0; j < 2; j++) {
-        if (nested[j] == NULL) {
-            continue;
-        }
-
-        e = (ap_conf_vector_t **) nested[j]->elts;
-
-        for (i = 0; i < nested[j]->nelts; i++) {
-            if (mci_vector_sets(e[i], what)) {
-                return 1;
-            }
-        }
-    }
-
-    return 0;
+    return mci_sections_set(nested, 2, what);
 }
 
 
 static int
 mci_server_sets(server_rec *vs, int what)
 {
-    int                   i, j;
     core_server_config   *sconf;
     apr_array_header_t   *secs[2];
-    ap_conf_vector_t    **v;
 
     if (mci_vector_sets(vs->lookup_defaults, what)) {
         return 1;
@@ -1165,21 +1176,7 @@ mci_server_sets(server_rec *vs, int what)
     secs[0] = sconf->sec_dir;
     secs[1] = sconf->sec_url;
 
-    for (j = 0; j < 2; j++) {
-        if (secs[j] == NULL) {
-            continue;
-        }
-
-        v = (ap_conf_vector_t **) secs[j]->elts;
-
-        for (i = 0; i < secs[j]->nelts; i++) {
-            if (mci_vector_sets(v[i], what)) {
-                return 1;
-            }
-        }
-    }
-
-    return 0;
+    return mci_sections_set(secs, 2, what);
 }
 
 
