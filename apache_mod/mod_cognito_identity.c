@@ -14,6 +14,7 @@
 #include "mod_cognito_identity.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 
 
@@ -1375,6 +1376,17 @@ mci_child_init(apr_pool_t *pchild, server_rec *s)
 static void
 mci_register_hooks(apr_pool_t *p)
 {
+    /*
+     * Keys are OpenSSL objects freed by pool cleanups, and httpd destroys
+     * its pools from an atexit handler (apr_terminate).  OpenSSL's own
+     * atexit cleanup, registered later, would run first and leave those
+     * frees to a torn-down library: a child could crash on its way out.
+     * As mod_ssl does, OpenSSL is told not to clean up at exit.  This must
+     * come before our first use of OpenSSL (reading key files).
+     */
+
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL);
+
     ap_hook_pre_config(mci_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_check_config(mci_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(mci_post_config, NULL, NULL, APR_HOOK_MIDDLE);
