@@ -931,7 +931,7 @@ cig_roles_choose(const cig_roles_t *r, const cig_identity_t *id,
 
         out->role = in->requested;
         out->how = "requested role from cognito:roles";
-        return CIG_OK;
+        goto token_role;
     }
 
     if (preferred != NULL && preferred->type == CIG_JSON_STRING
@@ -939,7 +939,7 @@ cig_roles_choose(const cig_roles_t *r, const cig_identity_t *id,
     {
         out->role = preferred->str;
         out->how = "cognito:preferred_role";
-        return CIG_OK;
+        goto token_role;
     }
 
     (void) cig_token_roles_has(roles, in->requested, &count, &only);
@@ -947,7 +947,7 @@ cig_roles_choose(const cig_roles_t *r, const cig_identity_t *id,
     if (count == 1) {
         out->role = only;
         out->how = "the only role in cognito:roles";
-        return CIG_OK;
+        goto token_role;
     }
 
     if (m->deny) {
@@ -960,6 +960,17 @@ cig_roles_choose(const cig_roles_t *r, const cig_identity_t *id,
 
     return cig_roles_fallback(r, out, err, "ambiguous token roles: "
                               "authenticated role");
+
+token_role:
+
+    /* a role taken from the token must be an IAM role ARN, as IAM would */
+
+    if (!cig_role_arn_valid(out->role.data, out->role.len)) {
+        return cig_roles_deny(out, err, "the token's role is not an IAM "
+                              "role ARN");
+    }
+
+    return CIG_OK;
 
 requested:
 
