@@ -189,7 +189,11 @@ mci_cache_size_cmd(cmd_parms *cmd, void *mconfig, const char *arg)
 static apr_status_t
 mci_cache_cleanup(void *data)
 {
-    if (mci_cache_instance != NULL && mci_cache_provider != NULL) {
+    /* only the parent destroys the segment: a child's threads may use it */
+
+    if (!mci_in_child && mci_cache_instance != NULL
+        && mci_cache_provider != NULL)
+    {
         mci_cache_provider->destroy(mci_cache_instance, data);
     }
 

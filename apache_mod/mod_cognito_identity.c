@@ -280,10 +280,24 @@ mci_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
 /* Core objects, freed with the configuration pool. */
 
+/*
+ * Set in every child.  A child's configuration pool is destroyed from an
+ * atexit handler (apr_terminate) as the process exits, possibly while
+ * threads still finish requests; the configuration's objects are then
+ * left to the kernel rather than freed under them.  Only the parent,
+ * which rereads the configuration on a restart, frees them.
+ */
+
+int  mci_in_child;
+
+
 static apr_status_t
 mci_keyset_cleanup(void *data)
 {
-    cig_keyset_free(data);
+    if (!mci_in_child) {
+        cig_keyset_free(data);
+    }
+
     return APR_SUCCESS;
 }
 
@@ -291,7 +305,10 @@ mci_keyset_cleanup(void *data)
 static apr_status_t
 mci_roles_cleanup(void *data)
 {
-    cig_roles_free(data);
+    if (!mci_in_child) {
+        cig_roles_free(data);
+    }
+
     return APR_SUCCESS;
 }
 
@@ -299,7 +316,10 @@ mci_roles_cleanup(void *data)
 static apr_status_t
 mci_roleset_cleanup(void *data)
 {
-    cig_roleset_free(data);
+    if (!mci_in_child) {
+        cig_roleset_free(data);
+    }
+
     return APR_SUCCESS;
 }
 
@@ -307,7 +327,10 @@ mci_roleset_cleanup(void *data)
 static apr_status_t
 mci_policy_cleanup(void *data)
 {
-    cig_policy_free(data);
+    if (!mci_in_child) {
+        cig_policy_free(data);
+    }
+
     return APR_SUCCESS;
 }
 
@@ -315,7 +338,10 @@ mci_policy_cleanup(void *data)
 static apr_status_t
 mci_policyset_cleanup(void *data)
 {
-    cig_policyset_free(data);
+    if (!mci_in_child) {
+        cig_policyset_free(data);
+    }
+
     return APR_SUCCESS;
 }
 
@@ -1368,6 +1394,7 @@ mci_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 static void
 mci_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    mci_in_child = 1;
     mci_keys_child_init(pchild, s);
     mci_cache_child_init(pchild, s);
 }

@@ -190,6 +190,9 @@ cig_keyset_t *mci_load_keys(cmd_parms *cmd, const char *file,
 const char *mci_parse_seconds(cmd_parms *cmd, const char *arg, int min,
     int *out);
 
+/* set in children: configuration objects are not freed at their exit */
+extern int  mci_in_child;
+
 /* r->notes: a CORS preflight granted without a user (mci_status.c counts it) */
 #define MCI_NOTE_PREFLIGHT  "cognito-identity-preflight"
 
