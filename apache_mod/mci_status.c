@@ -20,25 +20,17 @@
 #define MCI_STATUS_KEY  "mod_cognito_identity_status"
 
 
-static const char *const  mci_reasons[] = {
-    "ok", "preflight",
-    "no_token", "malformed", "algorithm", "signature", "expired",
-    "not_yet_valid", "issuer", "audience", "unknown_kid", "login_token",
-    "guest", "role", "prefix", "policy", "explicit_deny", "bad_request",
-    "no_keys", "internal", "require"
-};
+/* the core's reasons, and one of Apache's own after them */
 
-enum {
-    MCI_R_OK = 0, MCI_R_PREFLIGHT,
-    MCI_R_NO_TOKEN, MCI_R_MALFORMED, MCI_R_ALGORITHM, MCI_R_SIGNATURE,
-    MCI_R_EXPIRED, MCI_R_NOT_YET_VALID, MCI_R_ISSUER, MCI_R_AUDIENCE,
-    MCI_R_UNKNOWN_KID, MCI_R_LOGIN_TOKEN,
-    MCI_R_GUEST, MCI_R_ROLE, MCI_R_PREFIX, MCI_R_POLICY,
-    MCI_R_EXPLICIT_DENY, MCI_R_BAD_REQUEST, MCI_R_NO_KEYS, MCI_R_INTERNAL,
-    MCI_R_REQUIRE, MCI_R_N
-};
+#define MCI_R_REQUIRE  CIG_REASON_N     /* a Require line refused */
+#define MCI_R_N        (CIG_REASON_N + 1)
 
-#define MCI_R_ALLOWED  2                /* reasons below allow */
+static const char *
+mci_reason_name(int reason)
+{
+    return reason == MCI_R_REQUIRE ? "require" : cig_reason_names[reason];
+}
+
 
 /* after the reasons: token cache, then the MCI_STAT_* counters */
 #define MCI_C_CACHE_HIT   MCI_R_N
@@ -47,23 +39,6 @@ enum {
 #define MCI_C_N           (MCI_C_OTHER + 4)
 
 
-static const struct {
-    const char  *prefix;
-    int          reason;
-} mci_token_reasons[] = {
-    { "token expired", MCI_R_EXPIRED },
-    { "token not valid for another", MCI_R_NOT_YET_VALID },
-    { "token issued", MCI_R_NOT_YET_VALID },
-    { "issuer \"", MCI_R_ISSUER },
-    { "audience \"", MCI_R_AUDIENCE },
-    { "unknown kid", MCI_R_UNKNOWN_KID },
-    { "signature does not verify", MCI_R_SIGNATURE },
-    { "signature of ", MCI_R_SIGNATURE },
-    { "algorithm \"", MCI_R_ALGORITHM },
-    { "key \"", MCI_R_ALGORITHM },
-    { "login token: ", MCI_R_LOGIN_TOKEN },
-    { NULL, 0 }
-};
 
 
 typedef struct {
@@ -126,28 +101,26 @@ static int
 mci_status_policy_reason(const mci_req_t *st)
 {
     if (st->deny_status == HTTP_BAD_REQUEST) {
-        return MCI_R_BAD_REQUEST;
+        return CIG_REASON_BAD_REQUEST;
     }
 
     if (!st->decided) {
-        return MCI_R_PREFIX;
+        return CIG_REASON_PREFIX;
     }
 
     return st->verdict.decision == CIG_DENY_EXPLICIT
-           ? MCI_R_EXPLICIT_DENY : MCI_R_POLICY;
+           ? CIG_REASON_EXPLICIT_DENY : CIG_REASON_POLICY;
 }
 
 
 static int
 mci_status_reason(request_rec *r, const mci_req_t *st, int final)
 {
-    int          i;
-    size_t       len;
     const char  *e;
 
     if (st == NULL) {
         return apr_table_get(r->notes, MCI_NOTE_PREFLIGHT) != NULL
-               ? MCI_R_PREFLIGHT : MCI_R_N;
+               ? CIG_REASON_PREFLIGHT : MCI_R_N;
     }
 
     e = st->error ? st->error : "";
@@ -158,39 +131,27 @@ mci_status_reason(request_rec *r, const mci_req_t *st, int final)
         break;
 
     case HTTP_UNAUTHORIZED:
-        if (strcmp(e, "no token") == 0 || strcmp(e, "no bearer token") == 0) {
-            return MCI_R_NO_TOKEN;
-        }
-
-        for (i = 0; mci_token_reasons[i].prefix; i++) {
-            len = strlen(mci_token_reasons[i].prefix);
-
-            if (strncmp(e, mci_token_reasons[i].prefix, len) == 0) {
-                return mci_token_reasons[i].reason;
-            }
-        }
-
-        return MCI_R_MALFORMED;
+        return cig_reason_unauthorized(e, strlen(e));
 
     case HTTP_FORBIDDEN:
         if (strncmp(e, "unauthenticated identities",
                     sizeof("unauthenticated identities") - 1) == 0)
         {
-            return MCI_R_GUEST;
+            return CIG_REASON_GUEST;
         }
 
         /* the policy, decided in the authentication step */
 
-        return st->deny_status ? mci_status_policy_reason(st) : MCI_R_ROLE;
+        return st->deny_status ? mci_status_policy_reason(st) : CIG_REASON_ROLE;
 
     case HTTP_BAD_REQUEST:
-        return MCI_R_BAD_REQUEST;
+        return CIG_REASON_BAD_REQUEST;
 
     case HTTP_SERVICE_UNAVAILABLE:
-        return MCI_R_NO_KEYS;
+        return CIG_REASON_NO_KEYS;
 
     default:
-        return MCI_R_INTERNAL;
+        return CIG_REASON_INTERNAL;
     }
 
     /* the authn hook let it through; Require cognito-policy may not have */
@@ -206,7 +167,7 @@ mci_status_reason(request_rec *r, const mci_req_t *st, int final)
     /* the token verified, and a Require line (cognito-role, ip, ...) refused */
 
     return (final == HTTP_UNAUTHORIZED || final == HTTP_FORBIDDEN)
-           ? MCI_R_REQUIRE : MCI_R_OK;
+           ? MCI_R_REQUIRE : CIG_REASON_OK;
 }
 
 
@@ -269,15 +230,15 @@ mci_status_log(request_rec *r)
     }
 
     apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_RESULT",
-                   reason < MCI_R_ALLOWED ? "allow" : "deny");
+                   reason < CIG_REASON_ALLOWED ? "allow" : "deny");
     apr_table_setn(r->subprocess_env, "COGNITO_IDENTITY_REASON",
-                   mci_reasons[reason]);
+                   mci_reason_name(reason));
 
     if (last != r) {
         apr_table_setn(last->subprocess_env, "COGNITO_IDENTITY_RESULT",
-                       reason < MCI_R_ALLOWED ? "allow" : "deny");
+                       reason < CIG_REASON_ALLOWED ? "allow" : "deny");
         apr_table_setn(last->subprocess_env, "COGNITO_IDENTITY_REASON",
-                       mci_reasons[reason]);
+                       mci_reason_name(reason));
     }
 
     return DECLINED;
@@ -301,8 +262,8 @@ mci_status_json(request_rec *r)
 
     for (i = 0; i < MCI_R_N; i++) {
         ap_rprintf(r, "%s\"%s\":%" APR_UINT64_T_FMT,
-                   i == MCI_R_ALLOWED ? "},\"deny\":{" : i ? "," : "",
-                   mci_reasons[i], mci_get(i));
+                   i == CIG_REASON_ALLOWED ? "},\"deny\":{" : i ? "," : "",
+                   mci_reason_name(i), mci_get(i));
     }
 
     ap_rprintf(r, "}},\"token_cache\":{\"hits\":%" APR_UINT64_T_FMT
@@ -356,7 +317,7 @@ mci_status_prometheus(request_rec *r)
     for (i = 0; i < MCI_R_N; i++) {
         ap_rprintf(r, "cognito_identity_requests_total{decision=\"%s\","
                    "reason=\"%s\"} %" APR_UINT64_T_FMT "\n",
-                   i < MCI_R_ALLOWED ? "allow" : "deny", mci_reasons[i],
+                   i < CIG_REASON_ALLOWED ? "allow" : "deny", mci_reason_name(i),
                    mci_get(i));
     }
 

@@ -738,3 +738,60 @@ cig_token_reverify(const cig_verifier_t *v, cig_str_t kid,
 
     return CIG_OK;
 }
+
+
+/* Reasons, for counters and logs (cig.h). */
+
+const char *const  cig_reason_names[CIG_REASON_N] = {
+    "ok", "preflight",
+    "no_token", "malformed", "algorithm", "signature", "expired",
+    "not_yet_valid", "issuer", "audience", "unknown_kid", "login_token",
+    "guest", "role", "prefix", "policy", "explicit_deny", "bad_request",
+    "no_keys", "internal"
+};
+
+
+/* the beginnings of this file's (and the connectors') 401 messages */
+
+static const struct {
+    const char    *prefix;
+    cig_reason_t   reason;
+} cig_reason_prefixes[] = {
+    { "token expired", CIG_REASON_EXPIRED },
+    { "token not valid for another", CIG_REASON_NOT_YET_VALID },
+    { "token issued", CIG_REASON_NOT_YET_VALID },
+    { "issuer \"", CIG_REASON_ISSUER },
+    { "audience \"", CIG_REASON_AUDIENCE },
+    { "unknown kid", CIG_REASON_UNKNOWN_KID },
+    { "signature does not verify", CIG_REASON_SIGNATURE },
+    { "signature of ", CIG_REASON_SIGNATURE },
+    { "algorithm \"", CIG_REASON_ALGORITHM },
+    { "key \"", CIG_REASON_ALGORITHM },
+    { "login token: ", CIG_REASON_LOGIN_TOKEN },
+    { NULL, CIG_REASON_MALFORMED }
+};
+
+
+cig_reason_t
+cig_reason_unauthorized(const char *msg, size_t len)
+{
+    size_t  i, n;
+
+    if ((len == sizeof("no token") - 1
+         && memcmp(msg, "no token", len) == 0)
+        || (len == sizeof("no bearer token") - 1
+            && memcmp(msg, "no bearer token", len) == 0))
+    {
+        return CIG_REASON_NO_TOKEN;
+    }
+
+    for (i = 0; cig_reason_prefixes[i].prefix != NULL; i++) {
+        n = strlen(cig_reason_prefixes[i].prefix);
+
+        if (len >= n && memcmp(msg, cig_reason_prefixes[i].prefix, n) == 0) {
+            return cig_reason_prefixes[i].reason;
+        }
+    }
+
+    return CIG_REASON_MALFORMED;
+}

@@ -19,88 +19,11 @@
 #define NGX_HTTP_COGNITO_IDENTITY_STATUS_PROMETHEUS  2
 
 
-/* request outcomes: the first ones are allowed, the others refused */
-
-typedef enum {
-    NGX_HTTP_COGNITO_IDENTITY_R_OK = 0,
-    NGX_HTTP_COGNITO_IDENTITY_R_PREFLIGHT,
-    NGX_HTTP_COGNITO_IDENTITY_R_NO_TOKEN,
-    NGX_HTTP_COGNITO_IDENTITY_R_MALFORMED,
-    NGX_HTTP_COGNITO_IDENTITY_R_ALGORITHM,
-    NGX_HTTP_COGNITO_IDENTITY_R_SIGNATURE,
-    NGX_HTTP_COGNITO_IDENTITY_R_EXPIRED,
-    NGX_HTTP_COGNITO_IDENTITY_R_NOT_YET_VALID,
-    NGX_HTTP_COGNITO_IDENTITY_R_ISSUER,
-    NGX_HTTP_COGNITO_IDENTITY_R_AUDIENCE,
-    NGX_HTTP_COGNITO_IDENTITY_R_UNKNOWN_KID,
-    NGX_HTTP_COGNITO_IDENTITY_R_LOGIN_TOKEN,
-    NGX_HTTP_COGNITO_IDENTITY_R_GUEST,
-    NGX_HTTP_COGNITO_IDENTITY_R_ROLE,
-    NGX_HTTP_COGNITO_IDENTITY_R_PREFIX,
-    NGX_HTTP_COGNITO_IDENTITY_R_POLICY,
-    NGX_HTTP_COGNITO_IDENTITY_R_EXPLICIT_DENY,
-    NGX_HTTP_COGNITO_IDENTITY_R_BAD_REQUEST,
-    NGX_HTTP_COGNITO_IDENTITY_R_NO_KEYS,
-    NGX_HTTP_COGNITO_IDENTITY_R_INTERNAL,
-    NGX_HTTP_COGNITO_IDENTITY_R_N
-} ngx_http_cognito_identity_reason_e;
-
-#define NGX_HTTP_COGNITO_IDENTITY_R_ALLOWED  2    /* reasons below allow */
-
-
-static ngx_str_t  ngx_http_cognito_identity_reasons[] = {
-    ngx_string("ok"),
-    ngx_string("preflight"),
-    ngx_string("no_token"),
-    ngx_string("malformed"),
-    ngx_string("algorithm"),
-    ngx_string("signature"),
-    ngx_string("expired"),
-    ngx_string("not_yet_valid"),
-    ngx_string("issuer"),
-    ngx_string("audience"),
-    ngx_string("unknown_kid"),
-    ngx_string("login_token"),
-    ngx_string("guest"),
-    ngx_string("role"),
-    ngx_string("prefix"),
-    ngx_string("policy"),
-    ngx_string("explicit_deny"),
-    ngx_string("bad_request"),
-    ngx_string("no_keys"),
-    ngx_string("internal")
-};
-
-
-/* the reason of an invalid token, by the core's message */
-
-typedef struct {
-    const char                   *prefix;
-    ngx_uint_t                    reason;
-} ngx_http_cognito_identity_token_reason_t;
-
-static ngx_http_cognito_identity_token_reason_t
-    ngx_http_cognito_identity_token_reasons[] = {
-    { "token expired", NGX_HTTP_COGNITO_IDENTITY_R_EXPIRED },
-    { "token not valid for another", NGX_HTTP_COGNITO_IDENTITY_R_NOT_YET_VALID },
-    { "token issued", NGX_HTTP_COGNITO_IDENTITY_R_NOT_YET_VALID },
-    { "issuer \"", NGX_HTTP_COGNITO_IDENTITY_R_ISSUER },
-    { "audience \"", NGX_HTTP_COGNITO_IDENTITY_R_AUDIENCE },
-    { "unknown kid", NGX_HTTP_COGNITO_IDENTITY_R_UNKNOWN_KID },
-    { "signature does not verify", NGX_HTTP_COGNITO_IDENTITY_R_SIGNATURE },
-    { "signature of ", NGX_HTTP_COGNITO_IDENTITY_R_SIGNATURE },
-    { "algorithm \"", NGX_HTTP_COGNITO_IDENTITY_R_ALGORITHM },
-    { "key \"", NGX_HTTP_COGNITO_IDENTITY_R_ALGORITHM },
-    { "login token: ", NGX_HTTP_COGNITO_IDENTITY_R_LOGIN_TOKEN },
-    { NULL, 0 }
-};
-
-
 /* the zone: request counters by reason, then the others */
 
-#define NGX_HTTP_COGNITO_IDENTITY_C_CACHE_HIT   NGX_HTTP_COGNITO_IDENTITY_R_N
-#define NGX_HTTP_COGNITO_IDENTITY_C_CACHE_MISS  (NGX_HTTP_COGNITO_IDENTITY_R_N+1)
-#define NGX_HTTP_COGNITO_IDENTITY_C_OTHER       (NGX_HTTP_COGNITO_IDENTITY_R_N+2)
+#define NGX_HTTP_COGNITO_IDENTITY_C_CACHE_HIT   CIG_REASON_N
+#define NGX_HTTP_COGNITO_IDENTITY_C_CACHE_MISS  (CIG_REASON_N+1)
+#define NGX_HTTP_COGNITO_IDENTITY_C_OTHER       (CIG_REASON_N+2)
 #define NGX_HTTP_COGNITO_IDENTITY_C_N           (NGX_HTTP_COGNITO_IDENTITY_C_OTHER\
                                                  + 4)
 
@@ -208,20 +131,18 @@ static ngx_http_cognito_identity_status_sh_t
 
 /*
  * Why the check ended as it did, from what it left in the request context;
- * NGX_HTTP_COGNITO_IDENTITY_R_N when it has not decided.
+ * CIG_REASON_N when it has not decided.
  */
 
 static ngx_uint_t
 ngx_http_cognito_identity_status_reason(ngx_http_request_t *r,
     ngx_http_cognito_identity_ctx_t *ctx)
 {
-    size_t                                     len;
     ngx_str_t                                 *e;
     ngx_http_cognito_identity_loc_conf_t      *conf;
-    ngx_http_cognito_identity_token_reason_t  *tr;
 
     if (ctx == NULL || !ctx->done) {
-        return NGX_HTTP_COGNITO_IDENTITY_R_N;
+        return CIG_REASON_N;
     }
 
     e = &ctx->error;
@@ -229,40 +150,24 @@ ngx_http_cognito_identity_status_reason(ngx_http_request_t *r,
     switch (ctx->status) {
 
     case NGX_OK:
-        return ctx->verified ? NGX_HTTP_COGNITO_IDENTITY_R_OK
-                             : NGX_HTTP_COGNITO_IDENTITY_R_PREFLIGHT;
+        return ctx->verified ? CIG_REASON_OK
+                             : CIG_REASON_PREFLIGHT;
 
     case NGX_HTTP_UNAUTHORIZED:
-        if ((e->len == sizeof("no token") - 1
-             && ngx_strncmp(e->data, "no token", e->len) == 0)
-            || (e->len == sizeof("no bearer token") - 1
-                && ngx_strncmp(e->data, "no bearer token", e->len) == 0))
-        {
-            return NGX_HTTP_COGNITO_IDENTITY_R_NO_TOKEN;
-        }
-
-        for (tr = ngx_http_cognito_identity_token_reasons; tr->prefix; tr++) {
-            len = ngx_strlen(tr->prefix);
-
-            if (e->len >= len && ngx_strncmp(e->data, tr->prefix, len) == 0) {
-                return tr->reason;
-            }
-        }
-
-        return NGX_HTTP_COGNITO_IDENTITY_R_MALFORMED;
+        return cig_reason_unauthorized((char *) e->data, e->len);
 
     case NGX_HTTP_FORBIDDEN:
         if (ctx->decided) {
             return ctx->verdict.decision == CIG_DENY_EXPLICIT
-                   ? NGX_HTTP_COGNITO_IDENTITY_R_EXPLICIT_DENY
-                   : NGX_HTTP_COGNITO_IDENTITY_R_POLICY;
+                   ? CIG_REASON_EXPLICIT_DENY
+                   : CIG_REASON_POLICY;
         }
 
         if (!ctx->identity.authenticated && ctx->role.role.len == 0) {
             conf = ngx_http_get_module_loc_conf(r,
                                             ngx_http_cognito_identity_module);
             if (!conf->unauthenticated) {
-                return NGX_HTTP_COGNITO_IDENTITY_R_GUEST;
+                return CIG_REASON_GUEST;
             }
         }
 
@@ -272,17 +177,17 @@ ngx_http_cognito_identity_status_reason(ngx_http_request_t *r,
                                             ngx_http_cognito_identity_module);
 
         return (conf->roleset == NULL || ctx->role.role.len)
-               ? NGX_HTTP_COGNITO_IDENTITY_R_PREFIX
-               : NGX_HTTP_COGNITO_IDENTITY_R_ROLE;
+               ? CIG_REASON_PREFIX
+               : CIG_REASON_ROLE;
 
     case NGX_HTTP_BAD_REQUEST:
-        return NGX_HTTP_COGNITO_IDENTITY_R_BAD_REQUEST;
+        return CIG_REASON_BAD_REQUEST;
 
     case NGX_HTTP_SERVICE_UNAVAILABLE:
-        return NGX_HTTP_COGNITO_IDENTITY_R_NO_KEYS;
+        return CIG_REASON_NO_KEYS;
 
     default:
-        return NGX_HTTP_COGNITO_IDENTITY_R_INTERNAL;
+        return CIG_REASON_INTERNAL;
     }
 }
 
@@ -304,7 +209,7 @@ ngx_http_cognito_identity_status_decided(ngx_http_request_t *r)
 
     reason = ngx_http_cognito_identity_status_reason(r, ctx);
 
-    if (reason == NGX_HTTP_COGNITO_IDENTITY_R_N) {
+    if (reason == CIG_REASON_N) {
         return;
     }
 
@@ -344,31 +249,28 @@ static ngx_int_t
 ngx_http_cognito_identity_outcome_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    ngx_str_t                        *s;
+    const char                       *s;
     ngx_uint_t                        reason;
     ngx_http_cognito_identity_ctx_t  *ctx;
-
-    static ngx_str_t  allow = ngx_string("allow");
-    static ngx_str_t  deny = ngx_string("deny");
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
 
     reason = ngx_http_cognito_identity_status_reason(r, ctx);
 
-    if (reason == NGX_HTTP_COGNITO_IDENTITY_R_N) {
+    if (reason == CIG_REASON_N) {
         v->not_found = 1;
         return NGX_OK;
     }
 
     if (data == 0) {
-        s = (reason < NGX_HTTP_COGNITO_IDENTITY_R_ALLOWED) ? &allow : &deny;
+        s = (reason < CIG_REASON_ALLOWED) ? "allow" : "deny";
 
     } else {
-        s = &ngx_http_cognito_identity_reasons[reason];
+        s = cig_reason_names[reason];
     }
 
-    v->data = s->data;
-    v->len = s->len;
+    v->data = (u_char *) s;
+    v->len = ngx_strlen(s);
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;
@@ -407,16 +309,15 @@ ngx_http_cognito_identity_status_json(u_char *p,
     p = ngx_sprintf(p, "{\"since\":%uA,\"requests\":{\"allow\":{",
                     sh->start);
 
-    for (i = 0; i < NGX_HTTP_COGNITO_IDENTITY_R_N; i++) {
-        if (i == NGX_HTTP_COGNITO_IDENTITY_R_ALLOWED) {
+    for (i = 0; i < CIG_REASON_N; i++) {
+        if (i == CIG_REASON_ALLOWED) {
             p = ngx_sprintf(p, "},\"deny\":{");
 
         } else if (i > 0) {
             *p++ = ',';
         }
 
-        p = ngx_sprintf(p, "\"%V\":%uA",
-                        &ngx_http_cognito_identity_reasons[i], sh->c[i]);
+        p = ngx_sprintf(p, "\"%s\":%uA", cig_reason_names[i], sh->c[i]);
     }
 
     p = ngx_sprintf(p, "}},\"token_cache\":{\"hits\":%uA,\"misses\":%uA},"
@@ -482,12 +383,12 @@ ngx_http_cognito_identity_status_prometheus(u_char *p,
                     "checked by cognito_identity, by decision and reason.\n"
                     "# TYPE cognito_identity_requests_total counter\n");
 
-    for (i = 0; i < NGX_HTTP_COGNITO_IDENTITY_R_N; i++) {
+    for (i = 0; i < CIG_REASON_N; i++) {
         p = ngx_sprintf(p, "cognito_identity_requests_total{decision=\"%s\","
-                        "reason=\"%V\"} %uA\n",
-                        i < NGX_HTTP_COGNITO_IDENTITY_R_ALLOWED
+                        "reason=\"%s\"} %uA\n",
+                        i < CIG_REASON_ALLOWED
                         ? "allow" : "deny",
-                        &ngx_http_cognito_identity_reasons[i], sh->c[i]);
+                        cig_reason_names[i], sh->c[i]);
     }
 
     for (m = ngx_http_cognito_identity_metrics; m->name; m++) {

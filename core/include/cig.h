@@ -287,6 +287,43 @@ void cig_roleset_each(const cig_roleset_t *set, cig_role_fn_pt fn,
 
 
 /*
+ * Why a request was allowed or refused, for the servers' counters and log
+ * variables: the same names on both.  The first CIG_REASON_ALLOWED allow.
+ */
+
+typedef enum {
+    CIG_REASON_OK = 0,
+    CIG_REASON_PREFLIGHT,
+    CIG_REASON_NO_TOKEN,
+    CIG_REASON_MALFORMED,
+    CIG_REASON_ALGORITHM,
+    CIG_REASON_SIGNATURE,
+    CIG_REASON_EXPIRED,
+    CIG_REASON_NOT_YET_VALID,
+    CIG_REASON_ISSUER,
+    CIG_REASON_AUDIENCE,
+    CIG_REASON_UNKNOWN_KID,
+    CIG_REASON_LOGIN_TOKEN,
+    CIG_REASON_GUEST,
+    CIG_REASON_ROLE,
+    CIG_REASON_PREFIX,
+    CIG_REASON_POLICY,
+    CIG_REASON_EXPLICIT_DENY,
+    CIG_REASON_BAD_REQUEST,
+    CIG_REASON_NO_KEYS,
+    CIG_REASON_INTERNAL,
+    CIG_REASON_N
+} cig_reason_t;
+
+#define CIG_REASON_ALLOWED  2
+
+extern const char *const  cig_reason_names[CIG_REASON_N];
+
+/* The reason of a 401, from the message the check left (err.msg). */
+cig_reason_t cig_reason_unauthorized(const char *msg, size_t len);
+
+
+/*
  * IAM policies, compiled once; evaluated per request with the Cognito
  * policy variables and condition keys, allocating nothing.
  */
