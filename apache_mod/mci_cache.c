@@ -37,9 +37,7 @@
 #define MCI_CACHE_DEFAULT   (512 * 1024)
 #define MCI_CACHE_MIN       (64 * 1024)
 #define MCI_CACHE_MAX       (1024 * 1024 * 1024)
-#define MCI_CACHE_HEAD      (2 + CIG_KEY_FP_LEN)
-#define MCI_CACHE_VALUE     (MCI_CACHE_HEAD + CIG_MAX_KID_LEN \
-                             + CIG_MAX_TOKEN_LEN)
+#define MCI_CACHE_VALUE     (32 * 1024)     /* the largest frozen identity */
 
 
 static const ap_socache_provider_t  *mci_cache_provider;
@@ -294,7 +292,8 @@ mci_cache_key(const char *token, size_t len, unsigned char *hash)
 
 /*
  * 1: a hit, *id filled and every claim re-checked; 0: a miss (hash is then
- * the token's digest, for mci_cache_put); -1: no digest, no caching.
+ * the token's digest, for mci_cache_put); -1: no digest, no caching.  The
+ * value is the identity frozen by cig_identity_freeze: a hit parses nothing.
  */
 
 int
@@ -304,7 +303,6 @@ mci_cache_get(request_rec *r, const cig_verifier_t *v, const char *token,
     unsigned int      n;
     unsigned char    *buf;
     apr_status_t      rv;
-    cig_str_t         kid;
     cig_err_t         err;
     cig_allocator_t   a;
 
@@ -312,7 +310,9 @@ mci_cache_get(request_rec *r, const cig_verifier_t *v, const char *token,
         return -1;
     }
 
-    buf = apr_palloc(r->pool, MCI_CACHE_VALUE + 1);
+    /* pool memory is aligned as the frozen block needs */
+
+    buf = apr_palloc(r->pool, MCI_CACHE_VALUE);
     n = MCI_CACHE_VALUE;
 
     if (apr_global_mutex_lock(mci_cache_mutex) != APR_SUCCESS) {
@@ -324,28 +324,15 @@ mci_cache_get(request_rec *r, const cig_verifier_t *v, const char *token,
 
     apr_global_mutex_unlock(mci_cache_mutex);
 
-    if (rv != APR_SUCCESS || n < MCI_CACHE_HEAD) {
+    if (rv != APR_SUCCESS) {
         return 0;
     }
-
-    kid.len = ((size_t) buf[0] << 8) | buf[1];
-
-    if (kid.len > n - MCI_CACHE_HEAD) {
-        return 0;
-    }
-
-    buf[n] = '\0';
-    kid.data = (const char *) buf + MCI_CACHE_HEAD;
 
     a.alloc = mci_alloc;
     a.ctx = r->pool;
 
-    memset(id, 0, sizeof(cig_identity_t));
-
-    if (cig_token_reverify(v, kid, buf + 2,
-                           (const char *) buf + MCI_CACHE_HEAD + kid.len,
-                           n - MCI_CACHE_HEAD - kid.len,
-                           apr_time_sec(r->request_time), &a, id, &err)
+    if (cig_token_thaw(v, buf, n, apr_time_sec(r->request_time), &a, id,
+                       &err)
         != CIG_OK)
     {
         /* verified afresh by the caller, which answers with the reason */
@@ -370,9 +357,9 @@ mci_cache_put(request_rec *r, const mci_dir_conf_t *conf,
     apr_time_t      now, expires;
     unsigned char  *buf;
 
-    n = MCI_CACHE_HEAD + id->kid.len + id->payload.len;
+    n = cig_identity_frozen_size(id);
 
-    if (id->kid.len > CIG_MAX_KID_LEN || n > MCI_CACHE_VALUE) {
+    if (n == 0 || n > MCI_CACHE_VALUE) {
         return;
     }
 
@@ -399,12 +386,10 @@ mci_cache_put(request_rec *r, const mci_dir_conf_t *conf,
     }
 
     buf = apr_palloc(r->pool, n);
-    buf[0] = (unsigned char) (id->kid.len >> 8);
-    buf[1] = (unsigned char) (id->kid.len & 0xff);
-    memcpy(buf + 2, id->key_fp, CIG_KEY_FP_LEN);
-    memcpy(buf + MCI_CACHE_HEAD, id->kid.data, id->kid.len);
-    memcpy(buf + MCI_CACHE_HEAD + id->kid.len, id->payload.data,
-           id->payload.len);
+
+    if (cig_identity_freeze(id, buf, n) != n) {
+        return;
+    }
 
     if (apr_global_mutex_lock(mci_cache_mutex) != APR_SUCCESS) {
         return;

@@ -52,6 +52,22 @@ int cig_rsa_verify(const cig_key_t *key, cig_alg_t alg,
     const unsigned char *msg, size_t msg_len, const unsigned char *sig,
     size_t sig_len);
 
+/* A frozen identity (cig_frozen.c), opened for cig_token_thaw. */
+
+#define CIG_FROZEN_MAX_NODES  65535         /* indices are 16-bit */
+#define CIG_FROZEN_MAX_TEXT   65535         /* offsets are 16-bit */
+
+typedef struct {
+    cig_str_t            kid;
+    cig_alg_t            alg;
+    unsigned char        key_fp[CIG_KEY_FP_LEN];
+    cig_str_t            payload;       /* NUL-terminated, in the block */
+    const cig_json_t    *claims;        /* allocated from the allocator */
+} cig_frozen_t;
+
+cig_code_t cig_frozen_open(const void *block, size_t len,
+    const cig_allocator_t *a, cig_frozen_t *out, cig_err_t *err);
+
 /* Policy variables and condition keys. */
 
 #define CIG_MAX_SEGS        64      /* pieces of one template */

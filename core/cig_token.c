@@ -698,40 +698,40 @@ nomem:
 
 
 cig_code_t
-cig_token_reverify(const cig_verifier_t *v, cig_str_t kid,
-    const unsigned char *key_fp, const char *payload, size_t len,
+cig_token_thaw(const cig_verifier_t *v, const void *frozen, size_t len,
     int64_t now, const cig_allocator_t *a, cig_identity_t *id,
     cig_err_t *err)
 {
-    cig_json_t       *claims;
     const cig_key_t  *key;
     size_t            nkeys;
     cig_code_t        rc;
+    cig_frozen_t      f;
 
     memset(id, 0, sizeof(cig_identity_t));
 
-    key = cig_find_key(v, kid, &nkeys);
-
-    if (key == NULL || memcmp(key->fp, key_fp, CIG_KEY_FP_LEN) != 0) {
-        return cig_fail(err, "key \"%.*s\" that signed the cached token is "
-                        "no longer loaded here", cig_loglen(kid), kid.data);
-    }
-
-    id->kid = kid;
-    memcpy(id->key_fp, key_fp, CIG_KEY_FP_LEN);
-
-    claims = cig_json_parse(payload, len, CIG_MAX_JSON_DEPTH, a, err);
-    if (claims == NULL) {
-        return cig_json_failed(err, "payload");
-    }
-
-    rc = cig_claims(v, claims, now, id, err);
+    rc = cig_frozen_open(frozen, len, a, &f, err);
     if (rc != CIG_OK) {
         return rc;
     }
 
-    id->payload.data = payload;
-    id->payload.len = len;
+    key = cig_find_key(v, f.kid, &nkeys);
+
+    if (key == NULL || memcmp(key->fp, f.key_fp, CIG_KEY_FP_LEN) != 0) {
+        return cig_fail(err, "key \"%.*s\" that signed the cached token is "
+                        "no longer loaded here", cig_loglen(f.kid),
+                        f.kid.data);
+    }
+
+    id->kid = f.kid;
+    id->alg = f.alg;
+    memcpy(id->key_fp, f.key_fp, CIG_KEY_FP_LEN);
+
+    rc = cig_claims(v, f.claims, now, id, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    id->payload = f.payload;
 
     err->code = CIG_OK;
     err->msg[0] = '\0';

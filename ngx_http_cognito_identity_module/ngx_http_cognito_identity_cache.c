@@ -1,21 +1,21 @@
 /*
- * The verified-token cache: a shared memory zone, keyed by the SHA-256 of
- * the whole token, that remembers tokens whose signature verified, so a
- * repeated token skips the RSA work.  Entries are found through a hash
- * table (buckets by the digest's first bytes, sized from the zone when it
- * is created): one or two cache misses per lookup however many tokens are
- * held, where a tree of 100,000 took seventeen.  Only verified tokens are
- * inserted, so no client can lengthen a chain at will.  A hit still
- * re-checks every claim at the current time and requires the very key that
- * signed the token to be loaded.  Entries never outlive the token's exp
- * (plus leeway) nor the configured ttl; a full zone evicts the least
- * recently used entries and never fails a request.  Only successes are
- * cached.
+ * The verified-token cache: a shared memory zone that remembers tokens whose
+ * signature verified, so that a repeated token skips the RSA work and the
+ * JSON parsing.  An entry holds the whole token and its identity frozen
+ * (cig_identity_freeze: claims already parsed, in one flat block).  Entries
+ * are found through a hash table whose index is a hash of the token's last
+ * 32 bytes (its signature) keyed with a random seed drawn when the zone is
+ * made; a candidate is accepted only if the whole token equals the request's
+ * in a constant-time comparison, so the index needs no collision resistance
+ * and no SHA-256 is computed per request.  Only verified tokens are
+ * inserted, so no client can lengthen a chain at will.  A hit still checks
+ * every claim at the current time and requires the very key that signed
+ * the token to be loaded.  Entries never outlive the token's exp (plus
+ * leeway) nor the configured ttl; a full zone evicts the least recently
+ * used entries and never fails a request.  Only successes are cached.
  */
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/sha.h>
+#include <openssl/rand.h>
 
 #include "ngx_http_cognito_identity_module.h"
 
@@ -24,79 +24,53 @@ struct ngx_http_cognito_identity_entry_s {
     ngx_http_cognito_identity_entry_t  *next;     /* in its bucket */
     ngx_queue_t                  queue;
     time_t                       expires;
-    u_short                      kid_len;
-    u_short                      payload_len;
-    u_char                       hash[SHA256_DIGEST_LENGTH];
-    u_char                       key_fp[CIG_KEY_FP_LEN];
-    u_char                       data[1];     /* kid, then payload */
+    uint64_t                     key;         /* the index hash */
+    uint32_t                     token_len;
+    uint32_t                     frozen_len;  /* a multiple of 8 */
+    u_char                       data[1];     /* frozen identity, token */
 };
 
 
 /* A bucket per this many bytes of zone: about one per entry. */
 
-#define NGX_HTTP_COGNITO_IDENTITY_BUCKET_BYTES  512
+#define NGX_HTTP_COGNITO_IDENTITY_BUCKET_BYTES  2048
 
 
 /*
- * SHA-256 with the digest fetched and a context allocated once per worker
- * (a worker is single-threaded): the one-shot SHA256() fetches, allocates
- * and locks on every call in OpenSSL 3.
+ * The index: the token's length and its last 32 bytes (the end of the
+ * signature, random for any real token), mixed with the zone's seed.  Not
+ * a MAC: equality is decided by comparing whole tokens.
  */
 
-static EVP_MD      *ngx_http_cognito_identity_md;
-static EVP_MD_CTX  *ngx_http_cognito_identity_md_ctx;
-
-
-void
-ngx_http_cognito_identity_cache_exit(void)
+static uint64_t
+ngx_http_cognito_identity_cache_key(ngx_http_cognito_identity_cache_t *c,
+    ngx_str_t *token)
 {
-    EVP_MD_CTX_free(ngx_http_cognito_identity_md_ctx);
-    EVP_MD_free(ngx_http_cognito_identity_md);
-    ngx_http_cognito_identity_md_ctx = NULL;
-    ngx_http_cognito_identity_md = NULL;
-}
+    size_t    n, i;
+    u_char    tail[32];
+    uint64_t  h, w;
 
+    n = ngx_min(token->len, sizeof(tail));
+    ngx_memzero(tail, sizeof(tail));
+    ngx_memcpy(tail + sizeof(tail) - n, token->data + token->len - n, n);
 
-static ngx_int_t
-ngx_http_cognito_identity_sha256(u_char *data, size_t len, u_char *hash)
-{
-    EVP_MD      *md = ngx_http_cognito_identity_md;
-    EVP_MD_CTX  *ctx = ngx_http_cognito_identity_md_ctx;
+    h = c->sh->seed[0] ^ token->len;
 
-    if (md == NULL) {
-        md = EVP_MD_fetch(NULL, "SHA256", NULL);
-        ctx = EVP_MD_CTX_new();
-
-        if (md == NULL || ctx == NULL) {
-            EVP_MD_free(md);
-            EVP_MD_CTX_free(ctx);
-            return NGX_ERROR;
-        }
-
-        ngx_http_cognito_identity_md = md;
-        ngx_http_cognito_identity_md_ctx = ctx;
+    for (i = 0; i < sizeof(tail); i += 8) {
+        ngx_memcpy(&w, tail + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= (h >> 29) + c->sh->seed[1];
     }
 
-    if (EVP_DigestInit_ex(ctx, md, NULL) != 1
-        || EVP_DigestUpdate(ctx, data, len) != 1
-        || EVP_DigestFinal_ex(ctx, hash, NULL) != 1)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return h ^ (h >> 32);
 }
 
 
 static ngx_http_cognito_identity_entry_t **
 ngx_http_cognito_identity_cache_bucket(ngx_http_cognito_identity_cache_t *c,
-    u_char *hash)
+    uint64_t key)
 {
-    uint64_t  h;
-
-    ngx_memcpy(&h, hash, sizeof(uint64_t));
-
-    return &c->sh->buckets[h & c->sh->mask];
+    return &c->sh->buckets[key & c->sh->mask];
 }
 
 
@@ -147,6 +121,12 @@ ngx_http_cognito_identity_cache_init_zone(ngx_shm_zone_t *shm_zone,
 
     ctx->sh->mask = n - 1;
     ngx_queue_init(&ctx->sh->queue);
+
+    if (RAND_bytes((u_char *) ctx->sh->seed, sizeof(ctx->sh->seed)) != 1) {
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "cognito_identity_token_cache: no random seed");
+        return NGX_ERROR;
+    }
 
     len = sizeof(" in cognito_identity_token_cache zone \"\"")
           + shm_zone->shm.name.len;
@@ -274,15 +254,18 @@ ngx_http_cognito_identity_token_cache(ngx_conf_t *cf, ngx_command_t *cmd,
 
 static ngx_http_cognito_identity_entry_t *
 ngx_http_cognito_identity_cache_lookup(ngx_http_cognito_identity_cache_t *c,
-    u_char *hash)
+    uint64_t key, ngx_str_t *token)
 {
     ngx_http_cognito_identity_entry_t  *e;
 
-    for (e = *ngx_http_cognito_identity_cache_bucket(c, hash); e; e = e->next)
+    for (e = *ngx_http_cognito_identity_cache_bucket(c, key); e; e = e->next)
     {
-        /* the whole digest, compared in constant time */
+        /* the whole token, compared in constant time */
 
-        if (CRYPTO_memcmp(hash, e->hash, SHA256_DIGEST_LENGTH) == 0) {
+        if (e->key == key
+            && cig_ct_equal(e->data + e->frozen_len, e->token_len,
+                            token->data, token->len))
+        {
             return e;
         }
     }
@@ -299,7 +282,7 @@ ngx_http_cognito_identity_cache_remove(ngx_http_cognito_identity_cache_t *c,
 
     ngx_queue_remove(&e->queue);
 
-    for (p = ngx_http_cognito_identity_cache_bucket(c, e->hash); *p;
+    for (p = ngx_http_cognito_identity_cache_bucket(c, e->key); *p;
          p = &(*p)->next)
     {
         if (*p == e) {
@@ -342,36 +325,30 @@ ngx_http_cognito_identity_cache_expire(ngx_http_cognito_identity_cache_t *c,
 
 /*
  * NGX_OK: a hit, *id filled and every claim re-checked; NGX_DECLINED: a
- * miss (hash is then the token's digest, for cache_put); NGX_ERROR: the
+ * miss (*key is then the token's index, for cache_put); NGX_ERROR: the
  * cached token no longer passes, with the reason in err.
  */
 
 ngx_int_t
 ngx_http_cognito_identity_cache_get(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf, const cig_verifier_t *v,
-    ngx_str_t *token, u_char *hash, cig_identity_t *id, cig_err_t *err)
+    ngx_str_t *token, uint64_t *key, cig_identity_t *id, cig_err_t *err)
 {
-    u_char                             *copy, fp[CIG_KEY_FP_LEN];
+    u_char                             *copy;
     size_t                              len;
     time_t                              now;
-    cig_str_t                           kid;
+    cig_code_t                          rc;
     cig_allocator_t                     a;
     ngx_http_cognito_identity_cache_t  *c;
     ngx_http_cognito_identity_entry_t  *e;
 
     c = conf->token_cache;
-
-    if (ngx_http_cognito_identity_sha256(token->data, token->len, hash)
-        != NGX_OK)
-    {
-        return NGX_DECLINED;
-    }
-
+    *key = ngx_http_cognito_identity_cache_key(c, token);
     now = ngx_time();
 
     ngx_shmtx_lock(&c->shpool->mutex);
 
-    e = ngx_http_cognito_identity_cache_lookup(c, hash);
+    e = ngx_http_cognito_identity_cache_lookup(c, *key, token);
 
     if (e == NULL || e->expires <= now) {
         if (e != NULL) {
@@ -387,42 +364,41 @@ ngx_http_cognito_identity_cache_get(ngx_http_request_t *r,
     ngx_queue_insert_head(&c->sh->queue, &e->queue);
     c->sh->hits++;
 
-    len = e->kid_len + e->payload_len;
+    len = e->frozen_len;
 
-    copy = ngx_pnalloc(r->pool, len + 1);
+    /* pool memory is aligned as the frozen block needs */
+
+    copy = ngx_palloc(r->pool, len);
     if (copy == NULL) {
         ngx_shmtx_unlock(&c->shpool->mutex);
         return NGX_DECLINED;
     }
 
     ngx_memcpy(copy, e->data, len);
-    copy[len] = '\0';
-    ngx_memcpy(fp, e->key_fp, CIG_KEY_FP_LEN);
-    kid.len = e->kid_len;
 
     ngx_shmtx_unlock(&c->shpool->mutex);
 
-    kid.data = (char *) copy;
     a.alloc = ngx_http_cognito_identity_alloc;
     a.ctx = r->pool;
 
-    if (cig_token_reverify(v, kid, fp, (char *) copy + kid.len,
-                           len - kid.len, now, &a, id, err)
-        != CIG_OK)
-    {
-        return NGX_ERROR;
+    rc = cig_token_thaw(v, copy, len, now, &a, id, err);
+
+    if (rc == CIG_OK) {
+        return NGX_OK;
     }
 
-    return NGX_OK;
+    /* a damaged entry (or no memory) is a miss: the token is verified */
+
+    return rc == CIG_ERR_INTERNAL ? NGX_DECLINED : NGX_ERROR;
 }
 
 
 void
 ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
-    ngx_http_cognito_identity_loc_conf_t *conf, u_char *hash,
-    cig_identity_t *id)
+    ngx_http_cognito_identity_loc_conf_t *conf, uint64_t key,
+    ngx_str_t *token, cig_identity_t *id)
 {
-    size_t                               size;
+    size_t                               size, frozen;
     time_t                               now, expires;
     ngx_http_cognito_identity_cache_t   *c;
     ngx_http_cognito_identity_entry_t   *e, **bucket;
@@ -430,7 +406,9 @@ ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
     c = conf->token_cache;
     now = ngx_time();
 
-    if (id->kid.len > 0xffff || id->payload.len > 0xffff) {
+    frozen = cig_identity_frozen_size(id);
+
+    if (frozen == 0 || frozen > UINT32_MAX || token->len > UINT32_MAX) {
         return;
     }
 
@@ -449,12 +427,12 @@ ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
         return;
     }
 
-    size = offsetof(ngx_http_cognito_identity_entry_t, data)
-           + id->kid.len + id->payload.len;
+    size = offsetof(ngx_http_cognito_identity_entry_t, data) + frozen
+           + token->len;
 
     ngx_shmtx_lock(&c->shpool->mutex);
 
-    if (ngx_http_cognito_identity_cache_lookup(c, hash) != NULL) {
+    if (ngx_http_cognito_identity_cache_lookup(c, key, token) != NULL) {
         ngx_shmtx_unlock(&c->shpool->mutex);
         return;
     }
@@ -473,15 +451,19 @@ ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
         }
     }
 
-    ngx_memcpy(e->hash, hash, SHA256_DIGEST_LENGTH);
-    ngx_memcpy(e->key_fp, id->key_fp, CIG_KEY_FP_LEN);
-    e->expires = expires;
-    e->kid_len = (u_short) id->kid.len;
-    e->payload_len = (u_short) id->payload.len;
-    ngx_memcpy(e->data, id->kid.data, id->kid.len);
-    ngx_memcpy(e->data + id->kid.len, id->payload.data, id->payload.len);
+    if (cig_identity_freeze(id, e->data, frozen) != frozen) {
+        ngx_slab_free_locked(c->shpool, e);
+        ngx_shmtx_unlock(&c->shpool->mutex);
+        return;
+    }
 
-    bucket = ngx_http_cognito_identity_cache_bucket(c, hash);
+    e->key = key;
+    e->expires = expires;
+    e->token_len = (uint32_t) token->len;
+    e->frozen_len = (uint32_t) frozen;
+    ngx_memcpy(e->data + frozen, token->data, token->len);
+
+    bucket = ngx_http_cognito_identity_cache_bucket(c, key);
     e->next = *bucket;
     *bucket = e;
     ngx_queue_insert_head(&c->sh->queue, &e->queue);

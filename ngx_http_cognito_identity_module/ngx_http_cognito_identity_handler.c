@@ -721,7 +721,7 @@ static ngx_int_t
 ngx_http_cognito_identity_check(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf)
 {
-    u_char                            hash[32];
+    uint64_t                          key;
     size_t                            n;
     ngx_str_t                        *missing;
     ngx_int_t                         rc_keys;
@@ -817,7 +817,7 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
 
     if (conf->token_cache != NULL) {
         hit = ngx_http_cognito_identity_cache_get(r, conf, &verifier, &token,
-                                                  hash, &ctx->identity, &err)
+                                                  &key, &ctx->identity, &err)
               == NGX_OK;
         ctx->cache = hit ? 2 : 1;
     }
@@ -857,7 +857,7 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
         }
 
         if (conf->token_cache != NULL) {
-            ngx_http_cognito_identity_cache_put(r, conf, hash,
+            ngx_http_cognito_identity_cache_put(r, conf, key, &token,
                                                 &ctx->identity);
         }
     }

@@ -304,7 +304,6 @@ static void
 ngx_http_cognito_identity_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_cognito_identity_keys_exit();
-    ngx_http_cognito_identity_cache_exit();
 }
 
 

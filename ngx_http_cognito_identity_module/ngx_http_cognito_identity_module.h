@@ -78,6 +78,7 @@ typedef struct ngx_http_cognito_identity_entry_s
 typedef struct {
     ngx_http_cognito_identity_entry_t  **buckets;   /* by the token's hash */
     ngx_uint_t                   mask;        /* buckets - 1, a power of 2 */
+    uint64_t                     seed[2];     /* of the index hash */
     ngx_queue_t                  queue;       /* least recently used last */
     ngx_uint_t                   hits;
     ngx_uint_t                   misses;
@@ -242,7 +243,6 @@ char *ngx_http_cognito_identity_key_zone(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_int_t ngx_http_cognito_identity_keys_postconfiguration(ngx_conf_t *cf);
 ngx_int_t ngx_http_cognito_identity_keys_filters(ngx_conf_t *cf);
 void ngx_http_cognito_identity_keys_exit(void);
-void ngx_http_cognito_identity_cache_exit(void);
 ngx_int_t ngx_http_cognito_identity_keys_ready(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf,
     ngx_http_cognito_identity_ctx_t *ctx, cig_keyset_t **keysets,
@@ -278,10 +278,10 @@ ngx_int_t ngx_http_cognito_identity_read_body(ngx_http_request_t *r,
     u_char **body, size_t *len, size_t limit);
 ngx_int_t ngx_http_cognito_identity_cache_get(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf, const cig_verifier_t *v,
-    ngx_str_t *token, u_char *hash, cig_identity_t *id, cig_err_t *err);
+    ngx_str_t *token, uint64_t *key, cig_identity_t *id, cig_err_t *err);
 void ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
-    ngx_http_cognito_identity_loc_conf_t *conf, u_char *hash,
-    cig_identity_t *id);
+    ngx_http_cognito_identity_loc_conf_t *conf, uint64_t key,
+    ngx_str_t *token, cig_identity_t *id);
 void *ngx_http_cognito_identity_alloc(void *pool, size_t size);
 ngx_table_elt_t *ngx_http_cognito_identity_add_header(ngx_http_request_t *r,
     const char *key, ngx_str_t *value);

@@ -498,13 +498,25 @@ int cig_template_expand(const cig_template_t *t, const cig_request_t *req,
 
 
 /*
- * For a token whose signature already verified (a cache hit): the payload
- * is parsed and every claim checked again at `now`, and the very key that
- * signed it (kid and fingerprint) must still be loaded.
+ * The token caches' entries (cig_frozen.c).  A verified identity frozen
+ * into one flat block: its kid, the fingerprint of the key that verified
+ * it, the payload text and the parsed claims, with no pointers, so it can
+ * be copied anywhere.  frozen_size is 0 when the identity cannot be frozen
+ * (no claims, or too large); freeze writes exactly that many bytes into
+ * out (size at least that) and returns the count, or 0.
  */
-cig_code_t cig_token_reverify(const cig_verifier_t *v, cig_str_t kid,
-    const unsigned char *key_fp, const char *payload, size_t len,
-    int64_t now, const cig_allocator_t *a, cig_identity_t *id,
+size_t cig_identity_frozen_size(const cig_identity_t *id);
+size_t cig_identity_freeze(const cig_identity_t *id, void *out, size_t size);
+
+/*
+ * A cache hit: the identity back from a frozen block (8-byte aligned, which
+ * must outlive the identity: its strings point into it), with no parsing;
+ * every claim is checked again at `now`, and the very key that signed the
+ * token (kid and fingerprint) must still be loaded.  A block that is not
+ * exactly what freeze wrote is refused with CIG_ERR_INTERNAL.
+ */
+cig_code_t cig_token_thaw(const cig_verifier_t *v, const void *frozen,
+    size_t len, int64_t now, const cig_allocator_t *a, cig_identity_t *id,
     cig_err_t *err);
 
 

@@ -98,5 +98,35 @@ is($second{hit} // 0, 300, 'a token just inserted is found at once, '
 ok(($first{miss} // 0) > 150, 'the oldest entries made room (misses on the '
    . 'second round)');
 
+# An entry is found by a hash of the token's last 32 bytes, but matches only
+# if the whole token is equal: tokens that end like a cached one and differ
+# anywhere before are never hits, and are verified (and refused) afresh.
+sub flip {
+    my ($s, $i) = @_;
+    substr($s, $i, 1) = substr($s, $i, 1) eq 'A' ? 'B' : 'A';
+    return $s;
+}
+
+my $t = $small[-1];
+$srv->request('GET', '/index.html', { Authorization => "Bearer $t" });
+my $r = $srv->request('GET', '/index.html', { Authorization => "Bearer $t" });
+is($r->{headers}{'x-cache'}, 'hit', 'the cached token is a hit');
+
+my ($h, $p, $sig) = split /\./, $t;
+for my $case ([ 'header', flip($h, 4) . ".$p.$sig" ],
+              [ 'payload', "$h." . flip($p, 20) . ".$sig" ],
+              [ 'signature', "$h.$p." . flip($sig, 7) ],
+              [ 'signature, last byte before the hashed end',
+                "$h.$p." . flip($sig, length($sig) - 33) ]) {
+    my ($what, $forged) = @$case;
+    is(length($forged), length($t), "$what changed: same length, same end");
+    $r = $srv->request('GET', '/index.html', { Authorization => "Bearer $forged" });
+    is($r->{status}, 401, "$what changed: refused");
+    is($r->{headers}{'x-cache'}, 'miss', "$what changed: not a hit");
+}
+
+$r = $srv->request('GET', '/index.html', { Authorization => "Bearer $t" });
+is($r->{headers}{'x-cache'}, 'hit', 'the cached token is still a hit');
+
 $srv->stop;
 done_testing();

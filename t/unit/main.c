@@ -74,6 +74,7 @@ main(int argc, char **argv)
     test_policy();
     test_sigv4();
     test_creds();
+    test_frozen();
 
     return tap_done();
 }

@@ -198,6 +198,30 @@ ids_ct_equal(void)
                == ct[i].equal, "ct_equal: %s -> %d", ct[i].name,
                ct[i].equal);
     }
+
+    /* eight bytes at a time, then the tail: a difference anywhere counts */
+    {
+        unsigned char  x[41], y[41];
+        size_t         len, at, wrong = 0;
+
+        for (len = 0; len <= sizeof(x); len++) {
+            for (at = 0; at < sizeof(x); at++) {
+                x[at] = y[at] = (unsigned char) (at * 37 + 11);
+            }
+
+            wrong += !cig_ct_equal(x, len, y, len);
+
+            for (at = 0; at < len; at++) {
+                y[at] ^= 0x80;
+                wrong += cig_ct_equal(x, len, y, len);
+                wrong += cig_ct_equal(y, len, x, len);
+                y[at] ^= 0x80;
+            }
+        }
+
+        tap_is_int((long long) wrong, 0, "ct_equal: lengths 0..41, a changed "
+                   "byte at every position is seen (words and tail)");
+    }
 }
 
 

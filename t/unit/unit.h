@@ -29,5 +29,6 @@ void test_roles(void);
 void test_policy(void);
 void test_sigv4(void);
 void test_creds(void);
+void test_frozen(void);
 
 #endif /* CIG_UNIT_H */
