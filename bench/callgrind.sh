@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # bench/callgrind.sh: instructions per request, end to end, without noise.
 #
-#   bench/callgrind.sh [N]        (after bench/run.sh has minted bench/work/)
+#   bench/callgrind.sh [N] [SCENARIO...]   (after bench/run.sh minted bench/work/)
+#
+# With scenario names (from the list at the end), only those run, after the
+# baseline.  CALLGRIND_KEEP=DIR keeps each scenario's callgrind output there
+# (DIR/NAME.out), for callgrind_annotate --inclusive=yes.
 #
 # Runs Debian's nginx with the module as one process (master_process off)
 # under valgrind --tool=callgrind, sends N (200) keep-alive requests of each
@@ -17,6 +21,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK="${BENCH_WORK:-$ROOT/bench/work}"
 N="${1:-200}"
+shift || true
+ONLY=" $* "
+KEEP="${CALLGRIND_KEEP:-}"
 MODULE="${BENCH_MODULE:-$ROOT/build/ngx_http_cognito_identity_module.so}"
 NGINX="${BENCH_NGINX:-/usr/sbin/nginx}"
 PORT="${BENCH_PORT:-18590}"
@@ -131,6 +138,7 @@ instructions() {   # PORT PATH TOKENFILE COUNT -> Ir of the whole process
     client "$@"
     kill -QUIT "$vp"
     wait "$vp" || true
+    [ -n "$KEEP" ] && mkdir -p "$KEEP" && cp "$out" "$KEEP/$CURRENT.out"
     callgrind_annotate "$out" 2>/dev/null \
         | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
 }
@@ -140,6 +148,8 @@ echo "bench/callgrind.sh, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT
 echo "user-space instructions per request (valgrind --tool=callgrind, N=$N)"
 base=""
 while read -r name off path tokens; do
+    [ "$ONLY" = "  " ] || [ -z "$base" ] || [[ "$ONLY" == *" $name "* ]] || continue
+    CURRENT=$name
     a=$(instructions $((PORT + off)) "$path" "$WORK/$tokens" 20)
     b=$(instructions $((PORT + off)) "$path" "$WORK/$tokens" $((N + 20)))
     per=$(( (b - a) / N ))

@@ -183,7 +183,7 @@ http {
 
         location /new/ {
             cognito_identity "bench";
-            cognito_identity_token_cache zone=ids:96m;
+            cognito_identity_token_cache zone=ids:256m;
         }
 
         location /probe/ {
