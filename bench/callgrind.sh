@@ -32,7 +32,8 @@ ROLE="arn:aws:iam::123456789012:role/BenchUser"
 RUN=$(mktemp -d)
 trap 'rm -rf "$RUN"' EXIT
 
-[ -f "$WORK/token.txt" ] && [ -f "$WORK/policy-100.json" ] || {
+[ -f "$WORK/token.txt" ] && [ -f "$WORK/policy-100.json" ] \
+    && [ -f "$WORK/pools.conf" ] || {
     echo "bench/callgrind.sh: run bench/run.sh first (bench/work/)" >&2; exit 1; }
 command -v valgrind > /dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 
@@ -93,6 +94,18 @@ http {
             cognito_identity_token_cache zone=hot;
             cognito_identity_role authenticated $ROLE;
             cognito_identity_policy $ROLE $WORK/policy-100.json;
+            cognito_identity_authorize s3;
+        }
+    }
+    server {
+        listen 127.0.0.1:$((PORT + 3));
+        root $RUN/html;
+        merge_slashes off;
+        include $WORK/pools.conf;
+        location /mybucket/ {
+            cognito_identity "s3";
+            cognito_identity_token_cache zone=hot;
+            cognito_identity_policy $ROLE $ROOT/t/policies/s3-per-user.json;
             cognito_identity_authorize s3;
         }
     }
@@ -164,4 +177,5 @@ malformed_cache_on 0 /cache/f malformed.txt
 unknown_kid_cache_on 0 /cache/f unknown-kid.txt
 s3_per_user_cache_on 1 $S3 token.txt
 policy_100_cache_on 2 $S3 token.txt
+pools_1000_cache_on 3 $S3 token.txt
 LIST

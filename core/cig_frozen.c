@@ -267,93 +267,23 @@ cig_thaw_str(const cig_frozen_str_t *s, uint8_t nulls, unsigned bit,
 }
 
 
-/*
- * Every node but the root has exactly one parent or elder sibling, nesting
- * is no deeper than a parse allows, only containers have children, object
- * members have names, and each count is the number of children: the tree a
- * parse would have made.
- */
+/* What one pass learns of each node from the nodes before it. */
 
-static int
-cig_thaw_shape(const cig_json_t *tree, size_t n, const cig_allocator_t *a)
-{
-    size_t             i, k, count;
-    unsigned char     *depth;
-    const cig_json_t  *c;
-
-    depth = a->alloc(a->ctx, n);
-    if (depth == NULL) {
-        return 0;
-    }
-
-    memset(depth, 0, n);
-    depth[0] = 1;
-
-    /* links point forward, so a node's depth is known before its own */
-
-    for (i = 0; i < n; i++) {
-        if (depth[i] == 0) {
-            return 0;
-        }
-
-        if (tree[i].child != NULL) {
-            k = (size_t) (tree[i].child - tree);
-
-            if (depth[k] != 0 || depth[i] > CIG_MAX_JSON_DEPTH) {
-                return 0;
-            }
-
-            depth[k] = (unsigned char) (depth[i] + 1);
-        }
-
-        if (tree[i].next != NULL) {
-            k = (size_t) (tree[i].next - tree);
-
-            if (depth[k] != 0) {
-                return 0;
-            }
-
-            depth[k] = depth[i];
-        }
-
-        if (tree[i].type != CIG_JSON_ARRAY && tree[i].type != CIG_JSON_OBJECT
-            && tree[i].child != NULL)
-        {
-            return 0;
-        }
-    }
-
-    /* the lists are disjoint now: counting them all is linear */
-
-    for (i = 0; i < n; i++) {
-        count = 0;
-
-        for (c = tree[i].child; c != NULL; c = c->next) {
-            if (tree[i].type == CIG_JSON_OBJECT && c->key.data == NULL) {
-                return 0;
-            }
-
-            if (++count > tree[i].count) {
-                return 0;
-            }
-        }
-
-        if (count != tree[i].count) {
-            return 0;
-        }
-    }
-
-    return 1;
-}
+typedef struct {
+    uint16_t  parent;                /* the container whose list holds it */
+    uint16_t  kids;                  /* its children, counted */
+    uint8_t   depth;                 /* 0: no node links to it (yet) */
+} cig_thaw_aux_t;
 
 
 cig_code_t
 cig_frozen_open(const void *block, size_t len, const cig_allocator_t *a,
     cig_frozen_t *out, cig_err_t *err)
 {
-    size_t                    nodes_len, i;
+    size_t                    nodes_len, i, c, x, p;
     const char               *text;
     cig_json_t               *tree;
+    cig_thaw_aux_t           *aux;
     cig_frozen_hdr_t          hdr;
     const cig_frozen_node_t  *n;
 
@@ -389,20 +319,36 @@ cig_frozen_open(const void *block, size_t len, const cig_allocator_t *a,
     }
 
     tree = a->alloc(a->ctx, hdr.nnodes * sizeof(cig_json_t));
-    if (tree == NULL) {
+    aux = a->alloc(a->ctx, hdr.nnodes * sizeof(cig_thaw_aux_t));
+
+    if (tree == NULL || aux == NULL) {
         cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
         return CIG_ERR_INTERNAL;
     }
 
+    memset(aux, 0, hdr.nnodes * sizeof(cig_thaw_aux_t));
+    aux[0].depth = 1;
+
+    /*
+     * One pass, checking the tree a parse would have made: links only
+     * point forward and each node but the root has exactly one referrer
+     * (no cycle, no sharing), nesting no deeper than a parse allows, only
+     * containers have children, object members have names, and (after
+     * the pass) each count is the number of children.
+     */
+
     for (i = 0; i < hdr.nnodes; i++) {
+        c = n[i].child;
+        x = n[i].next;
 
-        /* links only point forward: no cycle, every index in the array */
-
-        if (n[i].type > CIG_JSON_OBJECT
-            || (n[i].child != 0 && (n[i].child <= i
-                                    || n[i].child >= hdr.nnodes))
-            || (n[i].next != 0 && (n[i].next <= i
-                                   || n[i].next >= hdr.nnodes))
+        if (aux[i].depth == 0
+            || n[i].type > CIG_JSON_OBJECT
+            || (c != 0 && (c <= i || c >= hdr.nnodes || aux[c].depth != 0
+                           || (n[i].type != CIG_JSON_ARRAY
+                               && n[i].type != CIG_JSON_OBJECT)
+                           || aux[i].depth > CIG_MAX_JSON_DEPTH))
+            || (x != 0 && (i == 0 || x <= i || x >= hdr.nnodes
+                           || aux[x].depth != 0))
             || !cig_thaw_str(&n[i].s[0], n[i].nulls, 0, text, hdr.text_len,
                              &tree[i].key)
             || !cig_thaw_str(&n[i].s[1], n[i].nulls, 1, text, hdr.text_len,
@@ -413,15 +359,37 @@ cig_frozen_open(const void *block, size_t len, const cig_allocator_t *a,
             goto damaged;
         }
 
+        if (i != 0) {
+            p = aux[i].parent;
+
+            if (n[p].type == CIG_JSON_OBJECT && tree[i].key.data == NULL) {
+                goto damaged;
+            }
+
+            aux[p].kids++;
+        }
+
+        if (c != 0) {
+            aux[c].parent = (uint16_t) i;
+            aux[c].depth = (uint8_t) (aux[i].depth + 1);
+        }
+
+        if (x != 0) {
+            aux[x].parent = aux[i].parent;
+            aux[x].depth = aux[i].depth;
+        }
+
         tree[i].type = (cig_json_type_t) n[i].type;
         tree[i].num = n[i].num;
         tree[i].count = n[i].count;
-        tree[i].child = n[i].child ? &tree[n[i].child] : NULL;
-        tree[i].next = n[i].next ? &tree[n[i].next] : NULL;
+        tree[i].child = c ? &tree[c] : NULL;
+        tree[i].next = x ? &tree[x] : NULL;
     }
 
-    if (n[0].next != 0 || !cig_thaw_shape(tree, hdr.nnodes, a)) {
-        goto damaged;
+    for (i = 0; i < hdr.nnodes; i++) {
+        if (aux[i].kids != n[i].count) {
+            goto damaged;
+        }
     }
 
     out->claims = tree;
