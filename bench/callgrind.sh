@@ -3,6 +3,8 @@
 #
 #   bench/callgrind.sh [N] [SCENARIO...]   (after bench/run.sh minted bench/work/)
 #
+# A scenario whose token file has several lines sends them in turn: in
+# new_token_cache_on every counted request is a miss and an insertion.
 # With scenario names (from the list at the end), only those run, after the
 # baseline.  CALLGRIND_KEEP=DIR keeps each scenario's callgrind output there
 # (DIR/NAME.out), for callgrind_annotate --inclusive=yes.
@@ -38,7 +40,7 @@ trap 'rm -rf "$RUN"' EXIT
 command -v valgrind > /dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 
 mkdir -p "$RUN/tmp" "$RUN/html/mybucket/$ID"
-for d in off cache nocache; do mkdir -p "$RUN/html/$d"; printf ok > "$RUN/html/$d/f"; done
+for d in off cache nocache new; do mkdir -p "$RUN/html/$d"; printf ok > "$RUN/html/$d/f"; done
 printf ok > "$RUN/html/mybucket/$ID/f"
 user=""
 [ "$(id -u)" = 0 ] && user="user root;"
@@ -72,6 +74,10 @@ http {
             cognito_identity_token_cache zone=hot:16m;
         }
         location /nocache/ { cognito_identity "bench"; }
+        location /new/ {
+            cognito_identity "bench";
+            cognito_identity_token_cache zone=ids:64m;
+        }
     }
     server {
         listen 127.0.0.1:$((PORT + 1));
@@ -117,13 +123,13 @@ client() {   # PORT PATH TOKENFILE COUNT
     python3 - "$@" <<'PY'
 import socket, sys
 port, path, tokfile, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
-tok = open(tokfile).readline().strip()
+toks = [t.strip() for t in open(tokfile) if t.strip()][:n]
 s = socket.create_connection(("127.0.0.1", port))
-req = ("GET %s HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\n\r\n"
-       % (path, tok)).encode()
+reqs = [("GET %s HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\n\r\n"
+         % (path, tok)).encode() for tok in toks]
 buf = b""
-for _ in range(n):
-    s.sendall(req)
+for i in range(n):
+    s.sendall(reqs[i % len(reqs)])
     while b"\r\n\r\n" not in buf:
         buf += s.recv(65536)
     head, buf = buf.split(b"\r\n\r\n", 1)
@@ -178,4 +184,5 @@ unknown_kid_cache_on 0 /cache/f unknown-kid.txt
 s3_per_user_cache_on 1 $S3 token.txt
 policy_100_cache_on 2 $S3 token.txt
 pools_1000_cache_on 3 $S3 token.txt
+new_token_cache_on 0 /new/f tokens.txt
 LIST

@@ -197,26 +197,29 @@ cig_identity_frozen_size(const cig_identity_t *id)
 size_t
 cig_identity_freeze(const cig_identity_t *id, void *out, size_t size)
 {
-    size_t             need, nodes_len;
+    size_t             need, nodes_len, text_end;
     cig_freezer_t      f;
     cig_frozen_hdr_t   hdr;
 
-    need = cig_identity_frozen_size(id);
-
-    if (need == 0 || need > size) {
-        return 0;
-    }
+    /* counted first: the node array comes before the text */
 
     memset(&f, 0, sizeof(cig_freezer_t));
     f.id = id;
 
-    /* counted above: the node array and the text fit exactly */
-
-    memset(&hdr, 0, sizeof(cig_frozen_hdr_t));
-    (void) cig_freeze_walk(&f);
+    if (!cig_freeze_walk(&f)) {
+        return 0;
+    }
 
     nodes_len = f.nnodes * sizeof(cig_frozen_node_t);
+    text_end = sizeof(cig_frozen_hdr_t) + nodes_len + f.text_len;
+    need = sizeof(cig_frozen_hdr_t) + nodes_len
+           + cig_frozen_align(f.text_len);
 
+    if (need > size) {
+        return 0;
+    }
+
+    memset(&hdr, 0, sizeof(cig_frozen_hdr_t));
     hdr.magic = CIG_FROZEN_MAGIC;
     hdr.nnodes = f.nnodes;
     hdr.text_len = (uint32_t) f.text_len;
@@ -225,8 +228,11 @@ cig_identity_freeze(const cig_identity_t *id, void *out, size_t size)
     hdr.alg = (uint32_t) id->alg;
     memcpy(hdr.key_fp, id->key_fp, CIG_KEY_FP_LEN);
 
-    memset(out, 0, need);
     memcpy(out, &hdr, sizeof(cig_frozen_hdr_t));
+
+    /* every node is written whole; only the text's padding is left */
+
+    memset((char *) out + text_end, 0, need - text_end);
 
     f.nodes = (cig_frozen_node_t *) ((char *) out + sizeof(cig_frozen_hdr_t));
     f.text = (char *) f.nodes + nodes_len;
