@@ -302,7 +302,7 @@ static void
 mci_set_env(request_rec *r, mci_req_t *st)
 {
     size_t       i, j;
-    char        *amr, *p;
+    char        *amr, *p, *q;
     apr_table_t *env;
 
     env = r->subprocess_env;
@@ -335,14 +335,19 @@ mci_set_env(request_rec *r, mci_req_t *st)
             *p++ = ',';
         }
 
-        for (j = 0; j < st->identity.amr[i].len; j++) {
-            unsigned char  c = st->identity.amr[i].data[j];
-
-            *p++ = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
-        }
+        memcpy(p, st->identity.amr[i].data, st->identity.amr[i].len);
+        p += st->identity.amr[i].len;
     }
 
     *p = '\0';
+
+    /* control characters and NULs (a JSON string may hold them): '?' */
+
+    for (q = amr; q < p; q++) {
+        if ((unsigned char) *q < 0x20 || *q == 0x7f) {
+            *q = '?';
+        }
+    }
 
     apr_table_setn(env, "COGNITO_IDENTITY_AMR", amr);
 }
