@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/callgrind-apache.sh: instructions per request on Apache, without noise.
 #
-#   bench/callgrind-apache.sh [N] [SCENARIO...]   (after bench/gen.py or
-#                                                  bench/run.sh minted bench/work/)
+#   bench/callgrind-apache.sh [N] [SCENARIO...]
+#       after bench/run.sh minted bench/work/, or BENCH_WORK=DIR after bench/gen.py DIR
 #
 # The Apache twin of bench/callgrind.sh.  With scenario names (from the list
 # at the end), only those run, after the baseline.  CALLGRIND_KEEP=DIR keeps
@@ -38,7 +38,7 @@ RUN=$(mktemp -d)
 [ -n "${CALLGRIND_DEBUG:-}" ] || trap 'rm -rf "$RUN"' EXIT
 
 [ -f "$WORK/token.txt" ] || {
-    echo "bench/callgrind-apache.sh: run bench/gen.py bench/work first" >&2; exit 1; }
+    echo "bench/callgrind-apache.sh: run bench/run.sh first (bench/work/), or set BENCH_WORK" >&2; exit 1; }
 command -v valgrind > /dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 [ -f "$MODULE" ] || { echo "$MODULE: run make apache first" >&2; exit 1; }
 
