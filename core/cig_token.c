@@ -13,6 +13,8 @@
 #include <openssl/rsa.h>
 
 #include "cig.h"
+#include <openssl/err.h>
+
 #include "cig_internal.h"
 
 
@@ -128,6 +130,16 @@ cig_rsa_verify(const cig_key_t *key, cig_alg_t alg, const unsigned char *msg,
     rc = EVP_PKEY_verify(ctx, sig, sig_len, digest, digest_len) == 1;
 
     EVP_PKEY_CTX_free(ctx);
+
+    /*
+     * A signature that does not verify leaves entries on the thread's
+     * OpenSSL error queue; the servers' own TLS code (nginx's, mod_ssl)
+     * reads that queue, so nothing of ours may stay there.
+     */
+
+    if (!rc) {
+        ERR_clear_error();
+    }
 
     return rc;
 }

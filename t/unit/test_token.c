@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -1113,6 +1114,9 @@ tok_identities(void)
     tap_ok(rc == CIG_ERR_INVALID_TOKEN && ctx.id.sub.len == 0
            && ctx.id.claims == NULL && !ctx.id.authenticated,
            "identity: a bad signature yields no claims");
+    tap_ok(ERR_peek_error() == 0,
+           "identity: a failed signature check leaves no OpenSSL error "
+           "on the thread's queue");
     tok_end(&ctx);
 }
 
