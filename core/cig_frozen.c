@@ -13,6 +13,7 @@
  * bounds.
  */
 
+#include <math.h>
 #include <string.h>
 
 #include "cig_internal.h"
@@ -68,12 +69,31 @@ cig_frozen_align(size_t n)
 }
 
 
+/* Whether [data, data + len) lies inside the payload text. */
+
+static int
+cig_freeze_in_payload(cig_freezer_t *f, const char *data, size_t len)
+{
+    uintptr_t  p = (uintptr_t) f->id->payload.data;
+    uintptr_t  d = (uintptr_t) data;
+
+    return data != NULL && d >= p && d - p <= f->id->payload.len
+           && len <= f->id->payload.len - (d - p);
+}
+
+
+/*
+ * A string goes in by offset: into the payload text where its bytes are
+ * there (at the string itself, or at hint: the parser's unescaped copies
+ * usually equal a span of the text), else appended after it.  Only the
+ * bytes matter, so any span with the same bytes will do.
+ */
+
 static void
-cig_freeze_str(cig_freezer_t *f, const cig_str_t *s, cig_frozen_str_t *out,
-    uint8_t *nulls, unsigned bit)
+cig_freeze_str(cig_freezer_t *f, const cig_str_t *s, const char *hint,
+    cig_frozen_str_t *out, uint8_t *nulls, unsigned bit)
 {
     const char  *p = f->id->payload.data;
-    size_t       plen = f->id->payload.len;
 
     if (s->data == NULL) {
         *nulls |= (uint8_t) (1u << bit);
@@ -89,12 +109,15 @@ cig_freeze_str(cig_freezer_t *f, const cig_str_t *s, cig_frozen_str_t *out,
 
     out->len = (uint16_t) s->len;
 
-    /* most strings lie in the payload text; unescaped copies are appended */
+    if (cig_freeze_in_payload(f, s->data, s->len)) {
+        out->off = (uint16_t) ((uintptr_t) s->data - (uintptr_t) p);
+        return;
+    }
 
-    if (s->data >= p && s->data <= p + plen
-        && s->len <= (size_t) (p + plen - s->data))
+    if (cig_freeze_in_payload(f, hint, s->len)
+        && memcmp(hint, s->data, s->len) == 0)
     {
-        out->off = (uint16_t) (s->data - p);
+        out->off = (uint16_t) ((uintptr_t) hint - (uintptr_t) p);
         return;
     }
 
@@ -110,6 +133,43 @@ cig_freeze_str(cig_freezer_t *f, const cig_str_t *s, cig_frozen_str_t *out,
     }
 
     f->text_len += s->len;
+}
+
+
+/* Where a member's name would be in the text: "name" : before its value. */
+
+static const char *
+cig_freeze_key_hint(cig_freezer_t *f, const cig_json_t *j)
+{
+    const char  *p = f->id->payload.data, *q;
+
+    if (j->key.data == NULL || !cig_freeze_in_payload(f, j->raw.data, 0)) {
+        return NULL;
+    }
+
+    q = j->raw.data;
+
+    while (q > p && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\n'
+                     || q[-1] == '\r'))
+    {
+        q--;
+    }
+
+    if (q == p || *--q != ':') {
+        return NULL;
+    }
+
+    while (q > p && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\n'
+                     || q[-1] == '\r'))
+    {
+        q--;
+    }
+
+    if (q == p || *--q != '"' || (size_t) (q - p) < j->key.len) {
+        return NULL;
+    }
+
+    return q - j->key.len;
 }
 
 
@@ -136,9 +196,13 @@ cig_freeze_node(cig_freezer_t *f, const cig_json_t *j)
     n->num = j->num;
     n->count = j->count > CIG_FROZEN_MAX_NODES ? 0 : (uint16_t) j->count;
 
-    cig_freeze_str(f, &j->key, &n->s[0], &n->nulls, 0);
-    cig_freeze_str(f, &j->str, &n->s[1], &n->nulls, 1);
-    cig_freeze_str(f, &j->raw, &n->s[2], &n->nulls, 2);
+    cig_freeze_str(f, &j->key, cig_freeze_key_hint(f, j), &n->s[0],
+                   &n->nulls, 0);
+    cig_freeze_str(f, &j->str,
+                   (j->raw.data != NULL && j->raw.len == j->str.len + 2)
+                   ? j->raw.data + 1 : NULL,
+                   &n->s[1], &n->nulls, 1);
+    cig_freeze_str(f, &j->raw, NULL, &n->s[2], &n->nulls, 2);
 
     prev = 0;
 
@@ -354,7 +418,8 @@ cig_frozen_open(const void *block, size_t len, const cig_allocator_t *a,
                                && n[i].type != CIG_JSON_OBJECT)
                            || aux[i].depth > CIG_MAX_JSON_DEPTH))
             || (x != 0 && (i == 0 || x <= i || x >= hdr.nnodes
-                           || aux[x].depth != 0))
+                           || aux[x].depth != 0 || x == c))
+            || (n[i].nulls & ~7u) != 0
             || !cig_thaw_str(&n[i].s[0], n[i].nulls, 0, text, hdr.text_len,
                              &tree[i].key)
             || !cig_thaw_str(&n[i].s[1], n[i].nulls, 1, text, hdr.text_len,
@@ -365,14 +430,31 @@ cig_frozen_open(const void *block, size_t len, const cig_allocator_t *a,
             goto damaged;
         }
 
+        /*
+         * What each value holds: its source text always, a string its
+         * text, a number a finite value (a NaN exp would never expire);
+         * object members are named, and nothing else is.
+         */
+
+        if (tree[i].raw.data == NULL
+            || ((n[i].type == CIG_JSON_STRING) != (tree[i].str.data != NULL))
+            || (n[i].type == CIG_JSON_NUMBER && !isfinite(n[i].num)))
+        {
+            goto damaged;
+        }
+
         if (i != 0) {
             p = aux[i].parent;
 
-            if (n[p].type == CIG_JSON_OBJECT && tree[i].key.data == NULL) {
+            if ((n[p].type == CIG_JSON_OBJECT) != (tree[i].key.data != NULL))
+            {
                 goto damaged;
             }
 
             aux[p].kids++;
+
+        } else if (tree[i].key.data != NULL) {
+            goto damaged;
         }
 
         if (c != 0) {

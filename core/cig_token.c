@@ -734,6 +734,15 @@ cig_token_thaw(const cig_verifier_t *v, const void *frozen, size_t len,
                         f.kid.data);
     }
 
+    /* the algorithm checks of a verification: allowed here, and the key's */
+
+    if (!(v->algs & f.alg)
+        || (key->alg != CIG_ALG_NONE && key->alg != f.alg))
+    {
+        return cig_fail(err, "algorithm of the cached token is not allowed "
+                        "here");
+    }
+
     id->kid = f.kid;
     id->alg = f.alg;
     memcpy(id->key_fp, f.key_fp, CIG_KEY_FP_LEN);

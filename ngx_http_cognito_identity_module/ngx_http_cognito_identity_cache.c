@@ -27,7 +27,7 @@ struct ngx_http_cognito_identity_entry_s {
     uint64_t                     key;         /* the index hash */
     uint32_t                     token_len;
     uint32_t                     frozen_len;  /* a multiple of 8 */
-    u_char                       data[1];     /* frozen identity, token */
+    _Alignas(8) u_char           data[1];     /* frozen identity, token */
 };
 
 
@@ -234,6 +234,17 @@ ngx_http_cognito_identity_token_cache(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
+    /* the module's other zones (keys, status) share its tag */
+
+    if (shm_zone->data != NULL
+        && shm_zone->init != ngx_http_cognito_identity_cache_init_zone)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" is already used by another "
+                           "cognito_identity directive", &name);
+        return NGX_CONF_ERROR;
+    }
+
     if (shm_zone->data == NULL) {
         ctx = ngx_pcalloc(cf->pool, sizeof(ngx_http_cognito_identity_cache_t));
         if (ctx == NULL) {
@@ -366,13 +377,15 @@ ngx_http_cognito_identity_cache_get(ngx_http_request_t *r,
 
     len = e->frozen_len;
 
-    /* pool memory is aligned as the frozen block needs */
+    /* eight-byte aligned, as the frozen block needs (NGX_ALIGNMENT may not) */
 
-    copy = ngx_palloc(r->pool, len);
+    copy = ngx_pnalloc(r->pool, len + 7);
     if (copy == NULL) {
         ngx_shmtx_unlock(&c->shpool->mutex);
         return NGX_DECLINED;
     }
+
+    copy = ngx_align_ptr(copy, 8);
 
     ngx_memcpy(copy, e->data, len);
 

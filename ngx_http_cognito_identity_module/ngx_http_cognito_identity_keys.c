@@ -235,6 +235,15 @@ ngx_http_cognito_identity_key_request(ngx_conf_t *cf, ngx_command_t *cmd,
             return NGX_CONF_ERROR;
         }
 
+        /* a token cache zone of that name shares the module's tag */
+
+        if (cimcf->keys_zone->data != NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "zone \"%V\" is already used by another "
+                               "cognito_identity directive", &name);
+            return NGX_CONF_ERROR;
+        }
+
         cimcf->keys_zone->init = ngx_http_cognito_identity_keys_init_zone;
         cimcf->keys_zone->data = cimcf;
     }

@@ -34,6 +34,13 @@ my @errors = (
         qr/"cognito_identity_token_cache" directive is duplicate/],
     ['token cache unknown parameter', 'cognito_identity_token_cache zone=t:1m lru=on;',
         qr/invalid parameter "lru=on"/],
+    # the key zone has the module's tag too: neither may take the other's
+    ['token cache in the key zone, keys first',
+        'cognito_identity_key_request /_k; cognito_identity_token_cache zone=cognito_identity_keys:1m;',
+        qr/zone "cognito_identity_keys" is already used by another cognito_identity directive/],
+    ['token cache in the key zone, cache first',
+        'cognito_identity_token_cache zone=cognito_identity_keys:1m; cognito_identity_key_request /_k;',
+        qr/zone "cognito_identity_keys" is already used by another cognito_identity directive/],
 );
 
 for my $e (@errors) {

@@ -6,6 +6,7 @@
  * block must be refused (never a crash: the sanitizer build runs this too).
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,15 @@ fz_round_trip(void)
                "frozen: ... no longer loaded");
     }
 
+    {
+        cig_verifier_t  w = fz_verifier(&fz_keys, &aud);
+
+        w.algs = CIG_ALG_RS256;
+        tap_is_int(cig_token_thaw(&w, copy, len, FZ_NOW, &al2, &back, &err),
+                   CIG_ERR_INVALID_TOKEN,
+                   "frozen: a location that does not allow RS512, refused");
+    }
+
     tap_is_int(cig_token_thaw(&v, (char *) copy + 1, len - 1, FZ_NOW, &al2,
                               &back, &err),
                CIG_ERR_INTERNAL, "frozen: a misaligned block is refused");
@@ -315,6 +325,60 @@ fz_damage(void)
 }
 
 
+/*
+ * A block whose links share a node is refused, even where every other
+ * check would pass: here the first element of the claim "n" (7 elements)
+ * becomes an empty array whose first child is also its next sibling.  The
+ * layout is cig_frozen.c's: a 40-byte header, then 32-byte nodes with the
+ * type at 0, the first child's index at 2, the next's at 4, the count at 6.
+ */
+static void
+fz_shared_node(void)
+{
+    void             *blk;
+    size_t            len, k;
+    uint16_t          e0, next;
+    uint32_t          nnodes;
+    cig_err_t         err;
+    cig_str_t         aud = { FZ_POOL, sizeof(FZ_POOL) - 1 };
+    cig_arena_t      *arena;
+    cig_identity_t    id, back;
+    cig_verifier_t    v = fz_verifier(&fz_keys, &aud);
+    cig_allocator_t   al;
+    unsigned char    *node, *el;
+    int               found = 0;
+
+    arena = cig_arena_create();
+    cig_arena_allocator(arena, &al);
+    fz_verified(&al, FZ_CLAIMS, &id);
+    blk = fz_frozen(&id, &len);
+    (void) cig_identity_freeze(&id, blk, len);
+
+    memcpy(&nnodes, (unsigned char *) blk + 4, 4);
+
+    for (k = 0; k < nnodes && !found; k++) {
+        node = (unsigned char *) blk + 40 + 32 * k;
+
+        if (node[0] == CIG_JSON_ARRAY && node[6] == 7 && node[7] == 0) {
+            memcpy(&e0, node + 2, 2);
+            el = (unsigned char *) blk + 40 + 32 * (size_t) e0;
+            memcpy(&next, el + 4, 2);
+            el[0] = CIG_JSON_ARRAY;
+            memcpy(el + 2, &next, 2);
+            found = 1;
+        }
+    }
+
+    tap_ok(found, "frozen: the claim \"n\" is in the block");
+    tap_is_int(cig_token_thaw(&v, blk, len, FZ_NOW, &al, &back, &err),
+               CIG_ERR_INTERNAL,
+               "frozen: a node that is both child and next is refused");
+
+    free(blk);
+    cig_arena_destroy(arena);
+}
+
+
 static void
 fz_not_freezable(void)
 {
@@ -332,6 +396,7 @@ test_frozen(void)
     fz_setup();
     fz_round_trip();
     fz_damage();
+    fz_shared_node();
     fz_not_freezable();
 
     cig_keyset_free(fz_keys);
