@@ -299,6 +299,7 @@ freeze_payload(const char *payload, size_t len, size_t *frozen_len)
 
     memset(&id, 0, sizeof(id));
     id.kid = id_good.kid;
+    id.alg = id_good.alg;
     memcpy(id.key_fp, fp_good, CIG_KEY_FP_LEN);
     id.payload.data = payload;
     id.payload.len = len;
