@@ -4,7 +4,8 @@
 #   bench/callgrind.sh [N] [SCENARIO...]   (after bench/run.sh minted bench/work/)
 #
 # A scenario whose token file has several lines sends them in turn: in
-# new_token_cache_on every counted request is a miss and an insertion.
+# new_token_cache_on every counted request is a miss and an insertion; in
+# new_token_full_zone (a 64k zone, full after a few) also an eviction.
 # With scenario names (from the list at the end), only those run, after the
 # baseline.  CALLGRIND_KEEP=DIR keeps each scenario's callgrind output there
 # (DIR/NAME.out), for callgrind_annotate --inclusive=yes.
@@ -40,7 +41,7 @@ trap 'rm -rf "$RUN"' EXIT
 command -v valgrind > /dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 
 mkdir -p "$RUN/tmp" "$RUN/html/mybucket/$ID"
-for d in off cache nocache new; do mkdir -p "$RUN/html/$d"; printf ok > "$RUN/html/$d/f"; done
+for d in off cache nocache new full; do mkdir -p "$RUN/html/$d"; printf ok > "$RUN/html/$d/f"; done
 printf ok > "$RUN/html/mybucket/$ID/f"
 user=""
 [ "$(id -u)" = 0 ] && user="user root;"
@@ -77,6 +78,10 @@ http {
         location /new/ {
             cognito_identity "bench";
             cognito_identity_token_cache zone=ids:64m;
+        }
+        location /full/ {
+            cognito_identity "bench";
+            cognito_identity_token_cache zone=full:64k;
         }
     }
     server {
@@ -185,4 +190,5 @@ s3_per_user_cache_on 1 $S3 token.txt
 policy_100_cache_on 2 $S3 token.txt
 pools_1000_cache_on 3 $S3 token.txt
 new_token_cache_on 0 /new/f tokens.txt
+new_token_full_zone 0 /full/f tokens.txt
 LIST
