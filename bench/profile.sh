@@ -69,7 +69,7 @@ micro_case() {   # CASE OPFUNCTION
 if [ "$what" = micro ] || [ "$what" = all ]; then
     echo
     echo "== core (build/bench/micro under callgrind)"
-    micro_case token_reverify            op_reverify
+    micro_case token_thaw                op_thaw
     micro_case token_verify_malformed    op_verify_malformed
     micro_case token_verify_unknown_kid  op_verify_unknown_kid
     micro_case policy_s3_per_user_get    op_policy_s3_get
