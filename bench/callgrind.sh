@@ -125,28 +125,7 @@ CONF
 
 # one keep-alive connection, COUNT requests, each response read whole
 client() {   # PORT PATH TOKENFILE COUNT
-    python3 - "$@" <<'PY'
-import socket, sys
-port, path, tokfile, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
-toks = [t.strip() for t in open(tokfile) if t.strip()][:n]
-s = socket.create_connection(("127.0.0.1", port))
-reqs = [("GET %s HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer %s\r\n\r\n"
-         % (path, tok)).encode() for tok in toks]
-buf = b""
-for i in range(n):
-    s.sendall(reqs[i % len(reqs)])
-    while b"\r\n\r\n" not in buf:
-        buf += s.recv(65536)
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    cl = 0
-    for line in head.split(b"\r\n")[1:]:
-        k, _, v = line.partition(b":")
-        if k.strip().lower() == b"content-length":
-            cl = int(v)
-    while len(buf) < cl:
-        buf += s.recv(65536)
-    buf = buf[cl:]
-PY
+    python3 "$ROOT/bench/keepalive.py" "$@"
 }
 
 instructions() {   # PORT PATH TOKENFILE COUNT -> Ir of the whole process

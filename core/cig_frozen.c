@@ -136,6 +136,21 @@ cig_freeze_str(cig_freezer_t *f, const cig_str_t *s, const char *hint,
 }
 
 
+/* Back over JSON whitespace from q, not before p. */
+
+static const char *
+cig_freeze_ws_back(const char *p, const char *q)
+{
+    while (q > p && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\n'
+                     || q[-1] == '\r'))
+    {
+        q--;
+    }
+
+    return q;
+}
+
+
 /* Where a member's name would be in the text: "name" : before its value. */
 
 static const char *
@@ -147,23 +162,13 @@ cig_freeze_key_hint(cig_freezer_t *f, const cig_json_t *j)
         return NULL;
     }
 
-    q = j->raw.data;
-
-    while (q > p && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\n'
-                     || q[-1] == '\r'))
-    {
-        q--;
-    }
+    q = cig_freeze_ws_back(p, j->raw.data);
 
     if (q == p || *--q != ':') {
         return NULL;
     }
 
-    while (q > p && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\n'
-                     || q[-1] == '\r'))
-    {
-        q--;
-    }
+    q = cig_freeze_ws_back(p, q);
 
     if (q == p || *--q != '"' || (size_t) (q - p) < j->key.len) {
         return NULL;
