@@ -477,7 +477,9 @@ sub _start {
     while (time < $deadline) {
         my $pid = $self->pid;
         if ($pid && !CigTest::_alive($pid)) { return $fail->("nginx master $pid died") }
-        if ($pid && grep { CigTest::_alive($_) } CigTest::_children($pid)) {
+        # every worker forked, not just the first: a test may count them
+        if ($pid && (grep { CigTest::_alive($_) } CigTest::_children($pid))
+                        >= ($self->{opts}{workers} // 1)) {
             my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $self->{port},
                                           Proto => 'tcp', Timeout => 1);
             if ($s) { close $s; $self->{master} = $pid; return undef }
