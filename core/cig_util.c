@@ -49,11 +49,21 @@ cig_code_name(cig_code_t code)
 }
 
 
-static int
-cig_is_lower_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
+/* character classes of identifiers, one table look-up per character */
+
+#define CIG_C_WORD   1        /* a-z 0-9: a region's words */
+#define CIG_C_HEX    2        /* 0-9 a-f: a UUID's digits */
+#define CIG_C_DIGIT  4        /* 0-9: a region's last character */
+
+static const unsigned char  cig_id_class[256] = {
+    ['0'] = 7, ['1'] = 7, ['2'] = 7, ['3'] = 7, ['4'] = 7,
+    ['5'] = 7, ['6'] = 7, ['7'] = 7, ['8'] = 7, ['9'] = 7,
+    ['a'] = 3, ['b'] = 3, ['c'] = 3, ['d'] = 3, ['e'] = 3, ['f'] = 3,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
+    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1
+};
 
 
 /*
@@ -65,61 +75,61 @@ cig_is_lower_hex(char c)
 static int
 cig_region_uuid_valid(const char *s, size_t len)
 {
-    size_t       i, colon, words;
-    static const size_t  dash[] = { 8, 13, 18, 23 };
+    const unsigned char  *u = (const unsigned char *) s;
+    size_t                i, colon, words;
+    unsigned              all;
 
-    if (len == 0 || len > CIG_MAX_ID_LEN) {
+    if (len < 4 + 1 + 36 || len > CIG_MAX_ID_LEN) {
         return 0;
     }
 
-    for (colon = 0; colon < len && s[colon] != ':'; colon++) {
-        /* void */
-    }
+    colon = len - 37;
 
-    if (colon == len || len - colon - 1 != 36 || colon < 4) {
+    if (u[colon] != ':') {
         return 0;
     }
 
-    /* region */
+    /* region: words of a-z 0-9, single dashes between, a digit last */
 
     words = 1;
+    all = CIG_C_WORD;
 
     for (i = 0; i < colon; i++) {
-        if (s[i] == '-') {
-            if (i == 0 || s[i - 1] == '-') {
+        if (u[i] == '-') {
+            if (i == 0 || u[i - 1] == '-') {
                 return 0;
             }
             words++;
             continue;
         }
 
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9'))) {
-            return 0;
-        }
+        all &= cig_id_class[u[i]];
     }
 
-    if (words < 3 || s[colon - 1] < '0' || s[colon - 1] > '9') {
+    if (all == 0 || words < 3 || !(cig_id_class[u[colon - 1]] & CIG_C_DIGIT)) {
         return 0;
     }
 
-    /* uuid */
+    /* uuid: 8-4-4-4-12 lower-case hex digits */
 
-    s += colon + 1;
+    u += colon + 1;
 
-    for (i = 0; i < 36; i++) {
-        if (i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3]) {
-            if (s[i] != '-') {
-                return 0;
-            }
-            continue;
-        }
-
-        if (!cig_is_lower_hex(s[i])) {
-            return 0;
-        }
+    if (u[8] != '-' || u[13] != '-' || u[18] != '-' || u[23] != '-') {
+        return 0;
     }
 
-    return 1;
+    all = CIG_C_HEX;
+
+    for (i = 0; i < 8; i++) {
+        all &= cig_id_class[u[i]] & cig_id_class[u[28 + i]];
+    }
+
+    for (i = 0; i < 4; i++) {
+        all &= cig_id_class[u[9 + i]] & cig_id_class[u[14 + i]]
+               & cig_id_class[u[19 + i]] & cig_id_class[u[24 + i]];
+    }
+
+    return all != 0;
 }
 
 
@@ -207,11 +217,27 @@ cig_ct_equal(const void *a, size_t alen, const void *b, size_t blen)
     diff = 0;
 
     /*
-     * Eight bytes at a time (a cached token is compared whole on every
-     * hit); the empty asm keeps the compiler from ending the loop early.
+     * 32 bytes at a time, then eight (a cached token is compared whole on
+     * every hit); the empty asm keeps the compiler from ending a loop
+     * early.
      */
 
-    for (i = 0; i + 8 <= alen; i += 8) {
+    for (i = 0; i + 32 <= alen; i += 32) {
+        uint64_t  x1, y1, x2, y2, x3, y3;
+
+        memcpy(&x, p + i, 8);
+        memcpy(&y, q + i, 8);
+        memcpy(&x1, p + i + 8, 8);
+        memcpy(&y1, q + i + 8, 8);
+        memcpy(&x2, p + i + 16, 8);
+        memcpy(&y2, q + i + 16, 8);
+        memcpy(&x3, p + i + 24, 8);
+        memcpy(&y3, q + i + 24, 8);
+        diff |= (x ^ y) | (x1 ^ y1) | (x2 ^ y2) | (x3 ^ y3);
+        __asm__ __volatile__ ("" : "+r" (diff));
+    }
+
+    for ( /* void */ ; i + 8 <= alen; i += 8) {
         memcpy(&x, p + i, 8);
         memcpy(&y, q + i, 8);
         diff |= x ^ y;

@@ -102,6 +102,88 @@ ids_table(void)
 }
 
 
+/* REGION:UUID by the rules, written plainly: the reference for the table */
+
+static int
+ref_region_uuid_valid(const char *s, size_t len)
+{
+    size_t  i, colon, words;
+
+    if (len == 0 || len > 55) {
+        return 0;
+    }
+
+    for (colon = 0; colon < len && s[colon] != ':'; colon++) { /* void */ }
+
+    if (colon == len || len - colon - 1 != 36 || colon < 4) {
+        return 0;
+    }
+
+    for (words = 1, i = 0; i < colon; i++) {
+        if (s[i] == '-') {
+            if (i == 0 || s[i - 1] == '-') {
+                return 0;
+            }
+            words++;
+        } else if (!((s[i] >= 'a' && s[i] <= 'z')
+                     || (s[i] >= '0' && s[i] <= '9')))
+        {
+            return 0;
+        }
+    }
+
+    if (words < 3 || s[colon - 1] < '0' || s[colon - 1] > '9') {
+        return 0;
+    }
+
+    for (s += colon + 1, i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') {
+                return 0;
+            }
+        } else if (!((s[i] >= '0' && s[i] <= '9')
+                     || (s[i] >= 'a' && s[i] <= 'f')))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/* every byte value at every position of three ids: the same verdict */
+
+static void
+ids_exhaustive(void)
+{
+    static const char  *base[] = {
+        "eu-west-1:" UUID, "us-gov-west-1:" UUID, "xx-xxxxxxxxxxxxx-1:" UUID,
+    };
+    char    buf[64];
+    size_t  b, i, len, differ = 0, valid = 0;
+    int     c;
+
+    for (b = 0; b < UNIT_NELTS(base); b++) {
+        len = strlen(base[b]);
+
+        for (i = 0; i < len; i++) {
+            for (c = 0; c < 256; c++) {
+                memcpy(buf, base[b], len);
+                buf[i] = (char) c;
+                valid += ref_region_uuid_valid(buf, len);
+                differ += cig_identity_id_valid(buf, len)
+                          != ref_region_uuid_valid(buf, len);
+            }
+        }
+    }
+
+    tap_is_int((long long) differ, 0, "identity_id_valid: every byte value "
+               "at every position of three ids, as the plain rules say "
+               "(%zu of them valid)", valid);
+}
+
+
 static void
 ids_strs(void)
 {
@@ -199,9 +281,9 @@ ids_ct_equal(void)
                ct[i].equal);
     }
 
-    /* eight bytes at a time, then the tail: a difference anywhere counts */
+    /* 32, then 8 bytes at a time, then the tail: any difference counts */
     {
-        unsigned char  x[41], y[41];
+        unsigned char  x[100], y[100];
         size_t         len, at, wrong = 0;
 
         for (len = 0; len <= sizeof(x); len++) {
@@ -219,8 +301,9 @@ ids_ct_equal(void)
             }
         }
 
-        tap_is_int((long long) wrong, 0, "ct_equal: lengths 0..41, a changed "
-                   "byte at every position is seen (words and tail)");
+        tap_is_int((long long) wrong, 0, "ct_equal: lengths 0..100, a changed "
+                   "byte at every position is seen (32-byte blocks, words "
+                   "and tail)");
     }
 }
 
@@ -271,5 +354,6 @@ test_ids(void)
     ids_table();
     ids_strs();
     ids_ct_equal();
+    ids_exhaustive();
     ids_misc();
 }
