@@ -6,7 +6,7 @@
  *   cc -O2 -Icore/include -Icore -o build/bench/micro bench/micro.c \
  *       core/cig_*.c -lcrypto -lm
  *   build/bench/micro [--root DIR] [--policy100 FILE] [--seconds S]
- *                     [--md FILE] [--tsv FILE] [--only SUBSTRING]
+ *                     [--md FILE] [--tsv FILE] [--only SUBSTRING|=NAME]
  *                     [--count N]
  *
  * The token is minted here with OpenSSL from t/keys/k1.pem and verified
@@ -1098,6 +1098,16 @@ find_case(const char *name)
 }
 
 
+/* --only SUBSTRING matches names containing it, --only =NAME one name */
+
+static int
+name_matches(const char *name, const char *only)
+{
+    return only[0] == '=' ? strcmp(name, only + 1) == 0
+                          : strstr(name, only) != NULL;
+}
+
+
 /* With --only: the matching cases, V, and the cases they are compared to. */
 
 static int
@@ -1105,7 +1115,7 @@ selected(const bench_case_t *c, const char *only)
 {
     size_t  i;
 
-    if (strstr(c->name, only) != NULL
+    if (name_matches(c->name, only)
         || strcmp(c->name, "openssl_rs512_verify") == 0)
     {
         return 1;
@@ -1113,7 +1123,7 @@ selected(const bench_case_t *c, const char *only)
 
     for (i = 0; i < NCASES; i++) {
         if (cases[i].ref != NULL && strcmp(cases[i].ref, c->name) == 0
-            && strstr(cases[i].name, only) != NULL)
+            && name_matches(cases[i].name, only))
         {
             return 1;
         }
@@ -1210,7 +1220,7 @@ main(int argc, char **argv)
         } else {
             fprintf(stderr, "usage: micro [--root DIR] [--policy100 FILE] "
                     "[--seconds S] [--md FILE] [--tsv FILE] "
-                    "[--only SUBSTRING] [--count N]\n");
+                    "[--only SUBSTRING|=NAME] [--count N]\n");
             return 2;
         }
     }
@@ -1231,7 +1241,7 @@ main(int argc, char **argv)
 
     if (count > 0) {
         for (i = 0; i < NCASES; i++) {
-            if (only != NULL && strstr(cases[i].name, only) == NULL) {
+            if (only != NULL && !name_matches(cases[i].name, only)) {
                 continue;
             }
 

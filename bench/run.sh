@@ -354,15 +354,33 @@ baseline() {
         "${BENCH_BASELINE_DURATION:-5}"
 }
 
+# V (the bare verify of bench/micro) again on CPU 0 while the server is idle,
+# just before and after each scenario judged against V + 3 us: the machine's
+# speed drifts (report.py judges such a scenario by its two neighbours)
+VS="$WORK/vsamples.tsv"
+printf 'before_row\tns\n' > "$VS"
+vsample() {
+    taskset -c "$SERVER_CPU" "$MICRO" --root "$ROOT" --seconds 0.2 \
+        --only =openssl_rs512_verify --tsv "$WORK/v-one.tsv" > /dev/null 2>&1 \
+        || die "bench/micro failed (V sample)"
+    printf '%s\t%s\n' "$(( $(wc -l < "$RAW") - 1 ))" \
+        "$(awk -F'\t' '$1 == "openssl_rs512_verify" {print $2}' "$WORK/v-one.tsv")" \
+        >> "$VS"
+}
+
 rps_of() { awk -F'\t' -v n="$1" '$1 == n {print $4}' "$RAW"; }
 cpu_of() { awk -F'\t' -v n="$1" '$1 == n {print $11}' "$RAW"; }
 requests_of() { awk -F'\t' -v n="$1" '$1 == n {print $2}' "$RAW"; }
 
 baseline
 scenario cache           "$U0/cache/f"    "$WORK/token.txt"       fixed 200
+vsample
 scenario nocache         "$U0/nocache/f"  "$WORK/token.txt"       fixed 200
+vsample
 baseline
+vsample
 scenario bad_signature   "$U0/cache/f"    "$WORK/bad-sig.txt"     fixed 401
+vsample
 scenario malformed       "$U0/cache/f"    "$WORK/malformed.txt"   fixed 401
 baseline
 scenario unknown_kid     "$U0/cache/f"    "$WORK/unknown-kid.txt" fixed 401
@@ -379,7 +397,9 @@ baseline
 # CPU time per request of the cache-off case.
 dur=$(awk -v n="$NTOKENS" -v c="$(cpu_of nocache)" -v d="$DURATION" \
       'BEGIN { t = int(0.75 * n * c / 1e6); print (t < d ? (t < 1 ? 1 : t) : d) }')
+vsample
 scenario new_token       "$U0/new/f"      "$WORK/tokens.txt"      cycle 200 "$dur"
+vsample
 used=$(requests_of new_token)
 
 # The same in a zone that is already full (16m, about 8,000 entries), as a
@@ -394,7 +414,9 @@ BENCH_START=$((NTOKENS * 6 / 10)) BENCH_OUT=/dev/null \
     -s "$BENCH/wrk/bench.lua" "$U0/full/f" > /dev/null
 dur=$(awk -v n="$NTOKENS" -v c="$(cpu_of nocache)" -v d="$DURATION" \
       'BEGIN { t = int(0.5 * n * c / 1e6); print (t < d ? (t < 1 ? 1 : t) : d) }')
+vsample
 scenario new_token_full  "$U0/full/f"     "$WORK/tokens.txt"      cycle 200 "$dur"
+vsample
 
 [ "$used" -le "$NTOKENS" ] \
     || log "warning: new_token sent $used requests for $NTOKENS tokens: some were cache hits"
@@ -593,7 +615,9 @@ else
             "${BENCH_BASELINE_DURATION:-5}"
     }
     abaseline
+    vsample
     scenario apache_nocache "$UA/nocache/f" "$WORK/token.txt" fixed 200
+    vsample
     if [ "$APACHE_CACHE" = 1 ]; then
         scenario apache_cache "$UA/cache/f" "$WORK/token.txt" fixed 200
     fi
@@ -621,6 +645,6 @@ echo "elapsed_s	$(( $(date +%s) - START ))" >> "$WORK/machine.tsv"
 log "report"
 $PY "$BENCH/report.py" --raw "$RAW" --machine "$WORK/machine.tsv" \
     --micro "$RESULTS/micro.tsv" --micro-md "$RESULTS/micro.md" \
-    --out "$RESULTS"
+    --vsamples "$VS" --out "$RESULTS"
 
 log "done in $(( $(date +%s) - START )) s: $RESULTS/results.md"
