@@ -74,6 +74,17 @@ def read_kv(path):
     return kv
 
 
+def base_name(name):
+    """A scenario's name without its round (run.sh: NAME@2, NAME@3, ...)."""
+    return name.split("@")[0]
+
+
+def median(xs):
+    xs = sorted(xs)
+    k = len(xs)
+    return xs[k // 2] if k % 2 else (xs[k // 2 - 1] + xs[k // 2]) / 2
+
+
 def is_base(name):
     return name.startswith("baseline") or name.startswith("apache_baseline")
 
@@ -87,6 +98,8 @@ def label(name):
         return "%smodule off (baseline %s)" % (
             "Apache: " if server(name) == "apache" else "",
             name.split("_")[-1])
+    if "@" in name:
+        return "%s (round %s)" % (label(base_name(name)), name.split("@")[1])
     return SCENARIOS.get(name, (name, name))[0]
 
 
@@ -170,35 +183,54 @@ def main():
     # ------------------------------------------------------------------
     # targets
 
-    def judge(kind, n, arg, metric):
-        base = local_base(n, metric)
-        x = metric(n)
+    # Scenarios measured in rounds (run.sh: NAME, NAME@2, NAME@3, ...) are
+    # judged by the median over their rounds of each round's figure
+    def runs(S):
+        return [n for n in order if base_name(n) == S]
+
+    def med(S, f):
+        return median([f(n) for n in runs(S)])
+
+    def med_added(S, metric=wall):
+        return med(S, lambda n: added(n, metric))
+
+    def judge(kind, S, arg, metric):
+        k = len(runs(S))
+        rounds = " (median of %d rounds)" % k if k > 1 else ""
+        ok, how = judge1(kind, S, arg, metric)
+        return ok, how + (rounds if how != "-" else "")
+
+    def judge1(kind, S, arg, metric):
+        base = med(S, lambda n: local_base(n, metric))
+        x = med(S, metric)
         if kind == "verify" and metric is cpu:   # added CPU <= V + 3 us
-            add = x - base
-            v = V_at(n)
+            add = med_added(S, cpu)
+            v = med(S, V_at)
             if add <= v + 3:
                 return True, "pass (%+.1f us <= V+3 = %.1f us)" % (add, v + 3)
             return False, "MISS by %.1f us (%+.1f us > V+3 = %.1f us)" % (
                 add - v - 3, add, v + 3)
         if kind == "verify":                 # x baseline >= B/(B+V+3)
-            v = V_at(n)
-            need = base / (base + v + 3)
-            r = base / x
+            r = med(S, lambda n: ratio(n))
+            need = med(S, lambda n: local_base(n, wall)
+                       / (local_base(n, wall) + V_at(n) + 3))
             if r >= need:
                 return True, "pass (%.2fx >= %.2fx)" % (r, need)
             return False, "MISS by %.2fx (%.2fx < %.2fx; %.1f us/request over)" % (
-                need - r, r, need, x - (base + v + 3))
+                need - r, r, need,
+                med(S, lambda n: wall(n) - local_base(n, wall) - V_at(n) - 3))
         if kind == "ratio":                  # x baseline >= arg
-            r = base / x
+            r = med(S, lambda n: ratio(n, metric))
             if r >= arg:
                 return True, "pass (%.2fx >= %.2fx)" % (r, arg)
             return False, "MISS by %.2fx (%.2fx < %.2fx; %.1f us/request over)" % (
-                arg - r, r, arg, x - base / arg)
+                arg - r, r, arg,
+                med(S, lambda n: metric(n) - local_base(n, metric) / arg))
         if kind == "added":                  # added over B (or over ref's) <= limit
             ref, limit = arg
-            add = x - base
+            add = med_added(S, metric)
             if ref is not None:
-                add -= metric(ref) - local_base(ref, metric)
+                add -= med_added(ref, metric)
             if add <= limit:
                 return True, "pass (%+.1f us <= %.0f us)" % (add, limit)
             return False, "MISS by %.1f us (%+.1f us > %.0f us)" % (
@@ -207,16 +239,18 @@ def main():
             if metric is cpu:
                 return True, "-"
             p = lambda k: float(rows[k]["p99_us"])
-            pb = local_base(n, p)
-            r = p(n) / pb
+            pn = med(S, p)
+            pb = med(S, lambda n: local_base(n, p))
+            r = med(S, lambda n: p(n) / local_base(n, p))
             if r <= arg:
                 return True, "pass (p99 %.2f ms = %.2fx the baseline's %.2f ms)" % (
-                    p(n) / 1000, r, pb / 1000)
+                    pn / 1000, r, pb / 1000)
             return False, "MISS by %.2fx (p99 %.2f ms = %.2fx the baseline's %.2f ms)" % (
-                r - arg, p(n) / 1000, r, pb / 1000)
+                r - arg, pn / 1000, r, pb / 1000)
         if kind == "growth":                 # (x/B) / (ref/B_ref) - 1 <= tol
             ref, tol = arg
-            g = (x / base) / (metric(ref) / local_base(ref, metric)) - 1
+            g = (med(S, lambda n: metric(n) / local_base(n, metric))
+                 / med(ref, lambda n: metric(n) / local_base(n, metric))) - 1
             if g <= tol:
                 return True, "pass (%+.1f%% vs %s)" % (100 * g, ref)
             return False, "MISS by %.1f%% (%+.1f%% vs %s; tolerance %.0f%%)" % (
@@ -247,9 +281,17 @@ def main():
     for n, (kind, arg, text) in spec.items():
         if n not in rows:
             continue
+        ref = arg[0] if kind in ("added", "growth") else None
+        if ref is not None and ref not in rows:
+            continue
         ok, how = judge(kind, n, arg, wall)
         cok, chow = judge(kind, n, arg, cpu)
         targets[n] = (text, ok, how, cok, chow)
+    def verdict_row(n):
+        """The targets' columns go on a scenario's last round."""
+        S = base_name(n)
+        return targets.get(S) if runs(S)[-1] == n else None
+
     p99_targets = {}
     for n in p99_of:
         if n in rows:
@@ -274,7 +316,7 @@ def main():
                 "target\tresult\tresult_by_worker_cpu\n")
         for n in order:
             r = rows[n]
-            t = targets.get(n)
+            t = verdict_row(n)
             f.write("\t".join([
                 n, r["rps"], "%.1f" % (1e6 / local_base(n, wall)),
                 "%.4f" % ratio(n), "%.2f" % wall(n), "%.2f" % added(n),
@@ -303,7 +345,7 @@ def main():
                 0xaaaaaa if is_base(n) else 0x4a7ebb))
     png = os.path.join(a.out, "throughput.png")
     gp = """
-set terminal pngcairo size 1250,650 font ",10" noenhanced
+set terminal pngcairo size %(width)d,650 font ",10" noenhanced
 set output "%(png)s"
 set title "cognito-identity modules: requests/s in front of a 2-byte file (nginx, then Apache)\\nserver on CPU 0, wrk -t1 -c%(c)s on CPU 1; labels: ratio to the baselines (grey) around each case"
 set ylabel "requests/s"
@@ -319,6 +361,7 @@ set rmargin 16
 plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
      "" using 1:3:4 with labels offset 0,0.8
 """ % {"png": png, "dat": dat, "n": len(order) - 0.3,
+       "width": max(1250, 24 * len(order)),
        "ymax": max(float(rows[n]["rps"]) for n in order) * 1.15,
        "c": m.get("connections", "32")}
     try:
@@ -373,7 +416,8 @@ plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
              "`keepalive_requests 1000000`) pinned to CPU 0 with `taskset`, "
              "serving a 2-byte static file; `taskset -c 1 wrk -t1 -c%s "
              "-d%ss --latency -s bench/wrk/bench.lua` on CPU 1 (baselines "
-             "5 s). Every request carries an `Authorization: Bearer` token "
+             "%s s).%s Every request carries an "
+             "`Authorization: Bearer` token "
              "(RS512, Cognito's claims, 2048-bit key `t/keys/k1.pem`), the "
              "baseline's too. Over the run B = %.2f us per request (%.0f "
              "requests/s) and %.2f us of worker CPU. V = %.2f us, one bare "
@@ -383,6 +427,11 @@ plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
              "B/(B+V+3us) = %.2fx over the run. %s\"Added\" is the time per "
              "request over the local baseline."
              % (m.get("connections", "32"), m.get("duration", "10"),
+                m.get("baseline_duration", "5"),
+                (" The repeated-token scenarios run in %s rounds, and each is "
+                 "judged by the median over its rounds (the tables show every "
+                 "round, the verdict on the last)." % m["rounds"])
+                if m.get("rounds", "1") != "1" else "",
                 B_all, 1e6 / B_all, Bc_all, V, V_before,
                 "%.2f us" % V_after if V_after else "not measured",
                 B_all / (B_all + V + 3),
@@ -406,7 +455,7 @@ plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
       L.append("|---|---:|---:|---:|---:|---:|---:|---|---|---|")
       for n in [k for k in order if server(k) == srv]:
         r = rows[n]
-        t = targets.get(n)
+        t = verdict_row(n)
         L.append("| %s | %.0f | %s | %.2f | %.2f | %s | %.1f (%s) | %s | %s | %s |" % (
             label(n), float(r["rps"]),
             "-" if is_base(n) else "%.3f" % ratio(n),
@@ -445,26 +494,26 @@ plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
     L.append("## The verification as the servers run it")
     L.append("")
     L.append("V above is the bare verify in a tight loop of `bench/micro`. "
-             "Inside a server the same verification costs more time "
-             "(the same instructions: see bench/README.md, Findings). This "
-             "run measures it there: a bad signature and a malformed token "
-             "go through the same parsing and both answer 401, and only the "
-             "bad signature is verified, so the difference of their added "
-             "CPU is one verification as the server runs it (Vs).")
+             "This run also measures it inside each server: a bad signature "
+             "and a malformed token go through the same parsing and both "
+             "answer 401, and only the bad signature is verified, so the "
+             "difference of their added CPU (medians over the rounds) is one "
+             "verification as the server runs it (Vs).")
     L.append("")
     if "bad_signature" in rows and "malformed" in rows and "nocache" in rows:
-        vs = added("bad_signature", cpu) - added("malformed", cpu)
-        beyond = added("nocache", cpu) - vs
-        v = V_at("bad_signature")
+        vs = med_added("bad_signature", cpu) - med_added("malformed", cpu)
+        beyond = med_added("nocache", cpu) - vs
+        v = med("bad_signature", V_at)
         L.append("- nginx: Vs = %.1f us (%.2fx V = %.1f us, measured next to "
                  "it); a valid token with the cache off adds %+.1f us of "
                  "worker CPU, that is %+.1f us beyond Vs (claims, identity, a "
                  "200 answer instead of a 401)." % (
-                     vs, vs / v, v, added("nocache", cpu), beyond))
+                     vs, vs / v, v, med_added("nocache", cpu), beyond))
     if "apache_bad_signature" in rows and "apache_malformed" in rows:
-        vs = added("apache_bad_signature", cpu) - added("apache_malformed", cpu)
-        b = local_base("apache_bad_signature", cpu)
-        v = V_at("apache_nocache") if "apache_nocache" in rows else V
+        vs = (med_added("apache_bad_signature", cpu)
+              - med_added("apache_malformed", cpu))
+        b = med("apache_bad_signature", lambda n: local_base(n, cpu))
+        v = med("apache_nocache", V_at) if "apache_nocache" in rows else V
         line = ("- Apache: plain Apache costs its child %.1f us per request "
                 "here, so even a module that added nothing but one "
                 "verification would score B/(B+V) = %.2fx (V = %.1f us, "
@@ -473,7 +522,7 @@ plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
                 "noisier)" % (b, b / (b + v), v, b / (b + vs), vs))
         if "apache_nocache" in rows:
             line += "; the module without its cache scored %.2fx (child CPU)" % (
-                ratio("apache_nocache", cpu))
+                med("apache_nocache", lambda n: ratio(n, cpu)))
         L.append(line + ".")
     L.append("")
     L.append("What each scenario sends, and how busy the CPUs were:")
@@ -489,7 +538,7 @@ plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
         if float(r["socket_errors"] or 0) > 0:
             note += " %s socket errors." % r["socket_errors"]
         what = ("module off, the same request" if is_base(n)
-                else SCENARIOS.get(n, (n, n))[1])
+                else SCENARIOS.get(base_name(n), (n, n))[1])
         L.append("- **%s**: %s; %s requests in %.1f s; worker %s%% CPU, "
                  "CPU 0 %s%% busy, wrk %s%% CPU.%s" % (
                      label(n), what, r["requests"],
