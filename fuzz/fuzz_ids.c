@@ -21,102 +21,13 @@
 #include <string.h>
 
 #include "cig.h"
+#include "ref_ids.h"
 
 
 #define check(cond)  do { if (!(cond)) __builtin_trap(); } while (0)
 
-#define REF_MAX_LEN  55
-
 #define FIXED_REGION  "eu-west-1"
 #define FIXED_UUID    "b45b9729-c269-4ef2-86f1-0df3e40fe92d"
-
-
-static int
-ref_lower_alnum(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-
-static int
-ref_region(const unsigned char *r, size_t n)
-{
-    size_t  i, words, word_len;
-
-    if (n == 0 || !(r[n - 1] >= '0' && r[n - 1] <= '9')) {
-        return 0;
-    }
-
-    words = 0;
-    word_len = 0;
-
-    for (i = 0; i <= n; i++) {
-        if (i == n || r[i] == '-') {
-            if (word_len == 0) {
-                return 0;           /* empty word */
-            }
-            words++;
-            word_len = 0;
-            continue;
-        }
-
-        if (!ref_lower_alnum(r[i])) {
-            return 0;
-        }
-
-        word_len++;
-    }
-
-    return words >= 3;
-}
-
-
-static int
-ref_uuid(const unsigned char *u, size_t n)
-{
-    static const char  shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-    size_t             i;
-
-    if (n != sizeof(shape) - 1) {
-        return 0;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (shape[i] == '-') {
-            if (u[i] != '-') {
-                return 0;
-            }
-
-        } else if (!((u[i] >= '0' && u[i] <= '9')
-                     || (u[i] >= 'a' && u[i] <= 'f')))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-static int
-ref_id(const unsigned char *s, size_t len)
-{
-    size_t  k;
-
-    if (len > REF_MAX_LEN) {
-        return 0;
-    }
-
-    for (k = 0; k < len; k++) {
-        if (s[k] == ':' && ref_region(s, k)
-            && ref_uuid(s + k + 1, len - k - 1))
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
 
 
 static void

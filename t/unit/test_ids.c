@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "unit.h"
+#include "../../fuzz/ref_ids.h"
 
 
 #define S(lit)  lit, sizeof(lit) - 1
@@ -102,56 +103,6 @@ ids_table(void)
 }
 
 
-/* REGION:UUID by the rules, written plainly: the reference for the table */
-
-static int
-ref_region_uuid_valid(const char *s, size_t len)
-{
-    size_t  i, colon, words;
-
-    if (len == 0 || len > 55) {
-        return 0;
-    }
-
-    for (colon = 0; colon < len && s[colon] != ':'; colon++) { /* void */ }
-
-    if (colon == len || len - colon - 1 != 36 || colon < 4) {
-        return 0;
-    }
-
-    for (words = 1, i = 0; i < colon; i++) {
-        if (s[i] == '-') {
-            if (i == 0 || s[i - 1] == '-') {
-                return 0;
-            }
-            words++;
-        } else if (!((s[i] >= 'a' && s[i] <= 'z')
-                     || (s[i] >= '0' && s[i] <= '9')))
-        {
-            return 0;
-        }
-    }
-
-    if (words < 3 || s[colon - 1] < '0' || s[colon - 1] > '9') {
-        return 0;
-    }
-
-    for (s += colon + 1, i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-') {
-                return 0;
-            }
-        } else if (!((s[i] >= '0' && s[i] <= '9')
-                     || (s[i] >= 'a' && s[i] <= 'f')))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
 /* every byte value at every position of three ids: the same verdict */
 
 static void
@@ -171,9 +122,9 @@ ids_exhaustive(void)
             for (c = 0; c < 256; c++) {
                 memcpy(buf, base[b], len);
                 buf[i] = (char) c;
-                valid += ref_region_uuid_valid(buf, len);
+                valid += ref_id((const unsigned char *) buf, len);
                 differ += cig_identity_id_valid(buf, len)
-                          != ref_region_uuid_valid(buf, len);
+                          != ref_id((const unsigned char *) buf, len);
             }
         }
     }
