@@ -48,13 +48,35 @@ static const char *mci_authorize(cmd_parms *cmd, void *mconfig,
     const char *mode, const char *arg);
 static const char *mci_allow_prefix(cmd_parms *cmd, void *mconfig,
     int argc, char *const argv[]);
+static const char *mci_raw_argv(cmd_parms *cmd, void *mconfig,
+    const char *args);
+
+
+/*
+ * httpd's TAKE_ARGV hands a directive at most 64 arguments and drops the
+ * rest without a word (AP_MAX_ARGC): a list of 100 pools would lose 36 of
+ * them.  So the directives that take a list read their line raw and
+ * mci_raw_argv() splits it as httpd would (ap_getword_conf), however long,
+ * then calls the directive's function, named in the command's data.
+ */
+
+typedef struct {
+    const char  *(*fn)(cmd_parms *cmd, void *mconfig, int argc,
+                       char *const argv[]);
+} mci_argv_cmd_t;
+
+static mci_argv_cmd_t  mci_pool_argv = { mci_pool };
+static mci_argv_cmd_t  mci_login_argv = { mci_login_cmd };
+static mci_argv_cmd_t  mci_cache_argv = { mci_cache_cmd };
+static mci_argv_cmd_t  mci_allow_prefix_argv = { mci_allow_prefix };
 
 
 #define MCI_CONTEXT  (RSRC_CONF | ACCESS_CONF)
 
 static const command_rec  mci_cmds[] = {
 
-    AP_INIT_TAKE_ARGV("CognitoIdentityPool", mci_pool, NULL, MCI_CONTEXT,
+    AP_INIT_RAW_ARGS("CognitoIdentityPool", mci_raw_argv, &mci_pool_argv,
+        MCI_CONTEXT,
         "identity pool ids accepted as the token's aud (REGION:UUID)"),
 
     AP_INIT_TAKE1("CognitoIdentityKeyFile", mci_key_file, NULL, MCI_CONTEXT,
@@ -90,13 +112,13 @@ static const command_rec  mci_cmds[] = {
     AP_INIT_TAKE2("CognitoIdentityRole", mci_role, NULL, MCI_CONTEXT,
         "authenticated|unauthenticated ROLE_ARN: a default role"),
 
-    AP_INIT_TAKE_ARGV("CognitoIdentityLogin", mci_login_cmd, NULL,
+    AP_INIT_RAW_ARGS("CognitoIdentityLogin", mci_raw_argv, &mci_login_argv,
         MCI_CONTEXT, "PROVIDER JWKS_FILE issuer=URL client=ID[,ID...] "
         "[alg=RS256|RS384|RS512] [token=EXPRESSION] "
         "[bind=subject|provider]: the login token that chooses the role"),
 
-    AP_INIT_TAKE_ARGV("CognitoIdentityTokenCache", mci_cache_cmd, NULL,
-        MCI_CONTEXT, "On [ttl=TIME] | Off: remember tokens whose signature "
+    AP_INIT_RAW_ARGS("CognitoIdentityTokenCache", mci_raw_argv,
+        &mci_cache_argv, MCI_CONTEXT, "On [ttl=TIME] | Off: remember tokens whose signature "
         "verified (default Off)"),
 
     AP_INIT_TAKE1("CognitoIdentityTokenCacheSize", mci_cache_size_cmd, NULL,
@@ -112,8 +134,8 @@ static const command_rec  mci_cmds[] = {
     AP_INIT_TAKE12("CognitoIdentityAuthorize", mci_authorize, NULL,
         MCI_CONTEXT, "s3 [bucket=NAME] | execute-api ARN_PREFIX | off"),
 
-    AP_INIT_TAKE_ARGV("CognitoIdentityAllowPrefix", mci_allow_prefix, NULL,
-        MCI_CONTEXT, "path prefixes with policy variables"),
+    AP_INIT_RAW_ARGS("CognitoIdentityAllowPrefix", mci_raw_argv,
+        &mci_allow_prefix_argv, MCI_CONTEXT, "path prefixes with policy variables"),
 
     { NULL }
 };
@@ -366,6 +388,29 @@ mci_files(cmd_parms *cmd)
 
 
 /* CognitoIdentityPool <pool-id> ... */
+
+static const char *
+mci_raw_argv(cmd_parms *cmd, void *mconfig, const char *args)
+{
+    char                  *w;
+    apr_array_header_t    *a;
+    const mci_argv_cmd_t  *c = cmd->info;
+
+    a = apr_array_make(cmd->pool, 8, sizeof(char *));
+
+    for ( ;; ) {
+        w = ap_getword_conf(cmd->pool, &args);
+
+        if (*w == '\0' && *args == '\0') {
+            break;
+        }
+
+        *(char **) apr_array_push(a) = w;
+    }
+
+    return c->fn(cmd, mconfig, a->nelts, (char *const *) a->elts);
+}
+
 
 static const char *
 mci_pool(cmd_parms *cmd, void *mconfig, int argc, char *const argv[])
