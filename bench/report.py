@@ -55,6 +55,15 @@ SCENARIOS = {
     "apache_s3_per_user": ("Apache: S3 per-user policy",
                            "CognitoIdentityAuthorize s3, AWS's per-user policy, Require cognito-policy, "
                            "token cache on if the module has one, GET /mybucket/ID/f"),
+    "apache_unknown_kid": ("Apache: unknown kid", "401, kid not loaded: refused before RSA"),
+    "apache_policy_100": ("Apache: policy of 100 statements",
+                          "the S3 case in a virtual host whose policy has 100 statements (the last allows)"),
+    "apache_pools_1000": ("Apache: 1,000 pools",
+                          "the S3 case in a virtual host with 1,000 pools and 1,000 role attachments"),
+    "apache_new_token": ("Apache: new token every request",
+                         "distinct valid tokens, each once, cache on (all misses, each inserted)"),
+    "apache_identities_100k": ("Apache: 100,000 identities",
+                               "100,000 distinct identities cycled, all in the token cache (hits)"),
 }
 
 
@@ -274,6 +283,10 @@ def main():
         "long_run": ("ratio", 0.90, ">= 0.90x"),
         "apache_cache": ("ratio", 0.80, ">= 0.80x plain Apache"),
         "apache_nocache": ("ratio", 0.60, ">= 0.60x plain Apache"),
+        "apache_pools_1000": ("growth", ("apache_s3_per_user", 0.05),
+                              "no growth vs 1 pool (S3 case); 5% allowed for noise"),
+        "apache_identities_100k": ("growth", ("apache_cache", 0.05),
+                                   "no growth vs 1 identity (cache case); 5% allowed for noise"),
     }
     p99_of = ["apache_cache", "apache_nocache", "apache_s3_per_user"]
 
@@ -615,7 +628,9 @@ plot "%(dat)s" using 1:3:5:xtic(2) with boxes lc rgb variable, \\
     if not any(server(n) == "apache" for n in order):
         L.append("| Apache | - | not measured: %s |" % m.get("apache_note", "?"))
     for n, text in [("apache_cache", "Apache with the cache: >= 0.80x plain Apache"),
-                    ("apache_nocache", "Apache without the cache: >= 0.60x plain Apache")]:
+                    ("apache_nocache", "Apache without the cache: >= 0.60x plain Apache"),
+                    ("apache_pools_1000", "Apache: no growth with 1,000 pools"),
+                    ("apache_identities_100k", "Apache: no growth with 100,000 identities")]:
         if n in targets:
             t = targets[n]
             L.append("| %s | Apache | %s; child CPU: %s |" % (text, t[2], t[4]))

@@ -20,7 +20,8 @@
 #   BENCH_TOKENS=100000      distinct tokens (identities) to mint
 #   BENCH_POOLS=1000         pools of the many-pools scenario
 #   BENCH_MICRO_SECONDS=0.5  seconds per timed run of a micro case (5 runs)
-#   BENCH_PORT=18480         first of five loopback ports (the fifth: Apache)
+#   BENCH_PORT=18480         first of seven loopback ports (the last three:
+#                            Apache)
 #   BENCH_APACHE=1           0 skips the Apache scenarios
 #   BENCH_APACHE_BIN=/usr/sbin/apache2
 #   BENCH_WORK, BENCH_RESULTS  directories (bench/work, bench/results)
@@ -501,7 +502,7 @@ APACHE="${BENCH_APACHE_BIN:-/usr/sbin/apache2}"
 AMODULE="$ROOT/build/mod_cognito_identity.so"
 AMODS=/usr/lib/apache2/modules
 ARUN="$WORK/run-apache"
-PA=$((PORT + 4))
+PA=$((PORT + 4)); PA2=$((PORT + 5)); PA3=$((PORT + 6))
 APACHE_NOTE=""
 
 apache_conf() {   # CACHE_LINE [SERVER_LINE]
@@ -514,6 +515,8 @@ ErrorLog "$ARUN/error.log"
 LogLevel error
 ServerName localhost
 Listen 127.0.0.1:$PA
+Listen 127.0.0.1:$PA2
+Listen 127.0.0.1:$PA3
 LoadModule mpm_event_module $AMODS/mod_mpm_event.so
 LoadModule authn_core_module $AMODS/mod_authn_core.so
 LoadModule authz_core_module $AMODS/mod_authz_core.so
@@ -563,8 +566,27 @@ ${2:-}
     CognitoIdentityAuthorize s3
     Require cognito-policy
 </Location>
+# a policy of 100 statements
+<VirtualHost 127.0.0.1:$PA2>
+    CognitoIdentityPolicy $ROLE $WORK/policy-100.json
+</VirtualHost>
+# $NPOOLS pools, each with its role attachment, and the per-user policy
+<VirtualHost 127.0.0.1:$PA3>
+    Include $WORK/apache-pools.conf
+</VirtualHost>
 CONF
 }
+
+# pools.conf (nginx) as Apache directives: one CognitoIdentityPool with
+# continuation lines, a CognitoIdentityRoles per pool
+awk '
+    /^#/ { print; next }
+    /^cognito_identity_pool/ { inpool = 1; printf "CognitoIdentityPool"; next }
+    inpool { id = $1; sub(/;$/, "", id); printf " \\\n    %s", id;
+             if ($1 ~ /;$/) { inpool = 0; printf "\n" }; next }
+    /^cognito_identity_roles/ { f = $2; sub(/;$/, "", f);
+                                print "CognitoIdentityRoles " f }
+' "$WORK/pools.conf" > "$WORK/apache-pools.conf"
 
 stop_apache() {
     if alive "$AMASTER"; then
@@ -592,7 +614,7 @@ else
 
     # the module's cache is held by mod_socache_shmcb (loaded above)
     CACHE_LINE="CognitoIdentityTokenCache On"
-    apache_conf "$CACHE_LINE" "CognitoIdentityTokenCacheSize 16m" \
+    apache_conf "$CACHE_LINE" "CognitoIdentityTokenCacheSize 256m" \
         > "$ARUN/apache2.conf"
     "$APACHE" -t -f "$ARUN/apache2.conf" > "$LOGS/apache-t.txt" 2>&1 \
         || apache_conf "$CACHE_LINE" "" > "$ARUN/apache2.conf"
@@ -621,7 +643,7 @@ else
     WORKER=$(worker_pid)
     RUN=$ARUN
 
-    UA="http://127.0.0.1:$PA"
+    UA="http://127.0.0.1:$PA"; UA2="http://127.0.0.1:$PA2"; UA3="http://127.0.0.1:$PA3"
     BENCH_MODE=fixed BENCH_TOKENS="$WORK/token.txt" BENCH_OUT=/dev/null \
         taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" -d5s \
         -s "$BENCH/wrk/bench.lua" "$UA/off/f" > /dev/null
@@ -644,9 +666,37 @@ else
         scenario "apache_bad_signature$R" "$UA/nocache/f" "$WORK/bad-sig.txt" fixed 401
         scenario "apache_malformed$R" "$UA/nocache/f" "$WORK/malformed.txt" fixed 401
         abaseline
+        scenario "apache_unknown_kid$R" "$UA/nocache/f" "$WORK/unknown-kid.txt" fixed 401
         scenario "apache_s3_per_user$R" "$UA$S3PATH" "$WORK/token.txt" fixed 200
+        abaseline
+        scenario "apache_policy_100$R" "$UA2$S3PATH" "$WORK/token.txt" fixed 200
+        scenario "apache_pools_1000$R" "$UA3$S3PATH" "$WORK/token.txt" fixed 200
     done
     abaseline
+
+    if [ "$APACHE_CACHE" = 1 ]; then
+        # new tokens, then all of them in the cache, as for nginx (the
+        # module's cache is one for the server: the same tokens are new here)
+        dur=$(awk -v n="$NTOKENS" -v c="$(cpu_of apache_nocache)" -v d="$DURATION" \
+              'BEGIN { t = int(0.75 * n * c / 1e6); print (t < d ? (t < 1 ? 1 : t) : d) }')
+        vsample
+        scenario apache_new_token "$UA/cache/f" "$WORK/tokens.txt" cycle 200 "$dur"
+        vsample
+        used=$(requests_of apache_new_token)
+        if [ "$used" -lt "$NTOKENS" ]; then
+            fill=$(awk -v n="$((NTOKENS - used))" -v r="$(rps_of apache_new_token)" \
+                   'BEGIN { print int(1.5 * n / r) + 2 }')
+            log "filling Apache's cache with the other $((NTOKENS - used)) tokens (${fill}s)"
+            BENCH_MODE=cycle BENCH_TOKENS="$WORK/tokens.txt" BENCH_START=$((used + 1)) \
+            BENCH_OUT=/dev/null taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" \
+                -d"${fill}s" -s "$BENCH/wrk/bench.lua" "$UA/cache/f" > /dev/null
+        fi
+        for round in $(seq "$ROUNDS"); do
+            scenario "apache_identities_100k$(round_suffix "$round")" \
+                "$UA/cache/f" "$WORK/tokens.txt" cycle 200
+            abaseline
+        done
+    fi
     echo "apache_alerts	$(grep -c -E '\[[a-z_]*:(alert|emerg|crit)\]' "$ARUN/error.log" || true)" >> "$WORK/machine.tsv"
     stop_apache
     trap - EXIT
