@@ -444,14 +444,19 @@ vsample
 
 # The rest of the tokens into the cache (not measured), then all of them
 # round and round: 100,000 identities in the cache, every request a hit.
-if [ "$used" -lt "$NTOKENS" ]; then
-    fill=$(awk -v n="$((NTOKENS - used))" -v r="$(rps_of new_token)" \
+# fill_cache URL SCENARIO: the tokens SCENARIO did not send, at its rate
+fill_cache() {
+    local used fill
+    used=$(requests_of "$2")
+    [ "$used" -lt "$NTOKENS" ] || return 0
+    fill=$(awk -v n="$((NTOKENS - used))" -v r="$(rps_of "$2")" \
            'BEGIN { print int(1.5 * n / r) + 2 }')
-    log "filling the cache with the other $((NTOKENS - used)) tokens (${fill}s)"
+    log "filling the cache of $1 with the other $((NTOKENS - used)) tokens (${fill}s)"
     BENCH_MODE=cycle BENCH_TOKENS="$WORK/tokens.txt" BENCH_START=$((used + 1)) \
     BENCH_OUT=/dev/null taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" \
-        -d"${fill}s" -s "$BENCH/wrk/bench.lua" "$U0/new/f" > /dev/null
-fi
+        -d"${fill}s" -s "$BENCH/wrk/bench.lua" "$1" > /dev/null
+}
+fill_cache "$U0/new/f" new_token
 hits=0
 for n in 1 $((NTOKENS / 2)) "$NTOKENS"; do
     h=$(curl -s -o /dev/null -D - \
@@ -688,15 +693,7 @@ else
         vsample
         scenario apache_new_token "$UA/cache/f" "$WORK/tokens.txt" cycle 200 "$dur"
         vsample
-        used=$(requests_of apache_new_token)
-        if [ "$used" -lt "$NTOKENS" ]; then
-            fill=$(awk -v n="$((NTOKENS - used))" -v r="$(rps_of apache_new_token)" \
-                   'BEGIN { print int(1.5 * n / r) + 2 }')
-            log "filling Apache's cache with the other $((NTOKENS - used)) tokens (${fill}s)"
-            BENCH_MODE=cycle BENCH_TOKENS="$WORK/tokens.txt" BENCH_START=$((used + 1)) \
-            BENCH_OUT=/dev/null taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNS" \
-                -d"${fill}s" -s "$BENCH/wrk/bench.lua" "$UA/cache/f" > /dev/null
-        fi
+        fill_cache "$UA/cache/f" apache_new_token
         for round in $(seq "$ROUNDS"); do
             scenario "apache_identities_100k$(round_suffix "$round")" \
                 "$UA/cache/f" "$WORK/tokens.txt" cycle 200
