@@ -313,7 +313,7 @@ sub _start {
             return $fail->("apache2 exited with status " . ($? >> 8));
         }
         my @kids = CigTest::_children($pid);
-        if (@kids) {
+        if (@kids && $self->_cgid_ready) {
             my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                         PeerPort => $self->{port}, Proto => 'tcp', Timeout => 1);
             if ($s) { close $s; return undef }
@@ -321,6 +321,19 @@ sub _start {
         sleep 0.05;
     }
     return $fail->("apache2 did not accept connections on port $self->{port}");
+}
+
+# mod_cgid's daemon binds its socket as root and only then hands it to the
+# worker's user; a CGI request in between gets EACCES, which mod_cgid does
+# not retry: 503 (seen on CI).  So wait until the socket is the workers'.
+sub _cgid_ready {
+    my ($self) = @_;
+    return 1 if ($self->{opts}{mpm} // 'event') eq 'prefork';
+    my @socks = grep { -S $_ } glob("$self->{dir}/run/cgisock*");
+    return 0 unless @socks;
+    return 1 if $> != 0;
+    my $uid = (getpwnam('nobody'))[2];
+    return !grep { (stat $_)[4] != $uid } @socks;
 }
 
 sub workers { CigTest::_children($_[0]{master}) }
