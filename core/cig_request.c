@@ -347,6 +347,179 @@ cig_param(const cig_params_t *ps, const char *name)
 
 
 /*
+ * The request target, read once.  Authorization maps the decoded path and
+ * the canonical query; the store is sent, and signed for, the canonical
+ * target: every path segment decoded once and URI-encoded once the way
+ * AWS's SDKs encode object keys (RFC 3986 unreserved bytes kept), every
+ * query name and value likewise, in the client's order.  Stores that take
+ * the target as sent and stores that rebuild it from the decoded path then
+ * read the same object and the same signature.
+ */
+
+static const char  cig_hex_upper[] = "0123456789ABCDEF";
+
+#define cig_unreserved(c)                                                     \
+    (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z')               \
+     || ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '.'              \
+     || (c) == '_' || (c) == '~')
+
+
+/* AWS's UriEncode of s into out (3 * len bytes); '/' kept if asked. */
+
+static char *
+cig_uri_encode(char *out, const char *s, size_t len, int slash)
+{
+    size_t          i;
+    unsigned char   c;
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) s[i];
+
+        if (cig_unreserved(c) || (slash && c == '/')) {
+            *out++ = (char) c;
+            continue;
+        }
+
+        *out++ = '%';
+        *out++ = cig_hex_upper[c >> 4];
+        *out++ = cig_hex_upper[c & 0xf];
+    }
+
+    return out;
+}
+
+
+static cig_code_t
+cig_target_build(cig_str_t path, cig_str_t rawq, const cig_allocator_t *a,
+    cig_target_t *out, cig_err_t *err)
+{
+    char          *buf, *p;
+    size_t         i, len;
+    cig_code_t     rc;
+    cig_params_t   ps;
+
+    /* '#' ends a target for most readers, ';' splits a query for some */
+
+    for (i = 0; i < rawq.len; i++) {
+        if (rawq.data[i] == '#' || rawq.data[i] == ';') {
+            return cig_bad(err, "'%c' in the query (send it percent-encoded)",
+                           rawq.data[i]);
+        }
+    }
+
+    rc = cig_query_parse(rawq, a, &ps, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    len = 3 * path.len + 1;
+
+    for (i = 0; i < ps.n; i++) {
+        if (ps.p[i].name.len == 0) {
+            return cig_bad(err, "a query parameter without a name");
+        }
+
+        len += 3 * (ps.p[i].name.len + ps.p[i].value.len) + 2;
+    }
+
+    buf = a->alloc(a->ctx, len + 1);
+    if (buf == NULL) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
+        return CIG_ERR_INTERNAL;
+    }
+
+    out->path = path;
+
+    p = cig_uri_encode(buf, path.data, path.len, 1);
+    out->uri.data = buf;
+    out->canonical_path.data = buf;
+    out->canonical_path.len = (size_t) (p - buf);
+
+    out->query.data = p;
+    out->query.len = 0;
+
+    for (i = 0; i < ps.n; i++) {
+        *p++ = (i == 0) ? '?' : '&';
+
+        if (i == 0) {
+            out->query.data = p;
+        }
+
+        p = cig_uri_encode(p, ps.p[i].name.data, ps.p[i].name.len, 0);
+
+        if (ps.p[i].has_value) {
+            *p++ = '=';
+            p = cig_uri_encode(p, ps.p[i].value.data, ps.p[i].value.len, 0);
+        }
+    }
+
+    if (ps.n > 0) {
+        out->query.len = (size_t) (p - out->query.data);
+    }
+
+    *p = '\0';
+    out->uri.len = (size_t) (p - buf);
+
+    return CIG_OK;
+}
+
+
+cig_code_t
+cig_target_read(const char *raw, size_t len, const cig_allocator_t *a,
+    cig_target_t *out, cig_err_t *err)
+{
+    const char  *q;
+    cig_str_t    path, rawq;
+    cig_code_t   rc;
+
+    memset(out, 0, sizeof(cig_target_t));
+
+    if (len > CIG_MAX_TARGET) {
+        return cig_bad(err, "a request target of more than %d bytes",
+                       CIG_MAX_TARGET);
+    }
+
+    if (len == 0 || raw[0] != '/') {
+        return cig_bad(err, "the request target does not start with '/'");
+    }
+
+    q = memchr(raw, '?', len);
+
+    rc = cig_decode(raw, q ? (size_t) (q - raw) : len, 1, a, &path, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    rawq.data = q ? q + 1 : "";
+    rawq.len = q ? len - (size_t) (q + 1 - raw) : 0;
+
+    return cig_target_build(path, rawq, a, out, err);
+}
+
+
+cig_code_t
+cig_target_decoded(cig_str_t path, cig_str_t query,
+    const cig_allocator_t *a, cig_target_t *out, cig_err_t *err)
+{
+    cig_code_t  rc;
+
+    memset(out, 0, sizeof(cig_target_t));
+
+    if (path.len + query.len > CIG_MAX_TARGET) {
+        return cig_bad(err, "a request target of more than %d bytes",
+                       CIG_MAX_TARGET);
+    }
+
+    rc = cig_path_check(path.data, path.len, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    return cig_target_build(path, query, a, out, err);
+}
+
+
+/*
  * The operation a request performs.  Each row: method, target (object or
  * bucket), the subresource parameter that selects it ("" for none), the
  * action, and the other parameters it may carry.

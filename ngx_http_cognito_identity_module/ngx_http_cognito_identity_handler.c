@@ -579,48 +579,6 @@ ngx_http_cognito_identity_s3_headers(ngx_http_request_t *r, cig_http_t *h)
 }
 
 
-/*
- * The path to authorize is the path the upstream receives: the request
- * line's path, decoded strictly, which must also be nginx's $uri (else
- * nginx normalised it, e.g. merge_slashes, and the two differ); or, once a
- * rewrite changed the URI, $uri itself, which nginx then forwards.
- */
-
-static cig_code_t
-ngx_http_cognito_identity_path(ngx_http_request_t *r, cig_allocator_t *a,
-    cig_str_t *path, cig_err_t *err)
-{
-    u_char      *q;
-    size_t       len;
-    cig_code_t   rc;
-
-    if (!r->valid_unparsed_uri) {
-        path->data = (char *) r->uri.data;
-        path->len = r->uri.len;
-        return cig_path_check(path->data, path->len, err);
-    }
-
-    q = ngx_strlchr(r->unparsed_uri.data,
-                    r->unparsed_uri.data + r->unparsed_uri.len, '?');
-    len = q ? (size_t) (q - r->unparsed_uri.data) : r->unparsed_uri.len;
-
-    rc = cig_path_decode((char *) r->unparsed_uri.data, len, a, path, err);
-    if (rc != CIG_OK) {
-        return rc;
-    }
-
-    if (path->len != r->uri.len
-        || ngx_memcmp(path->data, r->uri.data, path->len) != 0)
-    {
-        cig_err_set(err, CIG_ERR_BAD_REQUEST, "nginx normalised the path "
-                    "(merge_slashes?), so it could be read two ways");
-        return CIG_ERR_BAD_REQUEST;
-    }
-
-    return CIG_OK;
-}
-
-
 static cig_code_t
 ngx_http_cognito_identity_prefixes(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf,
@@ -648,11 +606,16 @@ ngx_http_cognito_identity_authorize(ngx_http_request_t *r,
     cig_mapped_t           mapped;
     cig_request_t          req;
     cig_policy_t *const   *policies;
+    const cig_target_t    *target;
 
-    rc = ngx_http_cognito_identity_path(r, a, &h.path, err);
+    /* the path and query forwarded and signed (..._target.c) */
+
+    rc = ngx_http_cognito_identity_target(r, ctx, &target, err);
     if (rc != CIG_OK) {
         return rc;
     }
+
+    h.path = target->path;
 
     if (conf->allow_prefix != NULL) {
         rc = ngx_http_cognito_identity_prefixes(r, conf, ctx, h.path, err);
@@ -667,8 +630,7 @@ ngx_http_cognito_identity_authorize(ngx_http_request_t *r,
 
     h.method.data = (char *) r->method_name.data;
     h.method.len = r->method_name.len;
-    h.query.data = (char *) r->args.data;
-    h.query.len = r->args.len;
+    h.query = target->query;
 
     if (ngx_http_cognito_identity_s3_headers(r, &h) != NGX_OK) {
         cig_err_set(err, CIG_ERR_BAD_REQUEST, "x-amz-copy-source is "
@@ -879,7 +841,8 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
     }
 
     if (conf->allow_prefix != NULL
-        || conf->authorize != NGX_HTTP_COGNITO_IDENTITY_AUTHZ_OFF)
+        || conf->authorize != NGX_HTTP_COGNITO_IDENTITY_AUTHZ_OFF
+        || conf->s3_sign != NULL)
     {
         rc = ngx_http_cognito_identity_authorize(r, conf, ctx, &alloc, &err);
         if (rc != CIG_OK) {

@@ -204,7 +204,12 @@ typedef struct {
     ngx_uint_t                   decided;     /* a policy was evaluated */
     ngx_uint_t                   dialect;     /* ..._AUTHZ_* of a denial */
     ngx_str_t                    error;
+    ngx_uint_t                   target_state;  /* ..._TARGET_* */
+    cig_target_t                 target;      /* read once */
 } ngx_http_cognito_identity_ctx_t;
+
+#define NGX_HTTP_COGNITO_IDENTITY_TARGET_OK   1
+#define NGX_HTTP_COGNITO_IDENTITY_TARGET_BAD  2
 
 
 extern ngx_module_t  ngx_http_cognito_identity_module;
@@ -283,6 +288,11 @@ void ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf, uint64_t key,
     ngx_str_t *token, cig_identity_t *id);
 void *ngx_http_cognito_identity_alloc(void *pool, size_t size);
+cig_code_t ngx_http_cognito_identity_target(ngx_http_request_t *r,
+    ngx_http_cognito_identity_ctx_t *ctx, const cig_target_t **target,
+    cig_err_t *err);
+ngx_int_t ngx_http_cognito_identity_uri_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 ngx_table_elt_t *ngx_http_cognito_identity_add_header(ngx_http_request_t *r,
     const char *key, ngx_str_t *value);
 ngx_uint_t ngx_http_cognito_identity_header_in(ngx_http_request_t *r,

@@ -10,9 +10,9 @@
  *   proxy_set_header X-Amz-Security-Token $cognito_identity_s3_security_token;
  *
  * The values are computed when the proxy module builds the upstream request
- * (it flushes non-cacheable variables first), so they cover the final
- * method, path and query: what "proxy_pass http://store;" (no URI part)
- * sends.  The secret is read once from a file at configuration time, kept
+ * (it flushes non-cacheable variables first), for the final method and the
+ * canonical target the request was authorized with: what
+ * "proxy_pass http://store$cognito_identity_s3_uri;" sends.  The secret is read once from a file at configuration time, kept
  * in the core's key object and never logged; the day's signing key is
  * derived once per UTC day in each worker.
  */
@@ -356,63 +356,6 @@ ngx_http_cognito_identity_s3_signing(ngx_http_request_t *r)
 }
 
 
-/*
- * The request line's target as ngx_http_proxy_module writes it for
- * "proxy_pass http://store;": the client's own bytes while they are valid,
- * else $uri escaped the way nginx escapes it, and $args.
- */
-
-static ngx_int_t
-ngx_http_cognito_identity_s3_target(ngx_http_request_t *r, ngx_str_t *path,
-    ngx_str_t *query)
-{
-    u_char     *p, *q;
-    uintptr_t   escape;
-
-    if (r->valid_unparsed_uri) {
-        p = r->unparsed_uri.data;
-        q = ngx_strlchr(p, p + r->unparsed_uri.len, '?');
-
-        path->data = p;
-
-        if (q == NULL) {
-            path->len = r->unparsed_uri.len;
-            ngx_str_null(query);
-
-        } else {
-            path->len = q - p;
-            query->data = q + 1;
-            query->len = r->unparsed_uri.len - path->len - 1;
-        }
-
-        return NGX_OK;
-    }
-
-    *query = r->args;
-    escape = 0;
-
-    if (r->quoted_uri || r->internal) {
-        escape = 2 * ngx_escape_uri(NULL, r->uri.data, r->uri.len,
-                                    NGX_ESCAPE_URI);
-    }
-
-    if (escape == 0) {
-        *path = r->uri;
-        return NGX_OK;
-    }
-
-    path->data = ngx_pnalloc(r->pool, r->uri.len + escape);
-    if (path->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_escape_uri(path->data, r->uri.data, r->uri.len, NGX_ESCAPE_URI);
-    path->len = r->uri.len + escape;
-
-    return NGX_OK;
-}
-
-
 /* The client's x-amz-* headers, which nginx forwards and S3 wants signed. */
 
 static ngx_int_t
@@ -502,7 +445,7 @@ static ngx_int_t
 ngx_http_cognito_identity_s3_authorization(ngx_http_request_t *r,
     ngx_http_cognito_identity_s3_sign_t *s, ngx_str_t *out)
 {
-    ngx_str_t                    path, query, host;
+    ngx_str_t                    host;
     cig_err_t                    err;
     cig_code_t                   rc;
     cig_allocator_t              alloc;
@@ -511,9 +454,18 @@ ngx_http_cognito_identity_s3_authorization(ngx_http_request_t *r,
     cig_sigv4_result_t           res;
     cig_sigv4_request_t          req;
     const unsigned char         *key;
+    const cig_target_t          *target;
+    ngx_http_cognito_identity_ctx_t  *ctx;
 
-    if (ngx_http_cognito_identity_s3_target(r, &path, &query) != NGX_OK) {
-        return NGX_ERROR;
+    /* the target authorized, which the store is sent ($..._s3_uri) */
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_cognito_identity_module);
+
+    if (ngx_http_cognito_identity_target(r, ctx, &target, &err) != CIG_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "cognito identity: the request to the store is not "
+                      "signed: %s", err.msg);
+        return NGX_DECLINED;
     }
 
     if (ngx_http_complex_value(r, s->host, &host) != NGX_OK) {
@@ -539,10 +491,8 @@ ngx_http_cognito_identity_s3_authorization(ngx_http_request_t *r,
         req.method.len = r->method_name.len;
     }
 
-    req.path.data = (char *) path.data;
-    req.path.len = path.len;
-    req.query.data = (char *) query.data;
-    req.query.len = query.len;
+    req.path = target->canonical_path;
+    req.query = target->query;
     req.host.data = (char *) host.data;
     req.host.len = host.len;
     req.headers = headers;

@@ -75,6 +75,12 @@ static ngx_http_variable_t  ngx_http_cognito_identity_vars[] = {
       ngx_http_cognito_identity_claim_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_PREFIX, 0 },
 
+    /* the canonical target (ngx_http_cognito_identity_target.c) */
+
+    { ngx_string("cognito_identity_s3_uri"), NULL,
+      ngx_http_cognito_identity_uri_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
     /* cognito_identity_s3_sign (ngx_http_cognito_identity_sigv4.c) */
 
     { ngx_string("cognito_identity_s3_authorization"), NULL,

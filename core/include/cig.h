@@ -426,6 +426,34 @@ cig_code_t cig_path_decode(const char *raw, size_t len,
 /* The same rules for a path that is already decoded. */
 cig_code_t cig_path_check(const char *path, size_t len, cig_err_t *err);
 
+/*
+ * The request target read once, for authorization, signing and forwarding
+ * alike.  From the raw target (origin-form, the bytes on the wire): the
+ * path decoded by cig_path_decode's rules, the query's parameters decoded
+ * ('+' is a space), and the canonical target built from them: each path
+ * segment and each query name and value URI-encoded once (RFC 3986
+ * unreserved bytes kept), the parameters in the client's order, "name" or
+ * "name=value" as sent.  Refused (CIG_ERR_BAD_REQUEST): anything
+ * cig_path_decode refuses, '#' or ';' in the query, a parameter without a
+ * name or given twice, more than 32 parameters, more than CIG_MAX_TARGET
+ * bytes.  Reading the canonical target again gives the same result.
+ */
+typedef struct {
+    cig_str_t              path;            /* decoded */
+    cig_str_t              uri;             /* canonical path [ "?" query ] */
+    cig_str_t              canonical_path;  /* in uri */
+    cig_str_t              query;           /* canonical, in uri, no '?' */
+} cig_target_t;
+
+#define CIG_MAX_TARGET  16384
+
+cig_code_t cig_target_read(const char *raw, size_t len,
+    const cig_allocator_t *a, cig_target_t *out, cig_err_t *err);
+/* The same from a path a server already decoded (cig_path_check's rules:
+ * a rewritten URI) and the raw query it would forward. */
+cig_code_t cig_target_decoded(cig_str_t path, cig_str_t query,
+    const cig_allocator_t *a, cig_target_t *out, cig_err_t *err);
+
 typedef struct {
     cig_str_t              action;
     cig_str_t              resource;
