@@ -146,6 +146,10 @@ sub s3_action {
             ($action, %known) = ('PutObject', %known, uploadId => 1);
         } elsif ($s eq 'uploads' && $method eq 'POST') {
             ($action, %known) = ('PutObject', %known, uploads => 1);
+        } elsif ($s eq 'select' && $method eq 'POST') {
+            # SelectObjectContent: "you must have s3:GetObject permission"
+            ($action, %known) = ('GetObject', %known, select => 1,
+                                 'select-type' => 1);
         }
     }
     # a parameter S3 might act on that the operation does not take
