@@ -208,41 +208,33 @@ mci_bearer(request_rec *r, const char **token, size_t *len,
 
 
 /*
- * The path to authorize is the path the backend receives: the request
- * line's path (r->unparsed_uri; httpd decodes r->parsed_uri.path in place),
- * decoded strictly, which must also be httpd's r->uri (else httpd
- * normalised it, e.g. MergeSlashes, or a rewrite changed it, and the two
- * differ).
+ * The request target, read once (cig_target_read) from the request line's
+ * own bytes (r->unparsed_uri; httpd cuts r->args at a '#' and decodes
+ * r->parsed_uri.path in place): its decoded path must also be httpd's r->uri
+ * (else httpd normalised it, e.g. MergeSlashes, or a rewrite changed it, and
+ * the two differ).  What is authorized is its decoded path and canonical
+ * query; in S3 mode the backend is sent its canonical form (mci_forward.c).
  */
 
 static cig_code_t
-mci_path(request_rec *r, cig_allocator_t *a, cig_str_t *path, cig_err_t *err)
+mci_target(request_rec *r, cig_allocator_t *a, cig_target_t *t,
+    cig_err_t *err)
 {
-    size_t       len;
-    const char  *raw, *p;
-    cig_code_t   rc;
+    cig_code_t  rc;
 
-    raw = r->unparsed_uri;
-
-    if (raw != NULL && raw[0] != '/' && (p = strstr(raw, "://")) != NULL) {
-        raw = strchr(p + 3, '/');               /* absolute form */
-    }
-
-    if (raw == NULL || raw[0] != '/') {
-        cig_err_set(err, CIG_ERR_BAD_REQUEST, "the request target is not a "
-                    "path");
+    if (r->unparsed_uri == NULL) {
+        cig_err_set(err, CIG_ERR_BAD_REQUEST, "no request target");
         return CIG_ERR_BAD_REQUEST;
     }
 
-    len = strcspn(raw, "?");
-
-    rc = cig_path_decode(raw, len, a, path, err);
+    rc = cig_target_read(r->unparsed_uri, strlen(r->unparsed_uri), a, t,
+                         err);
     if (rc != CIG_OK) {
         return rc;
     }
 
-    if (path->len != strlen(r->uri)
-        || memcmp(path->data, r->uri, path->len) != 0)
+    if (t->path.len != strlen(r->uri)
+        || memcmp(t->path.data, r->uri, t->path.len) != 0)
     {
         cig_err_set(err, CIG_ERR_BAD_REQUEST, "httpd normalised the path "
                     "(MergeSlashes? a rewrite?), so it could be read two "
@@ -545,11 +537,12 @@ mci_check_user_id(request_rec *r)
     if (conf->allow_prefix != NULL
         || (conf->authorize != MCI_UNSET && conf->authorize != MCI_AUTHZ_OFF))
     {
-        rc = mci_path(r, &a, &st->path, &err);
+        rc = mci_target(r, &a, &st->target, &err);
         if (rc != CIG_OK) {
             return mci_fail(r, conf, st, rc, err.msg);
         }
 
+        st->path = st->target.path;
         st->path_checked = 1;
     }
 
@@ -1179,6 +1172,8 @@ mci_authorize(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
     cig_allocator_t        a;
     mci_s3_headers_t       sh;
     cig_policy_t *const   *policies;
+    cig_target_t           own;
+    const cig_target_t    *target;
 
     a.alloc = mci_alloc;
     a.ctx = r->pool;
@@ -1189,14 +1184,18 @@ mci_authorize(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
                                                   &cognito_identity_module)
                             == st)
     {
-        h.path = st->path;
+        target = &st->target;
 
     } else {
-        rc = mci_path(r, &a, &h.path, err);
+        rc = mci_target(r, &a, &own, err);
         if (rc != CIG_OK) {
             return rc;
         }
+
+        target = &own;
     }
+
+    h.path = target->path;
 
     if (conf->allow_prefix != NULL) {
         rc = mci_prefixes(r, conf, st, h.path, err);
@@ -1217,8 +1216,7 @@ mci_authorize(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
 
     h.method.data = r->method;
     h.method.len = strlen(r->method);
-    h.query.data = r->args ? r->args : "";
-    h.query.len = r->args ? strlen(r->args) : 0;
+    h.query = target->query;
 
     sh.h = &h;
     sh.copies = 0;

@@ -1471,6 +1471,8 @@ mci_register_hooks(apr_pool_t *p)
     ap_hook_note_auth_failure(mci_note_auth_failure, NULL, NULL,
                               APR_HOOK_MIDDLE);
     ap_hook_fixups(mci_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    /* after mod_proxy (and mod_rewrite) made r->filename "proxy:URL" */
+    ap_hook_fixups(mci_forward_fixup, NULL, NULL, APR_HOOK_REALLY_LAST);
     ap_hook_insert_error_filter(mci_insert_error_filter, NULL, NULL,
                                 APR_HOOK_MIDDLE);
 

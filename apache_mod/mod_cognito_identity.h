@@ -144,6 +144,7 @@ typedef struct {
     int                      has_role;
     cig_str_t                path;            /* decoded, where checked */
     int                      path_checked;
+    cig_target_t             target;          /* read once, where checked */
 
     int                      policy_done;     /* decided in authn */
     int                      policy_checked;  /* decided, any outcome */
@@ -169,6 +170,9 @@ int mci_check_user_id(request_rec *r);
 int mci_note_auth_failure(request_rec *r, const char *auth_type);
 int mci_header_parser(request_rec *r);
 int mci_fixups(request_rec *r);
+
+/* mci_forward.c */
+int mci_forward_fixup(request_rec *r);
 void mci_insert_error_filter(request_rec *r);
 apr_status_t mci_deny_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 void mci_register_authz(apr_pool_t *p);

@@ -26,6 +26,16 @@ package CigTarget;
 #   hostile_targets($seed, $n, \@ids)
 #                        -> ([method, target], ...): fixed attack targets
 #                           and $n random combinations of hostile pieces
+#   differential(%o)     -> (\@problems, \%count_by_status, $forwarded):
+#                           sends each of $o{targets} with $o{send}->($method,
+#                           $target) (a response as CigTest's raw() gives it,
+#                           from a gateway in front of a recording upstream
+#                           that sets X-Upstream and answers the request line,
+#                           Host, Authorization, x-amz-date), and checks each:
+#                           refused (400/403/404/405/414, not forwarded), or
+#                           forwarded as canonical($target), for an action
+#                           policy_allows for $o{id}, with a valid signature
+#                           when $o{secret} is given
 
 use strict;
 use warnings;
@@ -34,7 +44,7 @@ use Digest::SHA qw(sha256_hex hmac_sha256 hmac_sha256_hex);
 use Exporter 'import';
 
 our @EXPORT = qw(canonical s3_action policy_allows sigv4_check
-                 hostile_targets);
+                 hostile_targets differential);
 
 sub _decode {
     my ($s, $query) = @_;
@@ -279,6 +289,57 @@ sub hostile_targets {
         push @out, [ $methods[int rand @methods], $t ];
     }
     return @out;
+}
+
+sub differential {
+    my (%o) = @_;
+    my (%by_status, @bad);
+    my $forwarded = 0;
+
+    for my $t (@{ $o{targets} }) {
+        my ($method, $target) = @$t;
+        my $r = $o{send}->($method, $target);
+        my $st = $r->{status};
+        $by_status{$st}++;
+        my $shown = $target =~ s/([^\x21-\x7e])/sprintf('\\x%02x', ord $1)/ger;
+        $shown = substr($shown, 0, 200) . '...' if length $shown > 200;
+
+        if (!$r->{headers}{'x-upstream'}) {
+            push @bad, "$method $shown: $st, expected 400 or 403"
+                unless $st =~ /^(400|403|404|405|414)$/;
+            next;
+        }
+
+        $forwarded++;
+        my ($line, $host, $auth, $date) = split /\n/, $r->{body};
+        my ($fm, $ft) = ($line // '') =~ m{^(\S+) (\S+) HTTP/1\.[01]$}
+            or do { push @bad, "$method $shown: forwarded line unreadable"; next };
+        my $want = canonical($target);
+
+        if (!defined $want) {
+            push @bad, "$method $shown: forwarded as $ft, but it reads two ways";
+            next;
+        }
+        if ($ft ne $want || $fm ne $method) {
+            push @bad, "$method $shown: forwarded as $fm $ft, authorized as $want";
+            next;
+        }
+
+        my ($action, $bucket, $key, $q) = s3_action($fm, $ft);
+        if (!policy_allows($action, $bucket, $key, $q, $o{id})) {
+            push @bad, "$method $shown: forwarded, but S3 would do $action on "
+                . "$bucket/$key, which the policy does not allow";
+            next;
+        }
+
+        next unless defined $o{secret};
+        my $why = sigv4_check(method => $fm, target => $ft, host => $host,
+                              date => $date, auth => $auth,
+                              secret => $o{secret});
+        push @bad, "$method $shown: $why" if $why;
+    }
+
+    return (\@bad, \%by_status, $forwarded);
 }
 
 1;

@@ -143,49 +143,12 @@ is($r->{status}, 400, 'fixed bucket: "?#&acl" is 400');
 
 diag("CIG_TARGET_SEED=$SEED CIG_TARGET_COUNT=$COUNT");
 my @targets = hostile_targets($SEED, $COUNT, [ $ME, $OTHER ]);
-my (%by_status, @bad);
-my $forwarded = upstream_lines();
-
-for my $t (@targets) {
-    my ($method, $target) = @$t;
-    $r = send_raw($method, $target);
-    my $st = $r->{status};
-    $by_status{$st}++;
-    my $shown = $target =~ s/([^\x21-\x7e])/sprintf('\\x%02x', ord $1)/ger;
-    $shown = substr($shown, 0, 200) . '...' if length $shown > 200;
-
-    if (!$r->{headers}{'x-upstream'}) {
-        push @bad, "$method $shown: $st, expected 400 or 403"
-            unless $st =~ /^(400|403|404|405|414)$/;
-        next;
-    }
-
-    $forwarded++;
-    my ($line, $host, $auth, $date) = split /\n/, $r->{body};
-    my ($fm, $ft) = ($line // '') =~ m{^(\S+) (\S+) HTTP/1\.[01]$}
-        or do { push @bad, "$method $shown: forwarded line unreadable"; next };
-    my $want = canonical($target);
-
-    if (!defined $want) {
-        push @bad, "$method $shown: forwarded as $ft, but it reads two ways";
-        next;
-    }
-    if ($ft ne $want || $fm ne $method) {
-        push @bad, "$method $shown: forwarded as $fm $ft, authorized as $want";
-        next;
-    }
-
-    my ($action, $bucket, $key, $q) = s3_action($fm, $ft);
-    if (!policy_allows($action, $bucket, $key, $q, $ME)) {
-        push @bad, "$method $shown: forwarded, but S3 would do $action on "
-            . "$bucket/$key, which the policy does not allow";
-        next;
-    }
-
-    my $why = sigv4_check(method => $fm, target => $ft, host => $host,
-                          date => $date, auth => $auth, secret => $SECRET);
-    push @bad, "$method $shown: $why" if $why;
-}
+my $before = upstream_lines();
+my ($bad, $by_status, $forwarded) = differential(
+    targets => \@targets, send => \&send_raw, id => $ME, secret => $SECRET);
+my @bad = @$bad;
+my %by_status = %$by_status;
+$forwarded += $before;
 
 ok(@targets > $COUNT, scalar(@targets) . ' hostile targets sent');
 is(scalar(@bad), 0, 'every target refused, or forwarded and signed exactly '
