@@ -535,12 +535,13 @@ main(int argc, char **argv)
     cig_policyset_t    *pset;
     cig_policy_t *const *policies;
     cig_http_t          h;
+    cig_target_t        target;
     cig_mapped_t        mapped;
     cig_request_t       req;
     cig_verdict_t       verdict;
     cig_code_t          rc;
     size_t              i, n;
-    const char         *q, *colon;
+    const char         *colon;
     int                 allowed, explicit, status;
     long                deciding;
     cig_str_t           none = { "", 0 };
@@ -792,10 +793,10 @@ request:
     h.method.data = opt.method;
     h.method.len = strlen(opt.method);
 
-    q = strchr(opt.uri, '?');
+    /* the target read once, as both servers read it (cig_target_read) */
 
-    rc = cig_path_decode(opt.uri, q ? (size_t) (q - opt.uri) : strlen(opt.uri),
-                         &a, &h.path, &err);
+    rc = cig_target_read(opt.uri, strlen(opt.uri), &a, &target, &err);
+    h.path = target.path;
 
     if (rc == CIG_OK && opt.nginx_config != NULL) {
         rc = nginx_path(&id, h.path, &err);
@@ -813,8 +814,7 @@ request:
     }
 
     if (rc == CIG_OK) {
-        h.query.data = q ? q + 1 : "";
-        h.query.len = q ? strlen(q + 1) : 0;
+        h.query = target.query;
 
         for (i = 0; i < opt.nheaders; i++) {
             colon = strchr(opt.headers[i], ':');

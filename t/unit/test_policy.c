@@ -232,8 +232,10 @@ dec_run(const dec_file_t *f, const cig_json_t *c, const cig_identity_t *id,
     cig_decision_t     d;
     cig_code_t         rc;
     cig_str_t          raw;
-    size_t             i;
+    size_t             i, n;
     int                result, found;
+    char              *target_raw;
+    cig_target_t       target;
 
     memset(&http, 0, sizeof(cig_http_t));
 
@@ -252,7 +254,26 @@ dec_run(const dec_file_t *f, const cig_json_t *c, const cig_identity_t *id,
         }
     }
 
-    rc = cig_path_decode(raw.data, raw.len, &ctx->a, &http.path, &ctx->err);
+    /* the target read once, as the servers read it */
+
+    target_raw = ctx->a.alloc(ctx->a.ctx, raw.len + 1 + http.query.len + 1);
+    if (target_raw == NULL) {
+        printf("Bail out! out of memory\n");
+        exit(255);
+    }
+
+    memcpy(target_raw, raw.data, raw.len);
+    n = raw.len;
+
+    if (http.query.len > 0) {
+        target_raw[n++] = '?';
+        memcpy(target_raw + n, http.query.data, http.query.len);
+        n += http.query.len;
+    }
+
+    rc = cig_target_read(target_raw, n, &ctx->a, &target, &ctx->err);
+    http.path = target.path;
+    http.query = target.query;
 
     if (rc == CIG_OK) {
         rc = f->execute_api
