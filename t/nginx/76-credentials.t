@@ -136,6 +136,15 @@ $locations
         location = /_sts/expired { internal; proxy_pass http://127.0.0.1:$upport/sts/expired; }
 
         location /sts/ { cognito_identity_credentials sts /_sts/ok duration=1h; }
+        location /sts-guests/ {
+            cognito_identity_unauthenticated on;
+            cognito_identity_credentials sts /_sts/ok;
+        }
+        location /sts-guests-cn/ {
+            cognito_identity_unauthenticated on;
+            cognito_identity_role unauthenticated arn:aws-cn:iam::123456789012:role/CognitoGuest;
+            cognito_identity_credentials sts /_sts/ok;
+        }
         location /sts-denied/ { cognito_identity_credentials sts /_sts/denied; }
         location /sts-expired/ { cognito_identity_credentials sts /_sts/expired; }
     }
@@ -217,7 +226,7 @@ $resp = $srv->request('GET', '/ok/');
 is($resp->{headers}{'x-amzn-errortype'}, 'InvalidParameterException', 'GET refused');
 
 # Upstream faults: bounded, Cognito-shaped, never passed on.
-for my $c (['/notauth/', 400, 'NotAuthorizedException', 'upstream error relayed in its shape'],
+for my $c (['/notauth/', 403, 'NotAuthorizedException', 'upstream error rebuilt, with the status of the AWS model'],
            ['/expired/', 502, 'InternalErrorException', 'expired credentials refused'],
            ['/garbage/', 502, 'InternalErrorException', 'garbage refused'],
            ['/big/', 502, 'InternalErrorException', 'oversized answer refused'],
@@ -256,6 +265,34 @@ is($form{RoleSessionName}, 'CognitoIdentityCredentials', 'sts: Cognito\'s sessio
 is($form{DurationSeconds}, 3600, 'sts: the configured duration');
 is($form{WebIdentityToken}, $token, 'sts: the token');
 is($last->{headers}{'content-type'}, 'application/x-www-form-urlencoded', 'sts: a form');
+ok(!grep(/^PolicyArns/, keys %form), 'sts: no session policy for an authenticated identity');
+
+# sts: guests are scoped down with Cognito's managed session policy.
+sub sts_form {
+    my ($path, $tok) = @_;
+    my $resp = $srv->request('POST', $path, {
+        'Content-Type' => 'application/x-amz-json-1.1',
+        'X-Amz-Target' => 'AWSCognitoIdentityService.GetCredentialsForIdentity' },
+        qq({"IdentityId":"$ID","Logins":{"cognito-identity.amazonaws.com":"$tok"}}));
+    my $sent = (upstream_log())[-1];
+    my %f = map { my ($k, $v) = split /=/, $_, 2; $v =~ s/%([0-9A-F]{2})/chr hex $1/ge; ($k, $v) }
+            split /&/, $sent->{body};
+    return ($resp, \%f);
+}
+my $guest = cognito_token(claims => { amr => ['unauthenticated'] });
+my ($gr, $gf) = sts_form('/sts-guests/', $guest);
+is($gr->{status}, 200, 'sts guest: 200');
+is($gf->{RoleArn}, 'arn:aws:iam::123456789012:role/CognitoGuest', 'sts guest: the guest role');
+is($gf->{'PolicyArns.member.1.arn'},
+   'arn:aws:iam::aws:policy/AmazonCognitoUnAuthedIdentitiesSessionPolicy',
+   'sts guest: Cognito\'s session policy for guests');
+($gr, $gf) = sts_form('/sts-guests-cn/', $guest);
+is($gf->{'PolicyArns.member.1.arn'},
+   'arn:aws-cn:iam::aws:policy/AmazonCognitoUnAuthedIdentitiesSessionPolicy',
+   'sts guest: the policy of the role\'s partition');
+($gr, $gf) = sts_form('/sts-guests/', $token);
+is($gr->{status}, 200, 'sts authenticated where guests are on: 200');
+ok(!grep(/^PolicyArns/, keys %$gf), 'sts authenticated: no session policy');
 
 ($rc, $r) = aws('/sts/', 'get-credentials-for-identity', '--identity-id', $ID,
                 '--logins', 'cognito-identity.amazonaws.com=' . cognito_token(key => 'k2'));
@@ -270,7 +307,8 @@ like(ref $r ? '' : $r, qr/NotAuthorizedException/, 'sts: a token of another iden
 like(ref $r ? '' : $r, qr/InvalidIdentityPoolConfigurationException/, 'sts: a role not chosen');
 ($rc, $r) = aws('/sts-denied/', 'get-credentials-for-identity', '--identity-id', $ID,
                 '--logins', "cognito-identity.amazonaws.com=$token");
-like(ref $r ? '' : $r, qr/NotAuthorizedException/, 'sts: STS refusing');
+like(ref $r ? '' : $r, qr/InvalidIdentityPoolConfigurationException/,
+     'sts: STS refusing the role is the pool\'s configuration, as Cognito says');
 ($rc, $r) = aws('/sts-expired/', 'get-credentials-for-identity', '--identity-id', $ID,
                 '--logins', "cognito-identity.amazonaws.com=$token");
 like(ref $r ? '' : $r, qr/InternalErrorException/, 'sts: expired STS credentials refused');
