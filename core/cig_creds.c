@@ -183,8 +183,12 @@ cig_creds_sts_fields(const cig_json_t *req, cig_str_t *id, cig_str_t *token,
         || t->type != CIG_JSON_STRING)
     {
         cig_creds_refuse(out, 400, "InvalidParameterException",
-                         "IdentityId and Logins[\"cognito-identity."
-                         "amazonaws.com\"] are required.");
+                         "IdentityId and the OpenID token in Logins[\""
+                         "cognito-identity.amazonaws.com\"] are required: "
+                         "get the token with GetOpenIdToken (from Cognito, "
+                         "e.g. through a cognito_identity_credentials pass "
+                         "location) and send the identity provider's own "
+                         "token beside it.");
         return CIG_ERR_BAD_REQUEST;
     }
 

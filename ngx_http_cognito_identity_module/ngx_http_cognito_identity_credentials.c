@@ -567,10 +567,13 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
     size_t             n;
     cig_err_t          err;
     cig_code_t         rc;
+    ngx_str_t          login_token;
     cig_str_t          duration, session, id, token, role, policy;
     cig_refusal_t      no;
     cig_role_input_t   in;
+    const cig_json_t  *lt;
     const cig_roles_t *roles;
+    ngx_http_cognito_identity_login_t  *login;
     u_char             dbuf[NGX_TIME_T_LEN];
     char               pbuf[128];
 
@@ -611,6 +614,49 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
     in.client_id.data = NULL;
     in.client_id.len = 0;
     in.requested = role;
+
+    /*
+     * The enhanced flow's Logins: where cognito_identity_login configures
+     * the identity's provider, its own token (a user pool's ID token) must
+     * be beside the OpenID token, verified as the bearer path verifies it,
+     * and Rules and Token mappings read its claims.
+     */
+
+    login = ctx->identity.authenticated
+            ? ngx_http_cognito_identity_login_for(conf,
+                                                  ctx->identity.provider)
+            : NULL;
+
+    if (login != NULL) {
+        lt = cig_json_getn(cig_json_get(req, "Logins"),
+                           (char *) login->provider.data,
+                           login->provider.len);
+
+        login_token.len = 0;
+        login_token.data = NULL;
+
+        if (lt != NULL && lt->type == CIG_JSON_STRING) {
+            login_token.data = (u_char *) lt->str.data;
+            login_token.len = lt->str.len;
+        }
+
+        rc = ngx_http_cognito_identity_login_check(login, ctx, &login_token,
+                                                   &in, a, &err);
+        if (rc != CIG_OK) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "cognito identity: credentials refused: %s",
+                          err.msg);
+
+            return ngx_http_cognito_identity_refuse(r, answer,
+                       rc == CIG_ERR_NO_KEYS ? 503 : 403,
+                       rc == CIG_ERR_NO_KEYS ? "InternalErrorException"
+                                             : "NotAuthorizedException",
+                       login_token.len == 0
+                       ? "Logins needs the identity provider's own token "
+                         "beside the OpenID token to choose the role."
+                       : "Invalid login token.");
+        }
+    }
 
     if (roles == NULL
         || cig_roles_choose(roles, &ctx->identity, &in, &ctx->role, &err)

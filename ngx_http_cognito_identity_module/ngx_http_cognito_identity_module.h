@@ -223,6 +223,12 @@ extern ngx_module_t  ngx_http_cognito_identity_module;
 
 ngx_int_t ngx_http_cognito_identity_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_cognito_identity_precontent_handler(ngx_http_request_t *r);
+ngx_http_cognito_identity_login_t *ngx_http_cognito_identity_login_for(
+    ngx_http_cognito_identity_loc_conf_t *conf, cig_str_t provider);
+cig_code_t ngx_http_cognito_identity_login_check(
+    ngx_http_cognito_identity_login_t *login,
+    ngx_http_cognito_identity_ctx_t *ctx, ngx_str_t *token,
+    cig_role_input_t *in, cig_allocator_t *alloc, cig_err_t *err);
 ngx_int_t ngx_http_cognito_identity_add_variables(ngx_conf_t *cf);
 
 /* ---- roles and policies directives (..._authz_conf.c) ---- */

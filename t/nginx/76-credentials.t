@@ -140,6 +140,14 @@ $locations
             cognito_identity_unauthenticated on;
             cognito_identity_credentials sts /_sts/ok;
         }
+        location /sts-enhanced/ {
+            cognito_identity_roles %%ROOT%%/t/roles/pool-roles.json;
+            cognito_identity_login cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc
+                %%ROOT%%/t/keys/jwks-k1-login.json
+                issuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc
+                client=client1abc;
+            cognito_identity_credentials sts /_sts/ok;
+        }
         location /sts-guests-cn/ {
             cognito_identity_unauthenticated on;
             cognito_identity_role unauthenticated arn:aws-cn:iam::123456789012:role/CognitoGuest;
@@ -312,6 +320,63 @@ like(ref $r ? '' : $r, qr/InvalidIdentityPoolConfigurationException/,
 ($rc, $r) = aws('/sts-expired/', 'get-credentials-for-identity', '--identity-id', $ID,
                 '--logins', "cognito-identity.amazonaws.com=$token");
 like(ref $r ? '' : $r, qr/InternalErrorException/, 'sts: expired STS credentials refused');
+
+# sts, the enhanced flow's Logins: the user pool's own ID token beside the
+# OpenID token, verified with cognito_identity_login's keys; Rules read its
+# claims.
+my $UP = 'cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc';
+my $up_openid = cognito_token(claims => { amr => ['authenticated', $UP, "$UP:CognitoSignIn:alice-0001"] });
+my $idtoken = sub {
+    my (%c) = @_;
+    my $now = time;
+    my $claims = { iss => "https://$UP", aud => 'client1abc', sub => 'alice-0001',
+                   token_use => 'id', exp => $now + 600, iat => $now, %c };
+    return mint_openssl(key => "$root/t/keys/k1.pem", header => '{"alg":"RS256","kid":"login-1"}',
+                        payload => JSON::PP->new->canonical(1)->encode($claims));
+};
+sub sts_logins {
+    my (%logins) = @_;
+    my $resp = $srv->request('POST', '/sts-enhanced/', {
+        'Content-Type' => 'application/x-amz-json-1.1',
+        'X-Amz-Target' => 'AWSCognitoIdentityService.GetCredentialsForIdentity' },
+        encode_json({ IdentityId => $ID, Logins => \%logins }));
+    return $resp;
+}
+$hits = scalar upstream_log();
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid,
+                   $UP => $idtoken->('cognito:groups' => ['admins']));
+is($resp->{status}, 200, 'sts enhanced: 200');
+%form = map { my ($k, $v) = split /=/, $_, 2; $v =~ s/%([0-9A-F]{2})/chr hex $1/ge; ($k, $v) }
+        split /&/, (upstream_log())[-1]{body};
+is($form{RoleArn}, 'arn:aws:iam::123456789012:role/Admin',
+   'sts enhanced: the Rules mapping read the ID token\'s cognito:groups');
+is($form{WebIdentityToken}, $up_openid, 'sts enhanced: STS gets the OpenID token');
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid,
+                   $UP => $idtoken->('cognito:groups' => ['users']));
+%form = map { my ($k, $v) = split /=/, $_, 2; $v =~ s/%([0-9A-F]{2})/chr hex $1/ge; ($k, $v) }
+        split /&/, (upstream_log())[-1]{body};
+is($form{RoleArn}, $ROLE =~ s/CognitoAuth/Auth/r, 'sts enhanced: no rule matches: the authenticated role');
+my $n = scalar upstream_log();
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid);
+is($resp->{headers}{'x-amzn-errortype'}, 'NotAuthorizedException',
+   'sts enhanced: the configured provider\'s token is required');
+like($resp->{body}, qr/provider's own token/, 'sts enhanced: ... and the error says so');
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid,
+                   $UP => $idtoken->('cognito:groups' => ['admins'], sub => 'mallory-0002'));
+is($resp->{headers}{'x-amzn-errortype'}, 'NotAuthorizedException',
+   'sts enhanced: an ID token of another user than the identity\'s');
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid,
+                   $UP => $idtoken->('cognito:groups' => ['admins'], aud => 'otherclient'));
+is($resp->{headers}{'x-amzn-errortype'}, 'NotAuthorizedException',
+   'sts enhanced: an ID token of another app client');
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid,
+                   $UP => cognito_token(claims => { 'cognito:groups' => ['admins'] }));
+is($resp->{headers}{'x-amzn-errortype'}, 'NotAuthorizedException',
+   'sts enhanced: a token signed by other keys than the provider\'s');
+is(scalar upstream_log(), $n, 'sts enhanced: none of these reached STS');
+$resp = sts_logins($UP => $idtoken->('cognito:groups' => ['admins']));
+is($resp->{status}, 400, 'sts enhanced: no OpenID token: 400');
+like($resp->{body}, qr/GetOpenIdToken/, 'sts enhanced: ... saying how to get one');
 
 # boto3, the same flow.
 SKIP: {
