@@ -798,11 +798,12 @@ ngx_http_cognito_identity_creds_body(ngx_http_request_t *r)
     } else {
         rc = ngx_http_cognito_identity_pass_request(r, conf, &op, req, &a,
                                                     &answer);
-        call->req = req;
         if (rc != NGX_OK) {
             ngx_http_finalize_request(r, rc == NGX_DONE ? answer : rc);
             return;
         }
+
+        call->req = req;
 
         target.len = sizeof("AWSCognitoIdentityService.") - 1 + op.len;
         target.data = ngx_pnalloc(r->pool, target.len);
