@@ -12,9 +12,12 @@
  *
  * Invariants: a request forwarded in pass mode names a served pool (GetId)
  * or a well-formed identity of a served region; a refusal is a 4xx with a
- * Cognito error type; a relayed answer has a valid IdentityId and, for
- * credentials, live ones; XML text read is inside the body, non-empty, and
- * free of markup, quotes, backslashes and control characters.
+ * Cognito error type; a relayed answer is rebuilt JSON of printable ASCII
+ * holding only the operation's members, the identity asked for and, for
+ * credentials, ones expiring within a day; an error relayed is one of
+ * Cognito's types with a printable message; XML text read is inside the
+ * body, non-empty, and free of markup, quotes, backslashes and control
+ * characters.
  */
 
 #include "fuzz_common.h"
@@ -113,36 +116,74 @@ request(cig_creds_op_t op, const char *body, size_t len,
 static void
 answer(const char *body, size_t len, const cig_allocator_t *a)
 {
-    const cig_json_t  *j, *m;
+    const cig_json_t  *j, *m, *req;
+    cig_json_t        *back;
     cig_err_t          err;
-    char               type[128], msg[256];
-    size_t             i;
+    cig_str_t          out;
+    cig_refusal_t      no;
+    char               msg[256];
+    size_t             i, k;
+
+    static const char  id[] = "eu-west-1:9539224f-5cd4-4923-a426-d6078ef34b7a";
+    static const char  reqs[2][80] = {
+        "{\"IdentityId\":\"eu-west-1:9539224f-5cd4-4923-a426-d6078ef34b7a\"}",
+        "{\"IdentityPoolId\":\"" FUZZ_POOL "\"}"
+    };
 
     j = cig_json_parse(body, len, 8, a, &err);
 
     for (i = 0; i < 4; i++) {
-        if (cig_creds_answer_ok(ops[i], j, FUZZ_NOW)) {
-            check(ops[i] != CIG_CREDS_NONE);
-            m = cig_json_get(j, "IdentityId");
-            check(m && m->type == CIG_JSON_STRING
-                  && cig_identity_id_valid(m->str.data, m->str.len));
+        req = cig_json_parse(reqs[i == 1], strlen(reqs[i == 1]), 8, a, &err);
+        check(req != NULL);
 
-            if (ops[i] == CIG_CREDS_CREDS) {
-                m = cig_json_get(cig_json_get(j, "Credentials"),
-                                 "Expiration");
-                check(m && m->type == CIG_JSON_NUMBER
-                      && m->num > FUZZ_NOW);
-            }
+        if (cig_creds_pass_answer(ops[i], req, j, FUZZ_NOW, a, &out)
+            != NULL)
+        {
+            continue;
+        }
+
+        /* a rebuilt answer is JSON of the operation's members only */
+
+        check(ops[i] != CIG_CREDS_NONE);
+        back = cig_json_parse(out.data, out.len, 8, a, &err);
+        check(back != NULL && back->type == CIG_JSON_OBJECT);
+        check(back->count == (ops[i] == CIG_CREDS_GETID ? 1 : 2));
+
+        for (k = 0; k < out.len; k++) {
+            check(out.data[k] >= 0x20 && out.data[k] < 0x7f
+                  && out.data[k] != '<' && out.data[k] != '\\');
+        }
+
+        m = cig_json_get(back, "IdentityId");
+        check(m && m->type == CIG_JSON_STRING
+              && cig_identity_id_valid(m->str.data, m->str.len));
+
+        if (ops[i] != CIG_CREDS_GETID) {
+            check(m->str.len == sizeof(id) - 1
+                  && memcmp(m->str.data, id, m->str.len) == 0);
+        }
+
+        if (ops[i] == CIG_CREDS_CREDS) {
+            m = cig_json_get(back, "Credentials");
+            check(m && m->count == 4);
+            m = cig_json_get(m, "Expiration");
+            check(m && m->type == CIG_JSON_NUMBER && m->num > FUZZ_NOW - 1
+                  && m->num <= FUZZ_NOW + CIG_CREDS_MAX_AHEAD);
         }
     }
 
-    memset(type, 'x', sizeof(type));
     memset(msg, 'x', sizeof(msg));
 
-    if (cig_creds_error(j, type, sizeof(type), msg, sizeof(msg))) {
-        check(memchr(type, '\0', sizeof(type)) != NULL);
-        check(memchr(msg, '\0', sizeof(msg)) != NULL);
-        check(strchr(type, '#') == NULL && strchr(type, ':') == NULL);
+    if (cig_creds_error(j, &no, msg, sizeof(msg))) {
+        check(no.status >= 400 && no.status < 600);
+        check(no.type != NULL && strchr(no.type, '#') == NULL
+              && strchr(no.type, ':') == NULL);
+        check(strstr(no.type, "Exception") != NULL);
+
+        for (k = 0; no.message[k] != '\0'; k++) {
+            check(no.message[k] >= 0x20 && no.message[k] < 0x7f
+                  && no.message[k] != '<' && no.message[k] != '>');
+        }
     }
 }
 
@@ -152,16 +193,26 @@ sts(const char *body, size_t len)
 {
     cig_sts_creds_t  c;
     cig_str_t        code;
+    cig_refusal_t    no;
+    const char      *why;
 
     if (cig_xml_text(body, len, "Code", &code)) {
         text_ok(body, len, code);
+
+        if (cig_creds_sts_error(code, &no)) {
+            check(no.status >= 400 && no.status < 500 && no.type != NULL);
+        }
     }
 
-    if (cig_creds_sts_answer(body, len, FUZZ_NOW, &c)) {
+    if (cig_creds_sts_answer(body, len, FUZZ_NOW, &c, &why)) {
         text_ok(body, len, c.key);
         text_ok(body, len, c.secret);
         text_ok(body, len, c.session);
-        check(c.expiration > FUZZ_NOW);
+        check(c.expiration > FUZZ_NOW
+              && c.expiration <= FUZZ_NOW + CIG_CREDS_MAX_AHEAD);
+
+    } else {
+        check(why != NULL);
     }
 }
 

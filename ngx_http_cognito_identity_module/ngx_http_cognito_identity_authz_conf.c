@@ -391,6 +391,12 @@ ngx_http_cognito_identity_login(ngx_conf_t *cf, ngx_command_t *cmd,
         }
     }
 
+    /* a local pool's developer provider must never take this name */
+
+    if (ngx_http_cognito_identity_local_name(cf, &value[1], 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     login = ngx_array_push(cilcf->logins);
     if (login == NULL) {
         return NGX_CONF_ERROR;

@@ -5,11 +5,14 @@
  *       (operation allowed, body valid JSON within bounds, the pool or the
  *       identity's region allowed, a token's aud allowed), are forwarded to
  *       the configured Cognito endpoint through an internal location; the
- *       answer is checked before it is relayed.
+ *       answer is rebuilt from the members the operation returns, each
+ *       checked, and errors from Cognito's own error names: nothing of an
+ *       upstream's bytes is relayed as it came.
  * sts:  GetCredentialsForIdentity with a Cognito OpenID token in Logins is
  *       done by the gateway: the token verified, the role chosen with the
  *       pool's role attachment, STS AssumeRoleWithWebIdentity called
- *       through an internal location, the answer given in Cognito's shape.
+ *       through an internal location (guests scoped down with Cognito's
+ *       session policy), the answer given in Cognito's shape.
  *
  * Upstream calls are subrequests that send only what this module builds;
  * their answers are captured, bounded, never streamed to the client.
@@ -41,6 +44,7 @@ typedef struct {
     ngx_uint_t                            status;
     ngx_str_t                             op;
     ngx_str_t                             identity;  /* sts: the id */
+    const cig_json_t                     *req;       /* pass: the request */
     ngx_http_request_t                   *sr;
 } ngx_http_cognito_identity_call_t;
 
@@ -364,16 +368,19 @@ ngx_http_cognito_identity_upstream_error(ngx_http_request_t *r,
 }
 
 
-/* pass: relay what Cognito answered, once it is what it should be. */
+/* pass: Cognito's answer rebuilt from what the operation returns. */
 
 static ngx_int_t
 ngx_http_cognito_identity_pass_reply(ngx_http_request_t *r,
     ngx_http_cognito_identity_call_t *call)
 {
-    char               type[128], msg[256];
-    cig_err_t          err;
-    cig_json_t        *j;
-    cig_allocator_t    a;
+    char              msg[256];
+    cig_err_t         err;
+    cig_str_t         out;
+    cig_json_t       *j;
+    const char       *why;
+    cig_refusal_t     no;
+    cig_allocator_t   a;
 
     if (call->cap.too_big || call->cap.in_file || !call->cap.complete
         || call->cap.len == 0)
@@ -393,25 +400,27 @@ ngx_http_cognito_identity_pass_reply(ngx_http_request_t *r,
     }
 
     if (call->status == NGX_HTTP_OK) {
-        if (!cig_creds_answer_ok(cig_creds_op((char *) call->op.data,
-                                              call->op.len),
-                                 j, ngx_time()))
-        {
-            return ngx_http_cognito_identity_upstream_error(r, call,
-                       "malformed answer, or expired credentials");
+        why = cig_creds_pass_answer(cig_creds_op((char *) call->op.data,
+                                                 call->op.len),
+                                    call->req, j, ngx_time(), &a, &out);
+        if (why != NULL) {
+            return ngx_http_cognito_identity_upstream_error(r, call, why);
         }
 
-        return ngx_http_cognito_identity_creds_send(r, call->cap.body,
-                                                    call->cap.len);
+        return ngx_http_cognito_identity_creds_send(r, (u_char *) out.data,
+                                                    out.len);
     }
 
-    /* Cognito's own errors go back in its shape, rebuilt, not copied */
+    /* Cognito's own errors, by name and with the model's status */
 
-    if (call->status >= 400 && call->status < 500
-        && cig_creds_error(j, type, sizeof(type), msg, sizeof(msg)))
-    {
-        return ngx_http_cognito_identity_aws_error(r, call->status, type,
-                                                   msg);
+    if (call->status >= 400 && call->status < 500) {
+        if (cig_creds_error(j, &no, msg, sizeof(msg))) {
+            return ngx_http_cognito_identity_aws_error(r, no.status, no.type,
+                                                       no.message);
+        }
+
+        return ngx_http_cognito_identity_upstream_error(r, call,
+                   "an error whose __type is none of Cognito's");
     }
 
     return ngx_http_cognito_identity_upstream_error(r, call,
@@ -425,10 +434,10 @@ static ngx_int_t
 ngx_http_cognito_identity_sts_reply(ngx_http_request_t *r,
     ngx_http_cognito_identity_call_t *call)
 {
-    u_char           *p;
-    size_t            len;
-    cig_str_t         code;
-    ngx_str_t         key, secret, session;
+    cig_str_t         code, id, out;
+    const char       *why;
+    cig_refusal_t     no;
+    cig_allocator_t   a;
     cig_sts_creds_t   creds;
 
     if (call->cap.too_big || call->cap.in_file || !call->cap.complete
@@ -443,13 +452,19 @@ ngx_http_cognito_identity_sts_reply(ngx_http_request_t *r,
             && cig_xml_text((char *) call->cap.body, call->cap.len, "Code",
                             &code))
         {
+            if (!cig_creds_sts_error(code, &no)) {
+                return ngx_http_cognito_identity_upstream_error(r, call,
+                           "an STS error of a code not known");
+            }
+
+            /* cig_xml_text() reads no controls, quotes or markup */
+
             ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                           "cognito identity: STS refused: %*s",
                           code.len, code.data);
 
-            return ngx_http_cognito_identity_aws_error(r, 403,
-                       "NotAuthorizedException",
-                       "STS refused to assume the role.");
+            return ngx_http_cognito_identity_aws_error(r, no.status, no.type,
+                                                       no.message);
         }
 
         return ngx_http_cognito_identity_upstream_error(r, call,
@@ -457,37 +472,22 @@ ngx_http_cognito_identity_sts_reply(ngx_http_request_t *r,
     }
 
     if (!cig_creds_sts_answer((char *) call->cap.body, call->cap.len,
-                              ngx_time(), &creds))
+                              ngx_time(), &creds, &why))
     {
-        return ngx_http_cognito_identity_upstream_error(r, call,
-                   "malformed STS credentials, or expired ones");
+        return ngx_http_cognito_identity_upstream_error(r, call, why);
     }
 
-    key.data = (u_char *) creds.key.data;
-    key.len = creds.key.len;
-    secret.data = (u_char *) creds.secret.data;
-    secret.len = creds.secret.len;
-    session.data = (u_char *) creds.session.data;
-    session.len = creds.session.len;
+    a.alloc = ngx_http_cognito_identity_alloc;
+    a.ctx = r->pool;
+    id.data = (char *) call->identity.data;
+    id.len = call->identity.len;
 
-    len = sizeof("{\"IdentityId\":\"\",\"Credentials\":{\"AccessKeyId\":\"\","
-                 "\"SecretKey\":\"\",\"SessionToken\":\"\",\"Expiration\":}}")
-          + call->identity.len + key.len + secret.len + session.len
-          + NGX_TIME_T_LEN;
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
+    if (cig_creds_answer_json(id, &creds, &a, &out) != CIG_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    len = ngx_sprintf(p, "{\"IdentityId\":\"%V\",\"Credentials\":{"
-                      "\"AccessKeyId\":\"%V\",\"SecretKey\":\"%V\","
-                      "\"SessionToken\":\"%V\",\"Expiration\":%T}}",
-                      &call->identity, &key, &secret, &session,
-                      (time_t) creds.expiration)
-          - p;
-
-    return ngx_http_cognito_identity_creds_send(r, p, len);
+    return ngx_http_cognito_identity_creds_send(r, (u_char *) out.data,
+                                                out.len);
 }
 
 
@@ -567,11 +567,15 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
     size_t             n;
     cig_err_t          err;
     cig_code_t         rc;
-    cig_str_t          duration, session, id, token, role;
+    ngx_str_t          login_token;
+    cig_str_t          duration, session, id, token, role, policy;
     cig_refusal_t      no;
     cig_role_input_t   in;
+    const cig_json_t  *lt;
     const cig_roles_t *roles;
+    ngx_http_cognito_identity_login_t  *login;
     u_char             dbuf[NGX_TIME_T_LEN];
+    char               pbuf[128];
 
     if (cig_creds_sts_fields(req, &id, &token, &role, &no) != CIG_OK) {
         return ngx_http_cognito_identity_refuse(r, answer, no.status,
@@ -611,6 +615,49 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
     in.client_id.len = 0;
     in.requested = role;
 
+    /*
+     * The enhanced flow's Logins: where cognito_identity_login configures
+     * the identity's provider, its own token (a user pool's ID token) must
+     * be beside the OpenID token, verified as the bearer path verifies it,
+     * and Rules and Token mappings read its claims.
+     */
+
+    login = ctx->identity.authenticated
+            ? ngx_http_cognito_identity_login_for(conf,
+                                                  ctx->identity.provider)
+            : NULL;
+
+    if (login != NULL) {
+        lt = cig_json_getn(cig_json_get(req, "Logins"),
+                           (char *) login->provider.data,
+                           login->provider.len);
+
+        login_token.len = 0;
+        login_token.data = NULL;
+
+        if (lt != NULL && lt->type == CIG_JSON_STRING) {
+            login_token.data = (u_char *) lt->str.data;
+            login_token.len = lt->str.len;
+        }
+
+        rc = ngx_http_cognito_identity_login_check(login, ctx, &login_token,
+                                                   &in, a, &err);
+        if (rc != CIG_OK) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "cognito identity: credentials refused: %s",
+                          err.msg);
+
+            return ngx_http_cognito_identity_refuse(r, answer,
+                       rc == CIG_ERR_NO_KEYS ? 503 : 403,
+                       rc == CIG_ERR_NO_KEYS ? "InternalErrorException"
+                                             : "NotAuthorizedException",
+                       login_token.len == 0
+                       ? "Logins needs the identity provider's own token "
+                         "beside the OpenID token to choose the role."
+                       : "Invalid login token.");
+        }
+    }
+
     if (roles == NULL
         || cig_roles_choose(roles, &ctx->identity, &in, &ctx->role, &err)
            != CIG_OK)
@@ -624,6 +671,21 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
                    "No role for this identity.");
     }
 
+    /* guests: Cognito's scope-down, in the role's partition */
+
+    policy.data = pbuf;
+    policy.len = 0;
+
+    if (!ctx->identity.authenticated) {
+        policy.len = cig_creds_guest_policy(ctx->role.role, pbuf,
+                                            sizeof(pbuf));
+        if (policy.len == 0) {
+            return ngx_http_cognito_identity_refuse(r, answer, 400,
+                       "InvalidIdentityPoolConfigurationException",
+                       "The guest role has no partition.");
+        }
+    }
+
     call->identity.data = (u_char *) ctx->identity.sub.data;
     call->identity.len = ctx->identity.sub.len;
 
@@ -634,9 +696,9 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
 
     n = sizeof("Action=AssumeRoleWithWebIdentity&Version=2011-06-15")
         + 3 * (ctx->role.role.len + token.len + session.len
-               + duration.len)
+               + duration.len + policy.len)
         + sizeof("&RoleArn=&RoleSessionName=&WebIdentityToken="
-                 "&DurationSeconds=");
+                 "&DurationSeconds=&PolicyArns.member.1.arn=");
 
     p = ngx_pnalloc(r->pool, n);
     if (p == NULL) {
@@ -654,6 +716,12 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
     p = ngx_http_cognito_identity_form(p, "WebIdentityToken", token);
     *p++ = '&';
     p = ngx_http_cognito_identity_form(p, "DurationSeconds", duration);
+
+    if (policy.len) {
+        *p++ = '&';
+        p = ngx_http_cognito_identity_form(p, "PolicyArns.member.1.arn",
+                                           policy);
+    }
 
     *form_len = p - *form;
 
@@ -734,6 +802,8 @@ ngx_http_cognito_identity_creds_body(ngx_http_request_t *r)
             ngx_http_finalize_request(r, rc == NGX_DONE ? answer : rc);
             return;
         }
+
+        call->req = req;
 
         target.len = sizeof("AWSCognitoIdentityService.") - 1 + op.len;
         target.data = ngx_pnalloc(r->pool, target.len);

@@ -348,7 +348,7 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
 }
 
 
-static ngx_http_cognito_identity_login_t *
+ngx_http_cognito_identity_login_t *
 ngx_http_cognito_identity_login_for(ngx_http_cognito_identity_loc_conf_t *conf,
     cig_str_t provider)
 {
@@ -371,6 +371,55 @@ ngx_http_cognito_identity_login_for(ngx_http_cognito_identity_loc_conf_t *conf,
     }
 
     return NULL;
+}
+
+
+/*
+ * The login token of the identity's provider (cognito_identity_login):
+ * required, verified with that provider's keys and bound to the identity;
+ * its claims and app client id then feed the role choice.  The bearer path
+ * and credential vending (sts) both verify login tokens here.
+ */
+
+cig_code_t
+ngx_http_cognito_identity_login_check(ngx_http_cognito_identity_login_t *login,
+    ngx_http_cognito_identity_ctx_t *ctx, ngx_str_t *token,
+    cig_role_input_t *in, cig_allocator_t *alloc, cig_err_t *err)
+{
+    cig_code_t  rc;
+
+    if (token->len == 0) {
+        cig_err_set(err, CIG_ERR_FORBIDDEN, "a login token of \"%.*s\" "
+                    "is required to choose the role",
+                    (int) login->provider.len, login->provider.data);
+        return CIG_ERR_FORBIDDEN;
+    }
+
+    rc = cig_token_verify(&login->verifier, (char *) token->data,
+                          token->len, ngx_time(), alloc, &ctx->login, err);
+
+    if (rc != CIG_OK) {
+        char  reason[CIG_ERR_MSG_LEN];
+
+        ngx_memcpy(reason, err->msg, sizeof(reason));
+        cig_err_set(err, rc == CIG_ERR_NO_KEYS ? CIG_ERR_NO_KEYS
+                                               : CIG_ERR_INVALID_TOKEN,
+                    "login token: %s", reason);
+        return err->code;
+    }
+
+    rc = cig_login_bind(&ctx->identity, &ctx->login,
+                        (cig_str_t) { (char *) login->provider.data,
+                                      login->provider.len },
+                        login->bind, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    in->claims = ctx->login.claims;
+    in->client_id = ctx->login.aud;
+
+    return CIG_OK;
 }
 
 
@@ -480,36 +529,11 @@ ngx_http_cognito_identity_choose_role(ngx_http_request_t *r,
             return CIG_ERR_INTERNAL;
         }
 
-        if (token.len == 0) {
-            cig_err_set(err, CIG_ERR_FORBIDDEN, "a login token of \"%.*s\" "
-                        "is required to choose the role",
-                        (int) login->provider.len, login->provider.data);
-            return CIG_ERR_FORBIDDEN;
-        }
-
-        rc = cig_token_verify(&login->verifier, (char *) token.data,
-                              token.len, ngx_time(), alloc, &ctx->login, err);
-
-        if (rc != CIG_OK) {
-            char  reason[CIG_ERR_MSG_LEN];
-
-            ngx_memcpy(reason, err->msg, sizeof(reason));
-            cig_err_set(err, rc == CIG_ERR_NO_KEYS ? CIG_ERR_NO_KEYS
-                                                   : CIG_ERR_INVALID_TOKEN,
-                        "login token: %s", reason);
-            return err->code;
-        }
-
-        rc = cig_login_bind(&ctx->identity, &ctx->login,
-                            (cig_str_t) { (char *) login->provider.data,
-                                          login->provider.len },
-                            login->bind, err);
+        rc = ngx_http_cognito_identity_login_check(login, ctx, &token, &in,
+                                                   alloc, err);
         if (rc != CIG_OK) {
             return rc;
         }
-
-        in.claims = ctx->login.claims;
-        in.client_id = ctx->login.aud;
     }
 
     return cig_roles_choose(roles, &ctx->identity, &in, &ctx->role, err);

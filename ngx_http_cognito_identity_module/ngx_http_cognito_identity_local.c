@@ -34,6 +34,8 @@ struct ngx_http_cognito_identity_local_s {
 
 static ngx_int_t ngx_http_cognito_identity_local_handler(
     ngx_http_request_t *r);
+static ngx_int_t ngx_http_cognito_identity_developer_valid(ngx_conf_t *cf,
+    ngx_str_t *name);
 
 
 static void
@@ -131,8 +133,23 @@ ngx_http_cognito_identity_local_pool(ngx_conf_t *cf, ngx_command_t *cmd,
         }
 
         if (ngx_strncmp(v.data, "developer=", 10) == 0 && v.len > 10) {
+            if (local->developer.len) {
+                goto invalid;
+            }
+
             local->developer.data = v.data + 10;
             local->developer.len = v.len - 10;
+
+            if (ngx_http_cognito_identity_developer_valid(cf,
+                                                          &local->developer)
+                != NGX_OK
+                || ngx_http_cognito_identity_local_name(cf, &local->developer,
+                                                        1)
+                   != NGX_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
             continue;
         }
 
@@ -257,6 +274,148 @@ invalid:
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "invalid parameter \"%V\"",
                        &value[i]);
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * A developer provider's name: Cognito's own pattern ([\w._-], 1 to 128
+ * characters, so no "/" or ":" as in user pool, OIDC and SAML names and
+ * ARNs), and nothing of the domains of the providers Cognito knows: its
+ * users would otherwise get identities and amr entries that policies and
+ * role mappings take for that provider's.
+ */
+
+static ngx_int_t
+ngx_http_cognito_identity_developer_valid(ngx_conf_t *cf, ngx_str_t *name)
+{
+    u_char      *p, c;
+    ngx_uint_t   i;
+
+    static const char *const  domains[] = {
+        "amazonaws.com", "amazon.com", "facebook.com", "google.com",
+        "apple.com", "twitter.com", "digits.com"
+    };
+
+    for (p = name->data; p < name->data + name->len; p++) {
+        c = *p;
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-'))
+        {
+            goto provider;
+        }
+    }
+
+    for (i = 0; i < sizeof(domains) / sizeof(domains[0]); i++) {
+        if (ngx_strlcasestrn(name->data, name->data + name->len,
+                             (u_char *) domains[i], ngx_strlen(domains[i]) - 1)
+            != NULL)
+        {
+            goto provider;
+        }
+    }
+
+    if (name->len > 128) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "developer provider \"%V\" is longer than 128 "
+                           "characters", name);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+
+provider:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "developer provider \"%V\" looks like an identity "
+                       "provider's name: a developer provider is a name of "
+                       "its own of letters, digits, \"_\", \".\" and \"-\", "
+                       "outside the domains of the providers Cognito knows "
+                       "(e.g. \"login.example.app\")", name);
+    return NGX_ERROR;
+}
+
+
+/* Records a login provider's (0) or a developer provider's (1) name. */
+
+ngx_int_t
+ngx_http_cognito_identity_local_name(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_uint_t developer)
+{
+    ngx_array_t                            **names;
+    ngx_http_cognito_identity_named_t       *n;
+    ngx_http_cognito_identity_main_conf_t   *cimcf;
+
+    cimcf = ngx_http_conf_get_module_main_conf(cf,
+                                            ngx_http_cognito_identity_module);
+    names = developer ? &cimcf->developers : &cimcf->login_names;
+
+    if (*names == NULL) {
+        *names = ngx_array_create(cf->pool, 4,
+                                  sizeof(ngx_http_cognito_identity_named_t));
+        if (*names == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    n = ngx_array_push(*names);
+    if (n == NULL) {
+        return NGX_ERROR;
+    }
+
+    n->name = *name;
+    n->file = cf->conf_file->file.name;
+    n->line = cf->conf_file->line;
+
+    return NGX_OK;
+}
+
+
+/*
+ * No developer provider takes the name of a login provider, whatever the
+ * level or order of the two: a developer's users would get the identities
+ * (the same ids, under the same key) of that provider's users without
+ * their login token.  Called once the whole configuration is read.
+ */
+
+ngx_int_t
+ngx_http_cognito_identity_local_check(ngx_conf_t *cf)
+{
+    ngx_uint_t                              i, k;
+    ngx_http_cognito_identity_named_t      *dev, *login;
+    ngx_http_cognito_identity_main_conf_t  *cimcf;
+
+    cimcf = ngx_http_conf_get_module_main_conf(cf,
+                                            ngx_http_cognito_identity_module);
+
+    if (cimcf->developers == NULL || cimcf->login_names == NULL) {
+        return NGX_OK;
+    }
+
+    dev = cimcf->developers->elts;
+    login = cimcf->login_names->elts;
+
+    for (i = 0; i < cimcf->developers->nelts; i++) {
+        for (k = 0; k < cimcf->login_names->nelts; k++) {
+            if (dev[i].name.len == login[k].name.len
+                && ngx_strncasecmp(dev[i].name.data, login[k].name.data,
+                                   dev[i].name.len) == 0)
+            {
+                ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                              "developer provider \"%V\" is also the login "
+                              "provider of cognito_identity_login in %V:%ui: "
+                              "its developer users would get that "
+                              "provider's identities without their login "
+                              "token; give the developer provider a name of "
+                              "its own in %V:%ui",
+                              &dev[i].name, &login[k].file, login[k].line,
+                              &dev[i].file, dev[i].line);
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
 }
 
 

@@ -231,6 +231,10 @@ ngx_http_cognito_identity_postconfiguration(ngx_conf_t *cf)
     cimcf = ngx_http_conf_get_module_main_conf(cf,
                                             ngx_http_cognito_identity_module);
 
+    if (ngx_http_cognito_identity_local_check(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (ngx_http_cognito_identity_keys_postconfiguration(cf) != NGX_OK) {
         return NGX_ERROR;
     }

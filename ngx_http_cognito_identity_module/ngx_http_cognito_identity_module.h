@@ -91,6 +91,15 @@ typedef struct {
 } ngx_http_cognito_identity_cache_t;
 
 
+/* A name given in the configuration, with where it was given. */
+
+typedef struct {
+    ngx_str_t                    name;
+    ngx_str_t                    file;
+    ngx_uint_t                   line;
+} ngx_http_cognito_identity_named_t;
+
+
 typedef struct {
     ngx_array_t                  key_files;   /* loaded once per path */
     ngx_array_t                  roles_files; /* loaded once per path */
@@ -99,6 +108,8 @@ typedef struct {
 
     ngx_array_t                  sources;     /* key_source_t */
     ngx_array_t                  local_pools; /* ngx_str_t, for the log */
+    ngx_array_t                 *login_names; /* ..._named_t, every login */
+    ngx_array_t                 *developers;  /* ..._named_t, developer= */
     ngx_flag_t                   capture;     /* our subrequests exist */
     ngx_shm_zone_t              *keys_zone;
     size_t                       keys_zone_size;
@@ -217,6 +228,12 @@ extern ngx_module_t  ngx_http_cognito_identity_module;
 
 ngx_int_t ngx_http_cognito_identity_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_cognito_identity_precontent_handler(ngx_http_request_t *r);
+ngx_http_cognito_identity_login_t *ngx_http_cognito_identity_login_for(
+    ngx_http_cognito_identity_loc_conf_t *conf, cig_str_t provider);
+cig_code_t ngx_http_cognito_identity_login_check(
+    ngx_http_cognito_identity_login_t *login,
+    ngx_http_cognito_identity_ctx_t *ctx, ngx_str_t *token,
+    cig_role_input_t *in, cig_allocator_t *alloc, cig_err_t *err);
 ngx_int_t ngx_http_cognito_identity_add_variables(ngx_conf_t *cf);
 
 /* ---- roles and policies directives (..._authz_conf.c) ---- */
@@ -265,6 +282,9 @@ char *ngx_http_cognito_identity_token_cache(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 char *ngx_http_cognito_identity_local_pool(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_cognito_identity_local_name(ngx_conf_t *cf,
+    ngx_str_t *name, ngx_uint_t developer);
+ngx_int_t ngx_http_cognito_identity_local_check(ngx_conf_t *cf);
 char *ngx_http_cognito_identity_credentials(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 char *ngx_http_cognito_identity_credentials_check(ngx_conf_t *cf,

@@ -589,6 +589,11 @@ typedef enum {
     CIG_CREDS_CREDS = 0x04
 } cig_creds_op_t;
 
+#define CIG_CREDS_MAX_KEY_ID   128     /* AccessKeyId */
+#define CIG_CREDS_MAX_SECRET   256     /* SecretKey */
+#define CIG_CREDS_MAX_SESSION  16384   /* SessionToken */
+#define CIG_CREDS_MAX_AHEAD    86400   /* Expiration after now, seconds */
+
 /* A refusal in Cognito's terms: HTTP status, __type, message (static). */
 typedef struct {
     unsigned               status;
@@ -616,19 +621,43 @@ cig_code_t cig_creds_pass_check(cig_creds_op_t op, const cig_json_t *req,
 /* sts: IdentityId and the Cognito token are required, CustomRoleArn not. */
 cig_code_t cig_creds_sts_fields(const cig_json_t *req, cig_str_t *id,
     cig_str_t *token, cig_str_t *role, cig_refusal_t *out);
-/* Is a 200 answer what the operation returns, with live credentials? */
-int cig_creds_answer_ok(cig_creds_op_t op, const cig_json_t *j, int64_t now);
-/* A Cognito error answer's __type (stripped of "...#" and ":...") and
- * message, NUL-terminated; 0 when it has no usable __type. */
-int cig_creds_error(const cig_json_t *j, char *type, size_t tsize,
-    char *msg, size_t msize);
+/*
+ * pass: a 200 answer rebuilt from the members of the operation's output
+ * (GetId: IdentityId; GetOpenIdToken: and Token; GetCredentialsForIdentity:
+ * and Credentials), each checked: the IdentityId the request named (GetId:
+ * of the requested pool's region), a compact JWS, credentials of bounded
+ * character sets expiring after now and at most CIG_CREDS_MAX_AHEAD later.
+ * NULL with *out in the allocator, or why it is refused (for the log).
+ */
+const char *cig_creds_pass_answer(cig_creds_op_t op, const cig_json_t *req,
+    const cig_json_t *answer, int64_t now, const cig_allocator_t *a,
+    cig_str_t *out);
+/* GetCredentialsForIdentity's JSON of credentials checked as above. */
+cig_code_t cig_creds_answer_json(cig_str_t id, const cig_sts_creds_t *c,
+    const cig_allocator_t *a, cig_str_t *out);
+/*
+ * A Cognito error answer rebuilt from the closed set of Cognito's errors:
+ * its __type (stripped of "...#" and ":...") must name one; *out gets that
+ * name and the status of the AWS model, and the message when it is printable
+ * ASCII shorter than msize (copied into msg), else the type's own.  0 for
+ * any other type: the caller answers a generic error.
+ */
+int cig_creds_error(const cig_json_t *j, cig_refusal_t *out, char *msg,
+    size_t msize);
+/* An STS error code as the Cognito error GetCredentialsForIdentity gives;
+ * 0 for a code not known. */
+int cig_creds_sts_error(cig_str_t code, cig_refusal_t *out);
+/* The managed session policy Cognito applies to guests, in the partition
+ * of the role ARN, into out; its length, 0 if the role has no partition. */
+size_t cig_creds_guest_policy(cig_str_t role, char *out, size_t size);
 /* The text of the first <name>text</name> (the open tag found without
  * regard to case); 0 when absent, empty or holding &, ", \ or controls. */
 int cig_xml_text(const char *body, size_t len, const char *name,
     cig_str_t *out);
-/* AssumeRoleWithWebIdentity's credentials, unexpired at now. */
+/* AssumeRoleWithWebIdentity's credentials, checked as pass mode's are;
+ * 0 with *why when refused. */
 int cig_creds_sts_answer(const char *body, size_t len, int64_t now,
-    cig_sts_creds_t *out);
+    cig_sts_creds_t *out, const char **why);
 
 /* ISO 8601 ("2026-01-31T12:00:00Z", offsets, fractions) or epoch seconds. */
 int cig_parse_date(const char *s, size_t len, double *out);

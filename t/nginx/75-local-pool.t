@@ -218,4 +218,36 @@ nginx_config_fails($loc->("cognito_identity_local_pool nope %%ROOT%%/t/keys/k1.p
 nginx_config_fails($loc->("cognito_identity_local_pool $POOL %%ROOT%%/t/keys/k1.pem issuer=http://x ttl=0;"),
     qr/invalid parameter "ttl=0"/, 'ttl checked');
 
+# A developer provider is never a login provider, nor looks like a provider
+# of Cognito's: its users would get that provider's identities without its
+# login token.
+my $login = sub { "cognito_identity_login $_[0] %%ROOT%%/t/keys/jwks-k1-login.json issuer=https://accounts.example.dev client=app1;" };
+my $dev = sub { "cognito_identity_local_pool $POOL %%ROOT%%/t/keys/k1.pem issuer=http://x developer=$_[0];" };
+nginx_config_fails($loc->($dev->('accounts.example.dev') . $login->('accounts.example.dev')),
+    qr/developer provider "accounts\.example\.dev" is also the login provider of cognito_identity_login in \S+:\d+.* in \S+:\d+/,
+    'developer= equal to a login provider in the same location, login after it');
+nginx_config_fails("server { listen 127.0.0.1:%%PORT%%; " . $login->('Accounts.Example.dev')
+                   . " location /c/ { " . $dev->('accounts.example.dev') . " } }\n",
+    qr/developer provider "accounts\.example\.dev" is also the login provider/,
+    'a login provider of the server level (any case)');
+nginx_config_fails("server { listen 127.0.0.1:%%PORT%%; location /c/ { " . $dev->('accounts.example.dev')
+                   . " } location /d/ { " . $login->('accounts.example.dev') . " } }\n",
+    qr/developer provider "accounts\.example\.dev" is also the login provider/,
+    'a login provider of another location');
+nginx_config_fails($login->('accounts.example.dev')
+                   . " server { listen 127.0.0.1:%%PORT%%; location /c/ { " . $dev->('accounts.example.dev') . " } }\n",
+    qr/developer provider "accounts\.example\.dev" is also the login provider/,
+    'a login provider of the http level');
+for my $name ('cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc', 'graph.facebook.com',
+              'accounts.google.com', 'www.amazon.com', 'appleid.apple.com',
+              'arn:aws:iam::123456789012:oidc-provider/x', 'cognito-identity.amazonaws.com',
+              'GRAPH.FACEBOOK.COM', 'a/b', 'x.amazonaws.com')
+{
+    nginx_config_fails($loc->($dev->($name)),
+        qr/developer provider "\Q$name\E" looks like an identity provider's name.* in \S+:\d+/,
+        "developer=$name is refused");
+}
+nginx_config_ok($loc->($dev->('login.example_app-1.dev') . $login->('accounts.example.dev')),
+    'a developer name of its own, beside a login provider, loads');
+
 done_testing();

@@ -136,6 +136,23 @@ $locations
         location = /_sts/expired { internal; proxy_pass http://127.0.0.1:$upport/sts/expired; }
 
         location /sts/ { cognito_identity_credentials sts /_sts/ok duration=1h; }
+        location /sts-guests/ {
+            cognito_identity_unauthenticated on;
+            cognito_identity_credentials sts /_sts/ok;
+        }
+        location /sts-enhanced/ {
+            cognito_identity_roles %%ROOT%%/t/roles/pool-roles.json;
+            cognito_identity_login cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc
+                %%ROOT%%/t/keys/jwks-k1-login.json
+                issuer=https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc
+                client=client1abc;
+            cognito_identity_credentials sts /_sts/ok;
+        }
+        location /sts-guests-cn/ {
+            cognito_identity_unauthenticated on;
+            cognito_identity_role unauthenticated arn:aws-cn:iam::123456789012:role/CognitoGuest;
+            cognito_identity_credentials sts /_sts/ok;
+        }
         location /sts-denied/ { cognito_identity_credentials sts /_sts/denied; }
         location /sts-expired/ { cognito_identity_credentials sts /_sts/expired; }
     }
@@ -217,7 +234,7 @@ $resp = $srv->request('GET', '/ok/');
 is($resp->{headers}{'x-amzn-errortype'}, 'InvalidParameterException', 'GET refused');
 
 # Upstream faults: bounded, Cognito-shaped, never passed on.
-for my $c (['/notauth/', 400, 'NotAuthorizedException', 'upstream error relayed in its shape'],
+for my $c (['/notauth/', 403, 'NotAuthorizedException', 'upstream error rebuilt, with the status of the AWS model'],
            ['/expired/', 502, 'InternalErrorException', 'expired credentials refused'],
            ['/garbage/', 502, 'InternalErrorException', 'garbage refused'],
            ['/big/', 502, 'InternalErrorException', 'oversized answer refused'],
@@ -256,6 +273,34 @@ is($form{RoleSessionName}, 'CognitoIdentityCredentials', 'sts: Cognito\'s sessio
 is($form{DurationSeconds}, 3600, 'sts: the configured duration');
 is($form{WebIdentityToken}, $token, 'sts: the token');
 is($last->{headers}{'content-type'}, 'application/x-www-form-urlencoded', 'sts: a form');
+ok(!grep(/^PolicyArns/, keys %form), 'sts: no session policy for an authenticated identity');
+
+# sts: guests are scoped down with Cognito's managed session policy.
+sub sts_form {
+    my ($path, $tok) = @_;
+    my $resp = $srv->request('POST', $path, {
+        'Content-Type' => 'application/x-amz-json-1.1',
+        'X-Amz-Target' => 'AWSCognitoIdentityService.GetCredentialsForIdentity' },
+        qq({"IdentityId":"$ID","Logins":{"cognito-identity.amazonaws.com":"$tok"}}));
+    my $sent = (upstream_log())[-1];
+    my %f = map { my ($k, $v) = split /=/, $_, 2; $v =~ s/%([0-9A-F]{2})/chr hex $1/ge; ($k, $v) }
+            split /&/, $sent->{body};
+    return ($resp, \%f);
+}
+my $guest = cognito_token(claims => { amr => ['unauthenticated'] });
+my ($gr, $gf) = sts_form('/sts-guests/', $guest);
+is($gr->{status}, 200, 'sts guest: 200');
+is($gf->{RoleArn}, 'arn:aws:iam::123456789012:role/CognitoGuest', 'sts guest: the guest role');
+is($gf->{'PolicyArns.member.1.arn'},
+   'arn:aws:iam::aws:policy/AmazonCognitoUnAuthedIdentitiesSessionPolicy',
+   'sts guest: Cognito\'s session policy for guests');
+($gr, $gf) = sts_form('/sts-guests-cn/', $guest);
+is($gf->{'PolicyArns.member.1.arn'},
+   'arn:aws-cn:iam::aws:policy/AmazonCognitoUnAuthedIdentitiesSessionPolicy',
+   'sts guest: the policy of the role\'s partition');
+($gr, $gf) = sts_form('/sts-guests/', $token);
+is($gr->{status}, 200, 'sts authenticated where guests are on: 200');
+ok(!grep(/^PolicyArns/, keys %$gf), 'sts authenticated: no session policy');
 
 ($rc, $r) = aws('/sts/', 'get-credentials-for-identity', '--identity-id', $ID,
                 '--logins', 'cognito-identity.amazonaws.com=' . cognito_token(key => 'k2'));
@@ -270,10 +315,68 @@ like(ref $r ? '' : $r, qr/NotAuthorizedException/, 'sts: a token of another iden
 like(ref $r ? '' : $r, qr/InvalidIdentityPoolConfigurationException/, 'sts: a role not chosen');
 ($rc, $r) = aws('/sts-denied/', 'get-credentials-for-identity', '--identity-id', $ID,
                 '--logins', "cognito-identity.amazonaws.com=$token");
-like(ref $r ? '' : $r, qr/NotAuthorizedException/, 'sts: STS refusing');
+like(ref $r ? '' : $r, qr/InvalidIdentityPoolConfigurationException/,
+     'sts: STS refusing the role is the pool\'s configuration, as Cognito says');
 ($rc, $r) = aws('/sts-expired/', 'get-credentials-for-identity', '--identity-id', $ID,
                 '--logins', "cognito-identity.amazonaws.com=$token");
 like(ref $r ? '' : $r, qr/InternalErrorException/, 'sts: expired STS credentials refused');
+
+# sts, the enhanced flow's Logins: the user pool's own ID token beside the
+# OpenID token, verified with cognito_identity_login's keys; Rules read its
+# claims.
+my $UP = 'cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc';
+my $up_openid = cognito_token(claims => { amr => ['authenticated', $UP, "$UP:CognitoSignIn:alice-0001"] });
+my $idtoken = sub {
+    my (%c) = @_;
+    my $now = time;
+    my $claims = { iss => "https://$UP", aud => 'client1abc', sub => 'alice-0001',
+                   token_use => 'id', exp => $now + 600, iat => $now, %c };
+    return mint_openssl(key => "$root/t/keys/k1.pem", header => '{"alg":"RS256","kid":"login-1"}',
+                        payload => JSON::PP->new->canonical(1)->encode($claims));
+};
+sub sts_logins {
+    my (%logins) = @_;
+    my $resp = $srv->request('POST', '/sts-enhanced/', {
+        'Content-Type' => 'application/x-amz-json-1.1',
+        'X-Amz-Target' => 'AWSCognitoIdentityService.GetCredentialsForIdentity' },
+        encode_json({ IdentityId => $ID, Logins => \%logins }));
+    return $resp;
+}
+$hits = scalar upstream_log();
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid,
+                   $UP => $idtoken->('cognito:groups' => ['admins']));
+is($resp->{status}, 200, 'sts enhanced: 200');
+%form = map { my ($k, $v) = split /=/, $_, 2; $v =~ s/%([0-9A-F]{2})/chr hex $1/ge; ($k, $v) }
+        split /&/, (upstream_log())[-1]{body};
+is($form{RoleArn}, 'arn:aws:iam::123456789012:role/Admin',
+   'sts enhanced: the Rules mapping read the ID token\'s cognito:groups');
+is($form{WebIdentityToken}, $up_openid, 'sts enhanced: STS gets the OpenID token');
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid,
+                   $UP => $idtoken->('cognito:groups' => ['users']));
+%form = map { my ($k, $v) = split /=/, $_, 2; $v =~ s/%([0-9A-F]{2})/chr hex $1/ge; ($k, $v) }
+        split /&/, (upstream_log())[-1]{body};
+is($form{RoleArn}, $ROLE =~ s/CognitoAuth/Auth/r, 'sts enhanced: no rule matches: the authenticated role');
+my $n = scalar upstream_log();
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid);
+is($resp->{headers}{'x-amzn-errortype'}, 'NotAuthorizedException',
+   'sts enhanced: the configured provider\'s token is required');
+like($resp->{body}, qr/provider's own token/, 'sts enhanced: ... and the error says so');
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid,
+                   $UP => $idtoken->('cognito:groups' => ['admins'], sub => 'mallory-0002'));
+is($resp->{headers}{'x-amzn-errortype'}, 'NotAuthorizedException',
+   'sts enhanced: an ID token of another user than the identity\'s');
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid,
+                   $UP => $idtoken->('cognito:groups' => ['admins'], aud => 'otherclient'));
+is($resp->{headers}{'x-amzn-errortype'}, 'NotAuthorizedException',
+   'sts enhanced: an ID token of another app client');
+$resp = sts_logins('cognito-identity.amazonaws.com' => $up_openid,
+                   $UP => cognito_token(claims => { 'cognito:groups' => ['admins'] }));
+is($resp->{headers}{'x-amzn-errortype'}, 'NotAuthorizedException',
+   'sts enhanced: a token signed by other keys than the provider\'s');
+is(scalar upstream_log(), $n, 'sts enhanced: none of these reached STS');
+$resp = sts_logins($UP => $idtoken->('cognito:groups' => ['admins']));
+is($resp->{status}, 400, 'sts enhanced: no OpenID token: 400');
+like($resp->{body}, qr/GetOpenIdToken/, 'sts enhanced: ... saying how to get one');
 
 # boto3, the same flow.
 SKIP: {

@@ -1,6 +1,8 @@
 # Upstream faults for key fetches and the credential proxy: refused, reset,
 # reset mid-answer, truncated, garbage, oversized, redirected, 5xx, slow and
-# hung upstreams.  Each must give the right status in bounded time, leave
+# hung upstreams, and a hostile credential upstream (error types with CR/LF,
+# types outside Cognito's errors, answers of another identity, far
+# expirations, members that are not Cognito's).  Each must give the right status in bounded time, leave
 # the workers alive (the same pids, no [alert]: the harness fails on one),
 # cache nothing wrong (a fault never replaces good keys; keys come once the
 # upstream recovers), and leak nothing of a bad answer.
@@ -16,6 +18,7 @@ use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use Time::HiRes qw(time sleep);
 use Test::More;
+use JSON::PP;
 
 my $root = repo_root();
 my $POOL = POOL;
@@ -27,7 +30,108 @@ my @t = gmtime($now + 3600);
 my $xmlexp = sprintf '%04d-%02d-%02dT%02d:%02d:%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0];
 
 my $jwks = CigTest::_slurp("$root/t/keys/jwks-k1.json");
+my $OTHER_ID = 'eu-west-1:00000000-5cd4-4923-a426-d6078ef34b7a';
+my $creds_json = sub {
+    my (%o) = @_;
+    my %c = (AccessKeyId => '"ASIAFAULT"', SecretKey => '"fault/secret"',
+             SessionToken => '"fault-session"', Expiration => $now + 3600, %o);
+    my $id = delete $c{IdentityId} // qq("$ID");
+    my $extra = delete $c{Extra} // '';
+    return qq({"IdentityId":$id,"Credentials":{)
+         . join(',', map { qq("$_":$c{$_}) } grep { defined $c{$_} } sort keys %c) . "}$extra}";
+};
+my $sts_xml = sub {
+    my ($exp, $key) = @_;
+    return "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
+         . "<AccessKeyId>" . ($key // 'ASIAFAULT') . "</AccessKeyId><SecretAccessKey>fault/secret</SecretAccessKey>"
+         . "<SessionToken>fault-session</SessionToken><Expiration>$exp</Expiration>"
+         . "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>";
+};
+my $sts_err = sub {
+    "<ErrorResponse><Error><Type>Sender</Type><Code>$_[0]</Code><Message>m</Message></Error></ErrorResponse>"
+};
+
+# name => [mode, body, content type, answer status, operation, expected
+# status, expected __type, what]
+my @hostile = (
+    ['crlf', 'cp', q({"__type":"NotAuthorizedException\r\n\r\n<script>x</script>","message":"m"}),
+     undef, 400, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'an error type with CR/LF'],
+    ['crlfcolon', 'cp', q({"__type":"NotAuthorizedException\r\nX-Injected: yes","message":"m"}),
+     undef, 400, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'an error type with CR/LF and a header after it'],
+    ['unknown', 'cp', q({"__type":"EvilException","message":"m"}),
+     undef, 400, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'an error type Cognito does not have'],
+    ['lower', 'cp', q({"__type":"notauthorizedexception","message":"m"}),
+     undef, 400, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'an error type in another case'],
+    ['ns', 'cp', q({"__type":"com.amazonaws.cognito.identity#NotAuthorizedException:http://x/","message":"Token is expired."}),
+     undef, 400, 'GetCredentialsForIdentity', 403, 'NotAuthorizedException',
+     'a namespaced type: the name, with the status of the AWS model'],
+    ['throttle', 'cp', q({"__type":"TooManyRequestsException","message":"Rate exceeded"}),
+     undef, 400, 'GetCredentialsForIdentity', 429, 'TooManyRequestsException',
+     'TooManyRequestsException: 429'],
+    ['evilmsg', 'cp', q({"__type":"NotAuthorizedException","message":"a\r\nX-Injected: yes <script>"}),
+     undef, 400, 'GetCredentialsForIdentity', 403, 'NotAuthorizedException',
+     'a message with CR/LF and markup'],
+    ['extra', 'cp', $creds_json->(Extra => q(,"Extra":"<script>alert(1)</script>"),
+                                  Bogus => '"<b>"'),
+     undef, 200, 'GetCredentialsForIdentity', 200, undef,
+     'members that are not Cognito\'s'],
+    ['otherid', 'cp', $creds_json->(IdentityId => qq("$OTHER_ID")),
+     undef, 200, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'credentials of another identity'],
+    ['farexp', 'cp', $creds_json->(Expiration => '1e300'),
+     undef, 200, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'an Expiration of 1e300'],
+    ['dayexp', 'cp', $creds_json->(Expiration => $now + 3 * 86400),
+     undef, 200, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'an Expiration three days ahead'],
+    ['strexp', 'cp', $creds_json->(Expiration => qq("@{[$now + 3600]}")),
+     undef, 200, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'an Expiration as a string'],
+    ['badkey', 'cp', $creds_json->(AccessKeyId => '"ASIA\"<x>"'),
+     undef, 200, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'an AccessKeyId with a quote and markup'],
+    ['badsecret', 'cp', $creds_json->(SecretKey => '"a b\r\nc"'),
+     undef, 200, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'a SecretKey with spaces and CR/LF'],
+    ['getid_region', 'cp', q({"IdentityId":"ap-south-1:9539224f-5cd4-4923-a426-d6078ef34b7a"}),
+     undef, 200, 'GetId', 502, 'InternalErrorException',
+     'GetId: an identity of another region than the pool\'s'],
+    ['getid_extra', 'cp', qq({"IdentityId":"$ID","Extra":"<script>"}),
+     undef, 200, 'GetId', 200, undef, 'GetId: an extra member'],
+    ['token_other', 'cp', qq({"IdentityId":"$OTHER_ID","Token":"a.b.c"}),
+     undef, 200, 'GetOpenIdToken', 502, 'InternalErrorException',
+     'GetOpenIdToken: another identity'],
+    ['token_bad', 'cp', qq({"IdentityId":"$ID","Token":"a.b.c<script>"}),
+     undef, 200, 'GetOpenIdToken', 502, 'InternalErrorException',
+     'GetOpenIdToken: a Token that is not a JWS'],
+    ['token_extra', 'cp', qq({"IdentityId":"$ID","Token":"eyJh.eyJi.c2ln","Extra":1}),
+     undef, 200, 'GetOpenIdToken', 200, undef, 'GetOpenIdToken: an extra member'],
+    ['sts_farexp', 'cs', $sts_xml->('2100-01-01T00:00:00Z'),
+     'text/xml', 200, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'sts: an Expiration in 2100'],
+    ['sts_badkey', 'cs', $sts_xml->($xmlexp, "ASIA'x'"),
+     'text/xml', 200, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'sts: an AccessKeyId with quotes'],
+    ['sts_invalid', 'cs', $sts_err->('InvalidIdentityToken'),
+     'text/xml', 400, 'GetCredentialsForIdentity', 403, 'NotAuthorizedException',
+     'sts: InvalidIdentityToken is NotAuthorizedException'],
+    ['sts_denied', 'cs', $sts_err->('AccessDenied'),
+     'text/xml', 403, 'GetCredentialsForIdentity', 400, 'InvalidIdentityPoolConfigurationException',
+     'sts: AccessDenied is the pool\'s configuration'],
+    ['sts_idp', 'cs', $sts_err->('IDPCommunicationError'),
+     'text/xml', 400, 'GetCredentialsForIdentity', 400, 'ExternalServiceException',
+     'sts: IDPCommunicationError is ExternalServiceException'],
+    ['sts_unknown', 'cs', $sts_err->("Evil\r\nX-Injected: yes"),
+     'text/xml', 400, 'GetCredentialsForIdentity', 502, 'InternalErrorException',
+     'sts: an unknown code'],
+);
+
 my $f = CigFaults->start(dir => $fdir, bodies => {
+    (map { ($_->[0] => $_->[2]) } @hostile),
     k1    => $jwks,
     k2    => CigTest::_slurp("$root/t/keys/jwks-k2.json"),
     creds => qq({"IdentityId":"$ID","Credentials":{"AccessKeyId":"ASIAFAULT","SecretKey":"fault/secret",)
@@ -36,7 +140,7 @@ my $f = CigFaults->start(dir => $fdir, bodies => {
            . "<AccessKeyId>ASIAFAULT</AccessKeyId><SecretAccessKey>fault/secret</SecretAccessKey>"
            . "<SessionToken>fault-session</SessionToken><Expiration>$xmlexp</Expiration>"
            . "</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
-}, types => { sts => 'text/xml' });
+}, types => { sts => 'text/xml', map { $_->[3] ? ($_->[0] => $_->[3]) : () } @hostile });
 my $fp = $f->port;
 
 my $refused = do {
@@ -121,6 +225,16 @@ my $cred_locs = join '', map {
 L
 } @cred_faults;
 
+my $hostile_locs = join '', map {
+    my ($name, $mode, undef, undef, $status) = @$_;
+    my $path = $status == 200 ? "ok/$name" : "status/$status/$name";
+    my $how = $mode eq 'cp' ? 'pass' : 'sts';
+    <<"L";
+        location = /_h/$name { internal; proxy_pass http://127.0.0.1:$fp/$path; }
+        location /h/$name/ { cognito_identity_credentials $how /_h/$name; }
+L
+} @hostile;
+
 my $srv = start_nginx(<<"CONF", workers => 2);
     server {
         listen 127.0.0.1:%%PORT%%;
@@ -138,6 +252,7 @@ my $srv = start_nginx(<<"CONF", workers => 2);
 
 $key_locs
 $cred_locs
+$hostile_locs
         location = /_cp/ok { internal; proxy_pass http://127.0.0.1:$fp/ok/creds; }
         location = /_cs/ok { internal; proxy_pass http://127.0.0.1:$fp/ok/sts; }
         location /cp/ok/ { cognito_identity_credentials pass /_cp/ok; }
@@ -215,7 +330,48 @@ for my $mode (qw(cp cs)) {
     }
 }
 
-# 4. The workers lived through it all.
+# 4. A hostile credential upstream: errors rebuilt from Cognito's own,
+# answers rebuilt from the operation's members, each value checked.
+my %bodies = (
+    GetId => qq({"IdentityPoolId":"$POOL"}),
+    GetOpenIdToken => qq({"IdentityId":"$ID"}),
+    GetCredentialsForIdentity => $body,
+);
+for my $x (@hostile) {
+    my ($name, $mode, undef, undef, undef, $op, $status, $type, $what) = @$x;
+    my $raw = $srv->raw("POST /h/$name/ HTTP/1.0\r\nHost: x\r\n"
+        . "Content-Type: application/x-amz-json-1.1\r\n"
+        . "X-Amz-Target: AWSCognitoIdentityService.$op\r\n"
+        . "Content-Length: " . length($bodies{$op}) . "\r\n\r\n$bodies{$op}")->{raw};
+    my ($head, $rbody) = split /\r\n\r\n/, $raw, 2;
+    $rbody //= '';
+    my ($code) = $head =~ m{^HTTP/1\.\d (\d+)};
+    is($code, $status, "hostile $name: $what: $status");
+    unlike($head, qr/X-Injected|<script>/i, "hostile $name: nothing injected into the headers");
+    unlike($rbody, qr/X-Injected|<script>|<b>|Extra|Bogus|\r|\n/, "hostile $name: nor into the body");
+    if (defined $type) {
+        my @types = $head =~ /^X-Amzn-ErrorType: (.*?)\r?$/mgi;
+        is("@types", $type, "hostile $name: X-Amzn-ErrorType $type, once");
+        like($rbody, qr/^\{"__type":"\Q$type\E","message":"[ -~]+"\}$/, "hostile $name: Cognito's shape");
+        unlike($rbody, qr/ASIA|secret|session/, "hostile $name: no credentials leak");
+    } else {
+        my $j = eval { decode_json($rbody) } // {};
+        is($j->{IdentityId}, $ID, "hostile $name: the identity");
+        my @members = sort keys %$j;
+        my @want = $op eq 'GetId' ? ('IdentityId')
+                 : $op eq 'GetOpenIdToken' ? ('IdentityId', 'Token')
+                 : ('Credentials', 'IdentityId');
+        is("@members", "@want", "hostile $name: only the operation's members");
+        if ($op eq 'GetCredentialsForIdentity') {
+            is(join(' ', sort keys %{ $j->{Credentials} // {} }),
+               'AccessKeyId Expiration SecretKey SessionToken', "hostile $name: only the credentials' members");
+        }
+    }
+}
+like($srv->error_log, qr/credential upstream "[^"]*": Expiration is more than 24 hours ahead/,
+     'a refused answer says why in one line of the error log');
+
+# 5. The workers lived through it all.
 is(join(',', sort $srv->workers), join(',', @workers), 'the same workers: none crashed');
 unlike($srv->error_log, qr/\[alert\]|\[emerg\]|signal \d+/, 'no alert, no worker lost to a signal');
 

@@ -155,58 +155,189 @@ creds_requests(cig_allocator_t *a)
 static void
 creds_answers(cig_allocator_t *a)
 {
-    char              type[128], msg[256];
-    cig_str_t         s;
+    char              msg[256], buf[160];
+    const char       *why;
+    cig_str_t         s, out;
+    cig_refusal_t     no;
     cig_sts_creds_t   c;
+    cig_json_t       *creq, *treq, *greq;
 
     static const char  creds_ok[] =
         "{\"IdentityId\":\"" ID "\",\"Credentials\":{\"AccessKeyId\":\"AK\","
-        "\"SecretKey\":\"SK\",\"SessionToken\":\"ST\",\"Expiration\":"
+        "\"SecretKey\":\"S+K/=\",\"SessionToken\":\"ST\",\"Expiration\":"
         "1700003600}}";
 
-    tap_ok(cig_creds_answer_ok(CIG_CREDS_CREDS, parse(a, creds_ok), NOW),
-           "answer: live credentials");
-    tap_ok(!cig_creds_answer_ok(CIG_CREDS_CREDS, parse(a, creds_ok),
-                                1700003600),
+    creq = parse(a, "{\"IdentityId\":\"" ID "\"}");
+    treq = creq;
+    greq = parse(a, "{\"IdentityPoolId\":\"" POOL "\"}");
+
+#define ANSWER(op, req, body)                                                 \
+    cig_creds_pass_answer(op, req, parse(a, body), NOW, a, &out)
+
+    why = ANSWER(CIG_CREDS_CREDS, creq, creds_ok);
+    tap_ok(why == NULL && out.len == sizeof(creds_ok) - 1
+           && memcmp(out.data, creds_ok, out.len) == 0,
+           "answer: live credentials, rebuilt as they were");
+    tap_ok(cig_creds_pass_answer(CIG_CREDS_CREDS, creq, parse(a, creds_ok),
+                                 1700003600, a, &out) != NULL,
            "answer: credentials expiring now are refused");
-    tap_ok(!cig_creds_answer_ok(CIG_CREDS_CREDS, parse(a,
+    tap_ok(cig_creds_pass_answer(CIG_CREDS_CREDS, creq, parse(a, creds_ok),
+                                 1700003600 - CIG_CREDS_MAX_AHEAD - 1, a,
+                                 &out) != NULL,
+           "answer: credentials expiring more than a day ahead are refused");
+    tap_ok(cig_creds_pass_answer(CIG_CREDS_CREDS, creq, parse(a, creds_ok),
+                                 1700003600 - CIG_CREDS_MAX_AHEAD, a,
+                                 &out) == NULL,
+           "answer: ... and exactly a day ahead accepted");
+    why = ANSWER(CIG_CREDS_CREDS, creq,
+                 "{\"IdentityId\":\"" ID "\",\"Extra\":\"<script>\","
+                 "\"Credentials\":{\"AccessKeyId\":\"AK\",\"X\":1,"
+                 "\"SecretKey\":\"SK\",\"SessionToken\":\"ST\","
+                 "\"Expiration\":1700003600.9}}");
+    tap_ok(why == NULL && strstr(out.data, "Extra") == NULL
+           && strstr(out.data, "\"X\"") == NULL
+           && strstr(out.data, "\"Expiration\":1700003600}}") != NULL,
+           "answer: unknown members dropped, Expiration in whole seconds");
+    tap_ok(ANSWER(CIG_CREDS_CREDS, creq,
+               "{\"IdentityId\":\"" ID "\",\"Credentials\":{\"AccessKeyId\":"
+               "\"A\\\"K\",\"SecretKey\":\"SK\",\"SessionToken\":\"ST\","
+               "\"Expiration\":1700003600}}") != NULL,
+           "answer: an AccessKeyId with a quote refused");
+    tap_ok(ANSWER(CIG_CREDS_CREDS, creq,
+               "{\"IdentityId\":\"" ID "\",\"Credentials\":{\"AccessKeyId\":"
+               "\"AK\",\"SecretKey\":\"S K\",\"SessionToken\":\"ST\","
+               "\"Expiration\":1700003600}}") != NULL,
+           "answer: a SecretKey with a space refused");
+    tap_ok(ANSWER(CIG_CREDS_CREDS, creq,
+               "{\"IdentityId\":\"" ID "\",\"Credentials\":{\"AccessKeyId\":"
+               "\"AK\",\"SecretKey\":\"SK\",\"SessionToken\":\"S\\nT\","
+               "\"Expiration\":1700003600}}") != NULL,
+           "answer: a SessionToken with a newline refused");
+    tap_ok(ANSWER(CIG_CREDS_CREDS, creq,
                "{\"IdentityId\":\"" ID "\",\"Credentials\":{\"AccessKeyId\":"
                "\"\",\"SecretKey\":\"SK\",\"SessionToken\":\"ST\","
-               "\"Expiration\":1700003600}}"), NOW),
+               "\"Expiration\":1700003600}}") != NULL,
            "answer: empty AccessKeyId refused");
-    tap_ok(!cig_creds_answer_ok(CIG_CREDS_CREDS, parse(a,
+    tap_ok(ANSWER(CIG_CREDS_CREDS, creq,
                "{\"IdentityId\":\"" ID "\",\"Credentials\":{\"AccessKeyId\":"
                "\"AK\",\"SecretKey\":\"SK\",\"SessionToken\":\"ST\","
-               "\"Expiration\":\"1700003600\"}}"), NOW),
+               "\"Expiration\":\"1700003600\"}}") != NULL,
            "answer: Expiration as a string refused");
-    tap_ok(!cig_creds_answer_ok(CIG_CREDS_GETID, parse(a,
-               "{\"IdentityId\":\"../x\"}"), NOW),
-           "answer: a malformed IdentityId refused");
-    tap_ok(cig_creds_answer_ok(CIG_CREDS_GETID, parse(a,
-               "{\"IdentityId\":\"" ID "\"}"), NOW),
-           "answer: GetId");
-    tap_ok(!cig_creds_answer_ok(CIG_CREDS_TOKEN, parse(a,
-               "{\"IdentityId\":\"" ID "\",\"Token\":7}"), NOW),
+    tap_ok(ANSWER(CIG_CREDS_CREDS, creq,
+               "{\"IdentityId\":\"" ID "\",\"Credentials\":{\"AccessKeyId\":"
+               "\"AK\",\"SecretKey\":\"SK\",\"SessionToken\":\"ST\","
+               "\"Expiration\":1e300}}") != NULL,
+           "answer: Expiration of 1e300 refused");
+    tap_ok(ANSWER(CIG_CREDS_CREDS, creq,
+               "{\"IdentityId\":\"us-east-1:11111111-2222-4333-8444-"
+               "555555555556\",\"Credentials\":{\"AccessKeyId\":\"AK\","
+               "\"SecretKey\":\"SK\",\"SessionToken\":\"ST\","
+               "\"Expiration\":1700003600}}") != NULL,
+           "answer: credentials of another identity refused");
+    tap_ok(ANSWER(CIG_CREDS_GETID, greq, "{\"IdentityId\":\"../x\"}")
+           != NULL, "answer: a malformed IdentityId refused");
+    why = ANSWER(CIG_CREDS_GETID, greq, "{\"IdentityId\":\"" ID "\","
+                 "\"Extra\":1}");
+    tap_ok(why == NULL && cig_str_is(out, "{\"IdentityId\":\"" ID "\"}"),
+           "answer: GetId, rebuilt");
+    tap_ok(ANSWER(CIG_CREDS_GETID, greq, "{\"IdentityId\":\"eu-west-1:"
+                  "11111111-2222-4333-8444-555555555555\"}") != NULL,
+           "answer: GetId of another region than the pool's refused");
+    tap_ok(ANSWER(CIG_CREDS_GETID, greq, "{\"IdentityId\":\"us-east-10:"
+                  "11111111-2222-4333-8444-555555555555\"}") != NULL,
+           "answer: GetId of a region that only begins like the pool's");
+    why = ANSWER(CIG_CREDS_TOKEN, treq, "{\"IdentityId\":\"" ID "\","
+                 "\"Token\":\"eyJh.eyJi.c2ln\"}");
+    tap_ok(why == NULL && cig_str_is(out, "{\"IdentityId\":\"" ID "\","
+                                     "\"Token\":\"eyJh.eyJi.c2ln\"}"),
+           "answer: GetOpenIdToken, rebuilt");
+    tap_ok(ANSWER(CIG_CREDS_TOKEN, treq,
+               "{\"IdentityId\":\"" ID "\",\"Token\":7}") != NULL,
            "answer: GetOpenIdToken without a string Token refused");
-    tap_ok(!cig_creds_answer_ok(CIG_CREDS_NONE, parse(a,
-               "{\"IdentityId\":\"" ID "\"}"), NOW),
-           "answer: no operation, nothing relayed");
-    tap_ok(!cig_creds_answer_ok(CIG_CREDS_GETID, NULL, NOW),
-           "answer: not JSON");
+    tap_ok(ANSWER(CIG_CREDS_TOKEN, treq,
+               "{\"IdentityId\":\"" ID "\",\"Token\":\"a.b\"}") != NULL,
+           "answer: a Token of two parts refused");
+    tap_ok(ANSWER(CIG_CREDS_TOKEN, treq,
+               "{\"IdentityId\":\"" ID "\",\"Token\":\"a.b.c<\"}") != NULL,
+           "answer: a Token with markup refused");
+    tap_ok(ANSWER(CIG_CREDS_NONE, treq, "{\"IdentityId\":\"" ID "\"}")
+           != NULL, "answer: no operation, nothing relayed");
+    tap_ok(cig_creds_pass_answer(CIG_CREDS_GETID, greq, NULL, NOW, a, &out)
+           != NULL, "answer: not JSON");
+
+#undef ANSWER
+
+    /* errors: a closed set */
 
     tap_ok(cig_creds_error(parse(a, "{\"__type\":\"com.amazonaws#"
                "NotAuthorizedException:extra\",\"message\":\"no\"}"),
-               type, sizeof(type), msg, sizeof(msg))
-           && strcmp(type, "NotAuthorizedException") == 0
-           && strcmp(msg, "no") == 0,
-           "error: __type stripped of its namespace and suffix");
-    tap_ok(!cig_creds_error(parse(a, "{\"message\":\"no\"}"), type,
-                            sizeof(type), msg, sizeof(msg)),
+               &no, msg, sizeof(msg))
+           && strcmp(no.type, "NotAuthorizedException") == 0
+           && no.status == 403 && strcmp(no.message, "no") == 0,
+           "error: __type stripped of its namespace and suffix, status 403");
+    tap_ok(!cig_creds_error(parse(a, "{\"message\":\"no\"}"), &no, msg,
+                            sizeof(msg)),
            "error: no __type, not relayed");
-    tap_ok(cig_creds_error(parse(a, "{\"__type\":\"T\",\"message\":"
-               "\"a\\u0000b\"}"), type, sizeof(type), msg, sizeof(msg))
-           && strcmp(msg, "a") == 0,
-           "error: a message stops at an embedded NUL");
+    tap_ok(!cig_creds_error(parse(a, "{\"__type\":\"NotAuthorizedException"
+               "\\r\\n\\r\\nx\"}"), &no, msg, sizeof(msg)),
+           "error: a type with CR/LF is none of Cognito's");
+    tap_ok(!cig_creds_error(parse(a, "{\"__type\":\"Evil\"}"), &no, msg,
+                            sizeof(msg)),
+           "error: an unknown type is none of Cognito's");
+    tap_ok(!cig_creds_error(parse(a, "{\"__type\":\"#\"}"), &no, msg,
+                            sizeof(msg)),
+           "error: an empty name after '#'");
+    tap_ok(cig_creds_error(parse(a, "{\"__type\":\"TooManyRequestsException"
+               "\",\"message\":\"a\\u0000b\"}"), &no, msg, sizeof(msg))
+           && no.status == 429 && strcmp(no.message, "a") != 0
+           && strchr(no.message, '\0') == no.message + strlen(no.message)
+           && strcmp(no.message, "Too many requests.") == 0,
+           "error: a message with NUL replaced by the type's own");
+    tap_ok(cig_creds_error(parse(a, "{\"__type\":\"ResourceNotFoundException"
+               "\",\"message\":\"x\\r\\nY: z\"}"), &no, msg, sizeof(msg))
+           && no.status == 404 && strchr(no.message, '\n') == NULL,
+           "error: a message with CR/LF replaced by the type's own");
+
+    s.data = "AccessDenied";
+    s.len = 12;
+    tap_ok(cig_creds_sts_error(s, &no) && no.status == 400
+           && strcmp(no.type, "InvalidIdentityPoolConfigurationException")
+              == 0, "sts error: AccessDenied is the pool's configuration");
+    s.data = "ExpiredTokenException";
+    s.len = 21;
+    tap_ok(cig_creds_sts_error(s, &no) && no.status == 403
+           && strcmp(no.type, "NotAuthorizedException") == 0,
+           "sts error: ExpiredTokenException is NotAuthorizedException");
+    s.data = "Evil";
+    s.len = 4;
+    tap_ok(!cig_creds_sts_error(s, &no), "sts error: an unknown code");
+
+    /* guests' session policy */
+
+    s.data = "arn:aws:iam::123456789012:role/G";
+    s.len = strlen(s.data);
+    tap_ok(cig_creds_guest_policy(s, buf, sizeof(buf))
+           && strcmp(buf, "arn:aws:iam::aws:policy/"
+                     "AmazonCognitoUnAuthedIdentitiesSessionPolicy") == 0,
+           "guest policy: aws");
+    s.data = "arn:aws-cn:iam::123456789012:role/G";
+    s.len = strlen(s.data);
+    tap_ok(cig_creds_guest_policy(s, buf, sizeof(buf))
+           && strcmp(buf, "arn:aws-cn:iam::aws:policy/"
+                     "AmazonCognitoUnAuthedIdentitiesSessionPolicy") == 0,
+           "guest policy: the role's partition");
+    s.data = "arn:";
+    s.len = 4;
+    tap_ok(!cig_creds_guest_policy(s, buf, sizeof(buf)),
+           "guest policy: no partition");
+    s.data = "arn:AWS:iam::1:role/G";
+    s.len = strlen(s.data);
+    tap_ok(!cig_creds_guest_policy(s, buf, sizeof(buf)),
+           "guest policy: a partition of another alphabet");
+    s.data = "arn:aws:iam::123456789012:role/G";
+    s.len = strlen(s.data);
+    tap_ok(!cig_creds_guest_policy(s, buf, 20),
+           "guest policy: a buffer too short");
 
     tap_ok(cig_xml_text(S("<R><Code>AccessDenied</Code></R>"), "Code", &s)
            && cig_str_is(s, "AccessDenied"), "xml: element text");
@@ -227,23 +358,34 @@ creds_answers(cig_allocator_t *a)
     tap_ok(cig_creds_sts_answer(S("<Credentials><AccessKeyId>AK</AccessKeyId>"
                "<SecretAccessKey>SK</SecretAccessKey><SessionToken>ST"
                "</SessionToken><Expiration>2023-11-14T23:13:20Z</Expiration>"
-               "</Credentials>"), NOW, &c)
+               "</Credentials>"), NOW, &c, &why)
            && cig_str_is(c.key, "AK") && cig_str_is(c.secret, "SK")
            && cig_str_is(c.session, "ST") && c.expiration == 1700003600,
            "sts answer: credentials read");
     tap_ok(!cig_creds_sts_answer(S("<AccessKeyId>AK</AccessKeyId>"
                "<SecretAccessKey>SK</SecretAccessKey><SessionToken>ST"
                "</SessionToken><Expiration>2023-11-14T22:13:20Z</Expiration>"),
-               NOW, &c),
+               NOW, &c, &why),
            "sts answer: expired credentials refused");
     tap_ok(!cig_creds_sts_answer(S("<AccessKeyId>AK</AccessKeyId>"
                "<SecretAccessKey>SK</SecretAccessKey><Expiration>"
-               "2023-11-14T23:13:20Z</Expiration>"), NOW, &c),
+               "2023-11-14T23:13:20Z</Expiration>"), NOW, &c, &why),
            "sts answer: no session token refused");
     tap_ok(!cig_creds_sts_answer(S("<AccessKeyId>AK</AccessKeyId>"
                "<SecretAccessKey>SK</SecretAccessKey><SessionToken>ST"
-               "</SessionToken><Expiration>soon</Expiration>"), NOW, &c),
+               "</SessionToken><Expiration>soon</Expiration>"), NOW, &c,
+               &why),
            "sts answer: unreadable expiration refused");
+    tap_ok(!cig_creds_sts_answer(S("<AccessKeyId>AK</AccessKeyId>"
+               "<SecretAccessKey>SK</SecretAccessKey><SessionToken>ST"
+               "</SessionToken><Expiration>2100-01-01T00:00:00Z</Expiration>"),
+               NOW, &c, &why),
+           "sts answer: credentials for the next century refused");
+    tap_ok(!cig_creds_sts_answer(S("<AccessKeyId>A'K</AccessKeyId>"
+               "<SecretAccessKey>SK</SecretAccessKey><SessionToken>ST"
+               "</SessionToken><Expiration>2023-11-14T23:13:20Z</Expiration>"),
+               NOW, &c, &why),
+           "sts answer: an AccessKeyId with a quote refused");
 }
 
 
