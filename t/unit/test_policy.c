@@ -242,17 +242,20 @@ dec_run(const dec_file_t *f, const cig_json_t *c, const cig_identity_t *id,
     http.query.data = "";
     dec_string(c, "query", &http.query);
 
-    headers = cig_json_get(c, "headers");
+    dec_string(c, "tls_version", &http.tls_version);
 
-    for (h = headers ? headers->child : NULL; h; h = h->next) {
-        if (h->key.len == sizeof("x-amz-copy-source") - 1
-            && strncasecmp(h->key.data, "x-amz-copy-source", h->key.len) == 0)
-        {
-            http.copy_source = h->str;
-        }
+    headers = cig_json_get(c, "headers");
+    rc = CIG_OK;
+
+    for (h = headers ? headers->child : NULL; h && rc == CIG_OK; h = h->next) {
+        rc = cig_s3_header(&http, h->key.data, h->key.len, h->str.data,
+                           h->str.len, &ctx->err);
     }
 
-    rc = cig_path_decode(raw.data, raw.len, &ctx->a, &http.path, &ctx->err);
+    if (rc == CIG_OK) {
+        rc = cig_path_decode(raw.data, raw.len, &ctx->a, &http.path,
+                             &ctx->err);
+    }
 
     if (rc == CIG_OK) {
         rc = f->execute_api
@@ -333,7 +336,7 @@ dec_case(const dec_file_t *f, const cig_json_t *c, size_t index)
 {
     static const char *const  allowed[] = {
         "name", "claims", "method", "path", "query", "headers", "source_ip",
-        "secure", "expect", "statement", NULL
+        "secure", "tls_version", "expect", "statement", NULL
     };
     static const char *const  expects[] = {
         "allow", "deny", "explicit-deny", "bad-request", "refused", NULL
@@ -382,6 +385,14 @@ dec_case(const dec_file_t *f, const cig_json_t *c, size_t index)
     {
         snprintf(why, sizeof(why), "secure is not a boolean");
 
+    } else if (cig_json_get(c, "tls_version")
+               && (!dec_string(c, "tls_version", &s)
+                   || cig_json_get(c, "secure") == NULL
+                   || cig_json_get(c, "secure")->type != CIG_JSON_TRUE))
+    {
+        snprintf(why, sizeof(why), "tls_version is not a string with "
+                 "\"secure\": true");
+
     } else if ((h = cig_json_get(c, "headers")) != NULL
                && h->type != CIG_JSON_OBJECT)
     {
@@ -395,13 +406,13 @@ dec_case(const dec_file_t *f, const cig_json_t *c, size_t index)
             if (m->type != CIG_JSON_STRING) {
                 snprintf(why, sizeof(why), "header values must be strings");
 
-            } else if (m->key.len != sizeof("x-amz-copy-source") - 1
-                       || strncasecmp(m->key.data, "x-amz-copy-source",
-                                      m->key.len) != 0)
+            } else if (m->key.len < sizeof("x-amz-") - 1
+                       || strncasecmp(m->key.data, "x-amz-",
+                                      sizeof("x-amz-") - 1) != 0)
             {
-                snprintf(why, sizeof(why), "unknown header \"%.*s\"",
-                         (int) (m->key.len > 64 ? 64 : m->key.len),
-                         m->key.data);
+                snprintf(why, sizeof(why), "header \"%.*s\" is not "
+                         "x-amz-*", (int) (m->key.len > 64 ? 64
+                                           : m->key.len), m->key.data);
             }
         }
     }
