@@ -820,7 +820,10 @@ cig_s3_keys(const cig_http_t *h, cig_str_t action, const cig_allocator_t *a,
         v.data = "0";
 
         for (i = 0; i < sizeof(tls) / sizeof(tls[0]); i++) {
-            if (cig_str_is(h->tls_version, tls[i].openssl)) {
+            if (h->tls_version.len == strlen(tls[i].openssl)
+                && memcmp(h->tls_version.data, tls[i].openssl,
+                          h->tls_version.len) == 0)
+            {
                 v.data = tls[i].s3;
                 break;
             }
