@@ -714,7 +714,7 @@ cig_s3_tags(cig_str_t raw, const cig_allocator_t *a, cig_mapped_t *out,
 
         rc = cig_decode(p, (size_t) ((eq ? eq : amp) - p), 0, a, &k, err);
         if (rc != CIG_OK) {
-            return rc;
+            goto failed;
         }
 
         if (k.len == 0) {
@@ -727,7 +727,7 @@ cig_s3_tags(cig_str_t raw, const cig_allocator_t *a, cig_mapped_t *out,
         if (eq != NULL) {
             rc = cig_decode(eq + 1, (size_t) (amp - eq - 1), 0, a, &v, err);
             if (rc != CIG_OK) {
-                return rc;
+                goto failed;
             }
         }
 
@@ -759,6 +759,17 @@ cig_s3_tags(cig_str_t raw, const cig_allocator_t *a, cig_mapped_t *out,
 
         p = amp + 1;
     }
+
+failed:
+
+    {
+        char  reason[CIG_ERR_MSG_LEN];
+
+        memcpy(reason, err->msg, sizeof(reason));
+        cig_err_set(err, rc, "x-amz-tagging: %s", reason);
+    }
+
+    return rc;
 }
 
 
