@@ -1050,6 +1050,20 @@ pol_warnings(void)
              "\"authenticated\"}}"), 1,
           "has several values; use ForAnyValue: or ForAllValues: with "
           "StringEquals" },
+        { "s3:RequestObjectTagKeys with a plain operator",
+          WC("{\"StringNotEquals\":{\"s3:RequestObjectTagKeys\":\"a\"}}"),
+          1, "\"s3:RequestObjectTagKeys\" has several values; use "
+          "ForAnyValue: or ForAllValues: with StringNotEquals" },
+        { "s3:ExistingObjectTag cannot be known",
+          WC("{\"StringEquals\":{\"s3:ExistingObjectTag/env\":\"a\"}}"),
+          1, "\"s3:ExistingObjectTag/env\" is never set" },
+        { "s3:RequestObjectTagKeys with a plain operator",
+          WC("{\"StringNotEquals\":{\"s3:RequestObjectTagKeys\":\"a\"}}"),
+          1, "\"s3:RequestObjectTagKeys\" has several values; use "
+          "ForAnyValue: or ForAllValues: with StringNotEquals" },
+        { "s3:ExistingObjectTag cannot be known",
+          WC("{\"StringEquals\":{\"s3:ExistingObjectTag/env\":\"a\"}}"),
+          1, "\"s3:ExistingObjectTag/env\" is never set" },
         { "the second statement is named",
           "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
           "\"Action\":\"s3:GetObject\",\"Resource\":\"*\"},{\"Effect\":"
@@ -1073,6 +1087,25 @@ pol_warnings(void)
              "\"NumericLessThan\":{\"s3:max-keys\":1,\"aws:EpochTime\":2},"
              "\"DateLessThan\":{\"aws:currenttime\":\"2020-01-01\"},"
              "\"Bool\":{\"aws:SecureTransport\":\"true\"}}"), 0, NULL },
+        { "no warning for the S3 header keys, in any case",
+          WC("{\"StringEquals\":{\"s3:x-amz-acl\":\"a\","
+             "\"S3:X-Amz-Grant-Read\":\"b\",\"s3:x-amz-grant-write\":\"c\","
+             "\"s3:x-amz-grant-read-acp\":\"d\","
+             "\"s3:x-amz-grant-write-acp\":\"e\","
+             "\"s3:x-amz-grant-full-control\":\"f\","
+             "\"s3:x-amz-server-side-encryption\":\"g\","
+             "\"s3:x-amz-server-side-encryption-aws-kms-key-id\":\"h\","
+             "\"s3:x-amz-storage-class\":\"i\","
+             "\"s3:x-amz-metadata-directive\":\"j\","
+             "\"s3:RequestObjectTag/Project\":\"k\","
+             "\"s3:object-lock-mode\":\"l\","
+             "\"s3:object-lock-legal-hold\":\"m\","
+             "\"s3:x-amz-content-sha256\":\"n\",\"s3:authType\":\"o\","
+             "\"s3:signatureversion\":\"p\"},"
+             "\"ForAllValues:StringEquals\":{\"s3:RequestObjectTagKeys\":"
+             "\"q\"},\"NumericLessThan\":{\"s3:TlsVersion\":1.2},"
+             "\"DateLessThan\":{\"s3:object-lock-retain-until-date\":"
+             "\"2030-01-01\"}}"), 0, NULL },
         { "no warning for \"${\" text in a 2012-10-17 policy",
           W("arn:aws:s3:::b/${$}{x}"), 0, NULL },
     };
