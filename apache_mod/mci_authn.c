@@ -23,6 +23,7 @@
 
 
 static APR_OPTIONAL_FN_TYPE(ssl_is_https)  *mci_is_https;
+static APR_OPTIONAL_FN_TYPE(ssl_var_lookup)  *mci_ssl_var;
 
 static const char *mci_parse_none(cmd_parms *cmd, const char *line,
     const void **parsed);
@@ -1132,9 +1133,16 @@ mci_prefixes(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
 }
 
 
+/*
+ * The S3 headers that change what a request needs or are condition keys,
+ * each read once; httpd has joined a repeated one with ", ", which the
+ * core refuses where a value cannot hold it.
+ */
+
 typedef struct {
     cig_http_t  *h;
-    int          copies;
+    cig_err_t   *err;
+    cig_code_t   rc;
 } mci_s3_headers_t;
 
 
@@ -1143,20 +1151,10 @@ mci_s3_header(void *data, const char *key, const char *value)
 {
     mci_s3_headers_t  *sh = data;
 
-    if (strncasecmp(key, "x-amz-", 6) != 0) {
-        return 1;
-    }
+    sh->rc = cig_s3_header(sh->h, key, strlen(key), value, strlen(value),
+                           sh->err);
 
-    if (strcasecmp(key, "x-amz-copy-source") == 0) {
-        sh->copies++;
-        sh->h->copy_source.data = value;
-        sh->h->copy_source.len = strlen(value);
-        return 1;
-    }
-
-    sh->h->headers |= cig_s3_header_flag(key, strlen(key));
-
-    return 1;
+    return sh->rc == CIG_OK;
 }
 
 
@@ -1219,17 +1217,29 @@ mci_authorize(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
     h.query = target->query;
 
     sh.h = &h;
-    sh.copies = 0;
+    sh.err = err;
+    sh.rc = CIG_OK;
     apr_table_do(mci_s3_header, &sh, r->headers_in, NULL);
 
-    /* httpd joins a repeated header with ", ": refuse rather than guess */
+    if (sh.rc != CIG_OK) {
+        return sh.rc;
+    }
 
-    if (sh.copies > 1 || (h.copy_source.data != NULL
-                          && strchr(h.copy_source.data, ',') != NULL))
+    /* the copy source's own ',' cannot be told from a join: refuse both */
+
+    if (h.copy_source.data != NULL
+        && strchr(h.copy_source.data, ',') != NULL)
     {
         cig_err_set(err, CIG_ERR_BAD_REQUEST, "x-amz-copy-source is "
                     "repeated");
         return CIG_ERR_BAD_REQUEST;
+    }
+
+    if (mci_is_https && mci_ssl_var && mci_is_https(r->connection)) {
+        h.tls_version.data = mci_ssl_var(r->pool, r->server, r->connection,
+                                         r, (char *) "SSL_PROTOCOL");
+        h.tls_version.len = h.tls_version.data
+                            ? strlen(h.tls_version.data) : 0;
     }
 
     if (conf->authorize == MCI_AUTHZ_S3) {
@@ -1396,6 +1406,7 @@ static void
 mci_optional_fns(void)
 {
     mci_is_https = APR_RETRIEVE_OPTIONAL_FN(ssl_is_https);
+    mci_ssl_var = APR_RETRIEVE_OPTIONAL_FN(ssl_var_lookup);
 }
 
 

@@ -660,8 +660,10 @@ cig_compile_conditions(cig_compile_t *c, cig_stmt_t *st, const cig_json_t *j)
                           c->index, (int) kj->key.len, kj->key.data);
             }
 
-            if (cond->key.id == CIG_KEY_AMR && !any && !all
-                && op->family != CIG_OP_NULL)
+            if ((cond->key.id == CIG_KEY_AMR
+                 || (cond->key.id == CIG_KEY_REQUEST
+                     && cig_str_is(cond->key.arg, "s3:requestobjecttagkeys")))
+                && !any && !all && op->family != CIG_OP_NULL)
             {
                 cig_warnf(c, "statement %zu: \"%.*s\" has several values; "
                           "use ForAnyValue: or ForAllValues: with %s",

@@ -58,8 +58,19 @@ cig_strieq(const char *a, size_t alen, const char *b)
 
 static const char *const  cig_request_keys[] = {
     "s3:prefix", "s3:delimiter", "s3:max-keys", "s3:versionid",
-    "s3:x-amz-copy-source", NULL
+    "s3:x-amz-copy-source", "s3:x-amz-acl", "s3:x-amz-grant-read",
+    "s3:x-amz-grant-write", "s3:x-amz-grant-read-acp",
+    "s3:x-amz-grant-write-acp", "s3:x-amz-grant-full-control",
+    "s3:x-amz-server-side-encryption",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+    "s3:x-amz-storage-class", "s3:x-amz-metadata-directive",
+    "s3:object-lock-mode", "s3:object-lock-retain-until-date",
+    "s3:object-lock-legal-hold", "s3:x-amz-content-sha256",
+    "s3:requestobjecttagkeys", "s3:tlsversion", "s3:authtype",
+    "s3:signatureversion", NULL
 };
+
+#define CIG_REQUEST_TAG  "s3:RequestObjectTag/"
 
 
 int
@@ -99,6 +110,15 @@ cig_key_resolve(const char *name, size_t len, cig_ckey_t *key)
 
     } else if (cig_strieq(name, len, "aws:EpochTime")) {
         key->id = CIG_KEY_EPOCH_TIME;
+
+    } else if (len > sizeof(CIG_REQUEST_TAG) - 1
+               && cig_strieq(name, sizeof(CIG_REQUEST_TAG) - 1,
+                             CIG_REQUEST_TAG))
+    {
+        /* the mapping's name is "s3:requestobjecttag/" and the tag key */
+        key->id = CIG_KEY_REQUEST;
+        key->arg.data = name;
+        key->arg.len = len;
 
     } else {
         for (k = cig_request_keys; *k; k++) {
@@ -269,17 +289,21 @@ cig_key_values(const cig_eval_t *e, const cig_ckey_t *key, cig_str_t *vals,
         return cig_key_one(vals, max, n, e->epoch, e->epoch_len);
 
     case CIG_KEY_REQUEST:
-        for (i = 0; i < req->nkeys; i++) {
-            if (req->keys[i].name.len == key->arg.len
-                && memcmp(req->keys[i].name.data, key->arg.data,
-                          key->arg.len) == 0)
+
+        /*
+         * Names without regard to case (a tag key is part of one); a key
+         * set several times has several values (s3:RequestObjectTagKeys).
+         */
+
+        for (i = 0; i < req->nkeys && *n < max; i++) {
+            if (cig_strnieq(req->keys[i].name.data, req->keys[i].name.len,
+                            key->arg.data, key->arg.len))
             {
-                return cig_key_one(vals, max, n, req->keys[i].value.data,
-                                   req->keys[i].value.len);
+                vals[(*n)++] = req->keys[i].value;
             }
         }
 
-        return 0;
+        return *n > 0;
 
     case CIG_KEY_UNKNOWN:
         return 0;

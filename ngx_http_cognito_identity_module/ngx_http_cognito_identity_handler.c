@@ -541,24 +541,35 @@ ngx_http_cognito_identity_choose_role(ngx_http_request_t *r,
 
 
 /*
- * The S3 headers that change what a request needs: x-amz-copy-source (a
- * repeated one is ambiguous), and those that also set an ACL, tags or an
- * object lock.
+ * The S3 headers that change what a request needs or are condition keys
+ * (x-amz-copy-source, x-amz-acl, x-amz-tagging, ...), read in one pass,
+ * each once (a repeated one is a bad request), and the TLS version.
  */
 
-static ngx_int_t
-ngx_http_cognito_identity_s3_headers(ngx_http_request_t *r, cig_http_t *h)
+static cig_code_t
+ngx_http_cognito_identity_s3_headers(ngx_http_request_t *r, cig_http_t *h,
+    cig_err_t *err)
 {
-    ngx_uint_t        i, found;
+    ngx_uint_t        i;
+    cig_code_t        rc;
     ngx_list_part_t  *part;
     ngx_table_elt_t  *e;
 
-    static const char  copy[] = "x-amz-copy-source";
-
-    found = 0;
     h->copy_source.data = NULL;
     h->copy_source.len = 0;
     h->headers = 0;
+    ngx_memzero(h->s3h, sizeof(h->s3h));
+    h->tls_version.len = 0;
+    h->auth_type.len = 0;
+    h->signature_version.len = 0;
+
+#if (NGX_HTTP_SSL)
+    if (r->connection->ssl) {
+        h->tls_version.data = (char *) SSL_get_version(
+                                          r->connection->ssl->connection);
+        h->tls_version.len = ngx_strlen(h->tls_version.data);
+    }
+#endif
 
     part = &r->headers_in.headers.part;
     e = part->elts;
@@ -575,31 +586,14 @@ ngx_http_cognito_identity_s3_headers(ngx_http_request_t *r, cig_http_t *h)
             i = 0;
         }
 
-        if (e[i].key.len < sizeof("x-amz-") - 1
-            || ngx_strncasecmp(e[i].key.data, (u_char *) "x-amz-",
-                               sizeof("x-amz-") - 1) != 0)
-        {
-            continue;
+        rc = cig_s3_header(h, (char *) e[i].key.data, e[i].key.len,
+                           (char *) e[i].value.data, e[i].value.len, err);
+        if (rc != CIG_OK) {
+            return rc;
         }
-
-        if (e[i].key.len == sizeof(copy) - 1
-            && ngx_strncasecmp(e[i].key.data, (u_char *) copy,
-                               sizeof(copy) - 1) == 0)
-        {
-            if (found++) {
-                return NGX_DECLINED;
-            }
-
-            h->copy_source.data = (char *) e[i].value.data;
-            h->copy_source.len = e[i].value.len;
-            continue;
-        }
-
-        h->headers |= cig_s3_header_flag((char *) e[i].key.data,
-                                         e[i].key.len);
     }
 
-    return NGX_OK;
+    return CIG_OK;
 }
 
 
@@ -656,10 +650,9 @@ ngx_http_cognito_identity_authorize(ngx_http_request_t *r,
     h.method.len = r->method_name.len;
     h.query = target->query;
 
-    if (ngx_http_cognito_identity_s3_headers(r, &h) != NGX_OK) {
-        cig_err_set(err, CIG_ERR_BAD_REQUEST, "x-amz-copy-source is "
-                    "repeated");
-        return CIG_ERR_BAD_REQUEST;
+    rc = ngx_http_cognito_identity_s3_headers(r, &h, err);
+    if (rc != CIG_OK) {
+        return rc;
     }
 
     if (conf->authorize == NGX_HTTP_COGNITO_IDENTITY_AUTHZ_S3) {

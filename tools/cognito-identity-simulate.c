@@ -58,6 +58,7 @@ static struct {
     const char    *source_ip;
     const char    *requested_role;
     int            secure;
+    const char    *tls_version;
     long long      now;
     int            json;
 
@@ -89,6 +90,7 @@ usage(void)
         "               --arn-prefix ARN\n"
         "             --method GET --uri '/path?query' [--header 'N: V']...\n"
         "             [--source-ip IP] [--secure] [--now EPOCH]\n"
+        "             [--tls-version TLSv1.3] (as OpenSSL names it; --secure)\n"
         "  or, all of the above but the identity and the request from a\n"
         "  location of a configuration as `nginx -T` prints it:\n"
         "             --nginx-config FILE|- [--server NAME[:PORT]]\n"
@@ -296,6 +298,8 @@ parse_args(int argc, char **argv)
             need(1); opt.requested_role = argv[++i];
         } else if (strcmp(a, "--secure") == 0) {
             opt.secure = 1;
+        } else if (strcmp(a, "--tls-version") == 0) {
+            need(1); opt.tls_version = argv[++i]; opt.secure = 1;
         } else if (strcmp(a, "--now") == 0) {
             need(1); opt.now = atoll(argv[++i]);
         } else if (strcmp(a, "--json") == 0) {
@@ -541,7 +545,7 @@ main(int argc, char **argv)
     cig_verdict_t       verdict;
     cig_code_t          rc;
     size_t              i, n;
-    const char         *colon;
+    const char         *colon, *value;
     int                 allowed, explicit, status;
     long                deciding;
     cig_str_t           none = { "", 0 };
@@ -816,25 +820,27 @@ request:
     if (rc == CIG_OK) {
         h.query = target.query;
 
-        for (i = 0; i < opt.nheaders; i++) {
+        for (i = 0; rc == CIG_OK && i < opt.nheaders; i++) {
             colon = strchr(opt.headers[i], ':');
             if (colon == NULL) {
                 die("--header takes 'Name: value'");
             }
 
-            if ((size_t) (colon - opt.headers[i]) == 17
-                && strncasecmp(opt.headers[i], "x-amz-copy-source", 17) == 0)
-            {
-                h.copy_source.data = colon + 1 + strspn(colon + 1, " ");
-                h.copy_source.len = strlen(h.copy_source.data);
-            } else {
-                h.headers |= cig_s3_header_flag(opt.headers[i],
-                                                (size_t) (colon
-                                                          - opt.headers[i]));
-            }
+            value = colon + 1 + strspn(colon + 1, " ");
+            rc = cig_s3_header(&h, opt.headers[i],
+                               (size_t) (colon - opt.headers[i]), value,
+                               strlen(value), &err);
         }
 
-        if (strcmp(opt.mode, "s3") == 0) {
+        if (opt.tls_version != NULL) {
+            h.tls_version.data = opt.tls_version;
+            h.tls_version.len = strlen(opt.tls_version);
+        }
+
+        if (rc != CIG_OK) {
+            /* a repeated or overlong header: answered below */
+
+        } else if (strcmp(opt.mode, "s3") == 0) {
             cig_str_t  bucket = { opt.bucket ? opt.bucket : "",
                                   opt.bucket ? strlen(opt.bucket) : 0 };
 

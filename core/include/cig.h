@@ -341,13 +341,21 @@ cig_policy_t *cig_policy_from_file(const char *path, cig_warn_pt warn,
 void cig_policy_free(cig_policy_t *p);
 size_t cig_policy_statements(const cig_policy_t *p);
 
-/* A request context key set by the request mapping, e.g. s3:prefix. */
+/*
+ * A request context key set by the request mapping, e.g. s3:prefix; one
+ * entry per value of a multi-valued key (s3:RequestObjectTagKeys).
+ */
 typedef struct {
-    cig_str_t            name;      /* lower-case */
+    cig_str_t            name;      /* compared without regard to case */
     cig_str_t            value;
 } cig_kv_t;
 
-#define CIG_MAX_REQUEST_KEYS  8
+/*
+ * Enough for every key one S3 request can set: the listing keys, one per
+ * request header below, s3:TlsVersion, s3:authType, s3:signatureversion,
+ * and two per object tag (s3:RequestObjectTag/KEY, s3:RequestObjectTagKeys).
+ */
+#define CIG_MAX_REQUEST_KEYS  48
 
 /*
  * An evaluation can explain itself (the policy simulator): for every
@@ -468,12 +476,42 @@ typedef struct {
     size_t                 nkeys;
 } cig_mapped_t;
 
+/*
+ * The S3 request headers whose values are condition keys
+ * (s3:x-amz-acl, ...), each read once: cig_s3_header().
+ */
+typedef enum {
+    CIG_S3H_ACL = 0,
+    CIG_S3H_GRANT_READ,
+    CIG_S3H_GRANT_WRITE,
+    CIG_S3H_GRANT_READ_ACP,
+    CIG_S3H_GRANT_WRITE_ACP,
+    CIG_S3H_GRANT_FULL_CONTROL,
+    CIG_S3H_SSE,
+    CIG_S3H_SSE_KMS_KEY_ID,
+    CIG_S3H_STORAGE_CLASS,
+    CIG_S3H_METADATA_DIRECTIVE,
+    CIG_S3H_TAGGING,
+    CIG_S3H_LOCK_MODE,
+    CIG_S3H_LOCK_RETAIN_UNTIL,
+    CIG_S3H_LOCK_LEGAL_HOLD,
+    CIG_S3H_CONTENT_SHA256,
+    CIG_S3H_N
+} cig_s3_header_t;
+
+#define CIG_S3_HEADER_MAX   8192    /* bytes of one such header's value */
+#define CIG_S3_MAX_TAGS     10      /* S3's limit of tags per object */
+
 typedef struct {
     cig_str_t              method;
     cig_str_t              path;        /* decoded by cig_path_decode */
     cig_str_t              query;       /* raw, without '?' */
     cig_str_t              copy_source; /* x-amz-copy-source, raw */
     unsigned               headers;     /* CIG_HDR_* present */
+    cig_str_t              s3h[CIG_S3H_N];  /* values; data NULL if absent */
+    cig_str_t              tls_version; /* OpenSSL's "TLSv1.3"; empty: HTTP */
+    cig_str_t              auth_type;   /* s3:authType; empty: bearer token */
+    cig_str_t              signature_version;  /* s3:signatureversion */
 } cig_http_t;
 
 #define CIG_HDR_ACL         0x01    /* x-amz-acl, x-amz-grant-* */
@@ -484,6 +522,17 @@ typedef struct {
 
 /* The CIG_HDR_* flag of a request header name, or 0. */
 unsigned cig_s3_header_flag(const char *name, size_t len);
+
+/*
+ * One request header, for cig_map_s3 (h zeroed first; a connector passes
+ * every header, or those named "x-amz-*", in one pass): sets its CIG_HDR_*
+ * flag and keeps the value of x-amz-copy-source and of the headers above.
+ * CIG_ERR_BAD_REQUEST for one of those given twice (or, for a single-value
+ * header, holding the ',' a server joins repeated headers with), or longer
+ * than CIG_S3_HEADER_MAX.
+ */
+cig_code_t cig_s3_header(cig_http_t *h, const char *name, size_t name_len,
+    const char *value, size_t value_len, cig_err_t *err);
 
 /* S3 REST: path-style "/bucket/key", or "/key" under a fixed bucket. */
 cig_code_t cig_map_s3(const cig_http_t *h, cig_str_t bucket,

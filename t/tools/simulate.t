@@ -60,6 +60,7 @@ for my $file (sort glob("$root/t/decisions/*.json")) {
                     '--method', $c->{method}, '--uri', $uri,
                     '--source-ip', $c->{source_ip} // '127.0.0.1');
         push @args, '--secure' if $c->{secure};
+        push @args, '--tls-version', $c->{tls_version} if $c->{tls_version};
         for my $h (sort keys %{ $c->{headers} // {} }) {
             my $v = "$h: $c->{headers}{$h}";
             utf8::encode($v);

@@ -244,14 +244,14 @@ dec_run(const dec_file_t *f, const cig_json_t *c, const cig_identity_t *id,
     http.query.data = "";
     dec_string(c, "query", &http.query);
 
-    headers = cig_json_get(c, "headers");
+    dec_string(c, "tls_version", &http.tls_version);
 
-    for (h = headers ? headers->child : NULL; h; h = h->next) {
-        if (h->key.len == sizeof("x-amz-copy-source") - 1
-            && strncasecmp(h->key.data, "x-amz-copy-source", h->key.len) == 0)
-        {
-            http.copy_source = h->str;
-        }
+    headers = cig_json_get(c, "headers");
+    rc = CIG_OK;
+
+    for (h = headers ? headers->child : NULL; h && rc == CIG_OK; h = h->next) {
+        rc = cig_s3_header(&http, h->key.data, h->key.len, h->str.data,
+                           h->str.len, &ctx->err);
     }
 
     /* the target read once, as the servers read it */
@@ -271,9 +271,11 @@ dec_run(const dec_file_t *f, const cig_json_t *c, const cig_identity_t *id,
         n += http.query.len;
     }
 
-    rc = cig_target_read(target_raw, n, &ctx->a, &target, &ctx->err);
-    http.path = target.path;
-    http.query = target.query;
+    if (rc == CIG_OK) {
+        rc = cig_target_read(target_raw, n, &ctx->a, &target, &ctx->err);
+        http.path = target.path;
+        http.query = target.query;
+    }
 
     if (rc == CIG_OK) {
         rc = f->execute_api
@@ -354,7 +356,7 @@ dec_case(const dec_file_t *f, const cig_json_t *c, size_t index)
 {
     static const char *const  allowed[] = {
         "name", "claims", "method", "path", "query", "headers", "source_ip",
-        "secure", "expect", "statement", NULL
+        "secure", "tls_version", "expect", "statement", NULL
     };
     static const char *const  expects[] = {
         "allow", "deny", "explicit-deny", "bad-request", "refused", NULL
@@ -403,6 +405,14 @@ dec_case(const dec_file_t *f, const cig_json_t *c, size_t index)
     {
         snprintf(why, sizeof(why), "secure is not a boolean");
 
+    } else if (cig_json_get(c, "tls_version")
+               && (!dec_string(c, "tls_version", &s)
+                   || cig_json_get(c, "secure") == NULL
+                   || cig_json_get(c, "secure")->type != CIG_JSON_TRUE))
+    {
+        snprintf(why, sizeof(why), "tls_version is not a string with "
+                 "\"secure\": true");
+
     } else if ((h = cig_json_get(c, "headers")) != NULL
                && h->type != CIG_JSON_OBJECT)
     {
@@ -416,13 +426,13 @@ dec_case(const dec_file_t *f, const cig_json_t *c, size_t index)
             if (m->type != CIG_JSON_STRING) {
                 snprintf(why, sizeof(why), "header values must be strings");
 
-            } else if (m->key.len != sizeof("x-amz-copy-source") - 1
-                       || strncasecmp(m->key.data, "x-amz-copy-source",
-                                      m->key.len) != 0)
+            } else if (m->key.len < sizeof("x-amz-") - 1
+                       || strncasecmp(m->key.data, "x-amz-",
+                                      sizeof("x-amz-") - 1) != 0)
             {
-                snprintf(why, sizeof(why), "unknown header \"%.*s\"",
-                         (int) (m->key.len > 64 ? 64 : m->key.len),
-                         m->key.data);
+                snprintf(why, sizeof(why), "header \"%.*s\" is not "
+                         "x-amz-*", (int) (m->key.len > 64 ? 64
+                                           : m->key.len), m->key.data);
             }
         }
     }
@@ -1060,6 +1070,20 @@ pol_warnings(void)
              "\"authenticated\"}}"), 1,
           "has several values; use ForAnyValue: or ForAllValues: with "
           "StringEquals" },
+        { "s3:RequestObjectTagKeys with a plain operator",
+          WC("{\"StringNotEquals\":{\"s3:RequestObjectTagKeys\":\"a\"}}"),
+          1, "\"s3:RequestObjectTagKeys\" has several values; use "
+          "ForAnyValue: or ForAllValues: with StringNotEquals" },
+        { "s3:ExistingObjectTag cannot be known",
+          WC("{\"StringEquals\":{\"s3:ExistingObjectTag/env\":\"a\"}}"),
+          1, "\"s3:ExistingObjectTag/env\" is never set" },
+        { "s3:RequestObjectTagKeys with a plain operator",
+          WC("{\"StringNotEquals\":{\"s3:RequestObjectTagKeys\":\"a\"}}"),
+          1, "\"s3:RequestObjectTagKeys\" has several values; use "
+          "ForAnyValue: or ForAllValues: with StringNotEquals" },
+        { "s3:ExistingObjectTag cannot be known",
+          WC("{\"StringEquals\":{\"s3:ExistingObjectTag/env\":\"a\"}}"),
+          1, "\"s3:ExistingObjectTag/env\" is never set" },
         { "the second statement is named",
           "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
           "\"Action\":\"s3:GetObject\",\"Resource\":\"*\"},{\"Effect\":"
@@ -1083,6 +1107,25 @@ pol_warnings(void)
              "\"NumericLessThan\":{\"s3:max-keys\":1,\"aws:EpochTime\":2},"
              "\"DateLessThan\":{\"aws:currenttime\":\"2020-01-01\"},"
              "\"Bool\":{\"aws:SecureTransport\":\"true\"}}"), 0, NULL },
+        { "no warning for the S3 header keys, in any case",
+          WC("{\"StringEquals\":{\"s3:x-amz-acl\":\"a\","
+             "\"S3:X-Amz-Grant-Read\":\"b\",\"s3:x-amz-grant-write\":\"c\","
+             "\"s3:x-amz-grant-read-acp\":\"d\","
+             "\"s3:x-amz-grant-write-acp\":\"e\","
+             "\"s3:x-amz-grant-full-control\":\"f\","
+             "\"s3:x-amz-server-side-encryption\":\"g\","
+             "\"s3:x-amz-server-side-encryption-aws-kms-key-id\":\"h\","
+             "\"s3:x-amz-storage-class\":\"i\","
+             "\"s3:x-amz-metadata-directive\":\"j\","
+             "\"s3:RequestObjectTag/Project\":\"k\","
+             "\"s3:object-lock-mode\":\"l\","
+             "\"s3:object-lock-legal-hold\":\"m\","
+             "\"s3:x-amz-content-sha256\":\"n\",\"s3:authType\":\"o\","
+             "\"s3:signatureversion\":\"p\"},"
+             "\"ForAllValues:StringEquals\":{\"s3:RequestObjectTagKeys\":"
+             "\"q\"},\"NumericLessThan\":{\"s3:TlsVersion\":1.2},"
+             "\"DateLessThan\":{\"s3:object-lock-retain-until-date\":"
+             "\"2030-01-01\"}}"), 0, NULL },
         { "no warning for \"${\" text in a 2012-10-17 policy",
           W("arn:aws:s3:::b/${$}{x}"), 0, NULL },
     };
@@ -2434,6 +2477,262 @@ pol_templates(void)
 }
 
 
+/*
+ * Request headers to condition keys: which headers are read, for which
+ * actions, and what is refused (repeated, joined, overlong, bad tags).
+ */
+
+typedef struct {
+    const char  *method;
+    const char  *path;
+    const char  *query;
+    const char  *headers;       /* "Name: value\n"... */
+    const char  *tls;
+    cig_code_t   rc;
+    const char  *keys;          /* "name=value;..." in order, or the reason */
+    size_t       nchecks;
+} hdr_case_t;
+
+
+static void
+pol_s3_header_one(const hdr_case_t *hc, size_t i)
+{
+    cig_mapped_t  m;
+    cig_http_t    h;
+    pol_ctx_t     ctx;
+    cig_code_t    rc;
+    char          keys[1024];
+    const char   *p, *nl, *colon;
+    size_t        k, off;
+
+    pol_begin(&ctx);
+    memset(&h, 0, sizeof(cig_http_t));
+
+    h.method = pol_str(hc->method);
+    h.path = pol_str(hc->path);
+    h.query = pol_str(hc->query ? hc->query : "");
+    h.tls_version = pol_str(hc->tls ? hc->tls : "");
+    h.auth_type = pol_str("");
+    h.signature_version = pol_str("");
+
+    rc = CIG_OK;
+
+    for (p = hc->headers; rc == CIG_OK && p && *p; p = nl + 1) {
+        nl = strchr(p, '\n');
+        colon = strchr(p, ':');
+
+        /* name and value are not NUL-terminated, as in a server's buffer */
+
+        rc = cig_s3_header(&h, p, (size_t) (colon - p), colon + 2,
+                           (size_t) (nl - colon - 2), &ctx.err);
+    }
+
+    if (rc == CIG_OK) {
+        rc = cig_map_s3(&h, pol_str(""), &ctx.a, &m, &ctx.err);
+    }
+
+    if (!tap_is_int(rc, hc->rc, "headers %zu: %s %s: result", i, hc->method,
+                    hc->path))
+    {
+        tap_diag("%s", ctx.err.msg);
+        pol_end(&ctx);
+        return;
+    }
+
+    if (rc != CIG_OK) {
+        tap_like(ctx.err.msg, hc->keys, "headers %zu: reason", i);
+        pol_end(&ctx);
+        return;
+    }
+
+    off = 0;
+    keys[0] = '\0';
+
+    for (k = 0; k < m.nkeys && off < sizeof(keys); k++) {
+        off += (size_t) snprintf(keys + off, sizeof(keys) - off, "%s%.*s=%.*s",
+                                 k ? ";" : "", (int) m.keys[k].name.len,
+                                 m.keys[k].name.data,
+                                 (int) m.keys[k].value.len,
+                                 m.keys[k].value.data);
+    }
+
+    tap_is_str(keys, hc->keys, "headers %zu: keys", i);
+    tap_is_int(m.nchecks, hc->nchecks ? hc->nchecks : 1,
+               "headers %zu: checks", i);
+
+    pol_end(&ctx);
+}
+
+
+static void
+pol_s3_headers(void)
+{
+    static char  big[CIG_S3_HEADER_MAX + 64], tags[256];
+    size_t       i, off;
+
+#define OBJK  "/mybucket/k/x.txt"
+#define OK    CIG_OK
+#define BAD   CIG_ERR_BAD_REQUEST
+
+    hdr_case_t  cases[] = {
+        /* PutObject: every header key, in one order */
+        { "PUT", OBJK, NULL,
+          "X-Amz-Storage-Class: STANDARD_IA\n"
+          "x-amz-server-side-encryption: aws:kms\n"
+          "x-amz-server-side-encryption-aws-kms-key-id: arn:k\n"
+          "x-amz-metadata-directive: REPLACE\n"
+          "x-amz-content-sha256: UNSIGNED-PAYLOAD\n"
+          "x-amz-meta-color: blue\n", NULL, OK,
+          "s3:x-amz-server-side-encryption=aws:kms;"
+          "s3:x-amz-server-side-encryption-aws-kms-key-id=arn:k;"
+          "s3:x-amz-storage-class=STANDARD_IA;"
+          "s3:x-amz-metadata-directive=REPLACE;"
+          "s3:x-amz-content-sha256=UNSIGNED-PAYLOAD", 0 },
+        /* ACL headers also need s3:PutObjectAcl, with the same keys */
+        { "PUT", OBJK, NULL,
+          "x-amz-acl: private\n"
+          "x-amz-grant-read: id=a, emailAddress=b@example.com\n"
+          "x-amz-grant-write: id=w\n"
+          "x-amz-grant-read-acp: id=r\n"
+          "x-amz-grant-write-acp: id=wa\n"
+          "x-amz-grant-full-control: id=f\n", NULL, OK,
+          "s3:x-amz-acl=private;"
+          "s3:x-amz-grant-read=id=a, emailAddress=b@example.com;"
+          "s3:x-amz-grant-write=id=w;s3:x-amz-grant-read-acp=id=r;"
+          "s3:x-amz-grant-write-acp=id=wa;s3:x-amz-grant-full-control=id=f",
+          2 },
+        /* object lock: the keys and the permissions */
+        { "PUT", OBJK, NULL,
+          "x-amz-object-lock-mode: GOVERNANCE\n"
+          "x-amz-object-lock-retain-until-date: 2030-01-01T00:00:00Z\n"
+          "x-amz-object-lock-legal-hold: ON\n", NULL, OK,
+          "s3:object-lock-mode=GOVERNANCE;"
+          "s3:object-lock-retain-until-date=2030-01-01T00:00:00Z;"
+          "s3:object-lock-legal-hold=ON", 3 },
+        /* tags: each a key, every key a value of the multi-valued key */
+        { "PUT", OBJK, NULL, "x-amz-tagging: a=1&B=x%20y+z&c\n", NULL, OK,
+          "s3:requestobjecttag/a=1;s3:requestobjecttagkeys=a;"
+          "s3:requestobjecttag/B=x y z;s3:requestobjecttagkeys=B;"
+          "s3:requestobjecttag/c=;s3:requestobjecttagkeys=c", 2 },
+        { "PUT", OBJK, NULL, "x-amz-tagging: \n", NULL, OK, "", 2 },
+        /* multipart uploads and copies are s3:PutObject */
+        { "POST", OBJK, "uploads", "x-amz-server-side-encryption: AES256\n",
+          NULL, OK, "s3:x-amz-server-side-encryption=AES256", 0 },
+        { "PUT", OBJK, NULL, "x-amz-copy-source: mybucket/a\n"
+          "x-amz-metadata-directive: COPY\n", NULL, OK,
+          "s3:x-amz-metadata-directive=COPY;s3:x-amz-copy-source=mybucket/a",
+          2 },
+        /* other actions: none of PutObject's keys */
+        { "GET", OBJK, NULL, "x-amz-acl: public-read\n"
+          "x-amz-server-side-encryption: AES256\n"
+          "x-amz-tagging: a=1\n", NULL, OK, "", 0 },
+        { "DELETE", OBJK, NULL, "x-amz-storage-class: GLACIER\n", NULL, OK,
+          "", 0 },
+        /* the ACL writes: only the ACL keys */
+        { "PUT", OBJK, "acl", "x-amz-acl: public-read\n"
+          "x-amz-storage-class: GLACIER\n", NULL, OK,
+          "s3:x-amz-acl=public-read", 0 },
+        { "PUT", OBJK, "acl&versionId=v", "x-amz-grant-read: id=1\n", NULL,
+          OK, "s3:versionid=v;s3:x-amz-grant-read=id=1", 0 },
+        { "PUT", "/mybucket", NULL, "x-amz-acl: private\n", NULL, OK,
+          "s3:x-amz-acl=private", 0 },
+        { "PUT", "/mybucket", "acl", "x-amz-grant-write: id=2\n", NULL, OK,
+          "s3:x-amz-grant-write=id=2", 0 },
+        /* PutObjectTagging's tags are in the body: not a header's keys */
+        { "PUT", OBJK, "tagging", "x-amz-tagging: a=1\n", NULL, OK, "", 0 },
+        /* the keys of every action */
+        { "GET", "/", NULL, "x-amz-content-sha256: abc\n", "TLSv1.3", OK,
+          "s3:x-amz-content-sha256=abc;s3:tlsversion=1.3", 0 },
+        { "GET", "/mybucket", "prefix=a", NULL, "TLSv1.2", OK,
+          "s3:prefix=a;s3:tlsversion=1.2", 0 },
+        { "GET", OBJK, NULL, NULL, "TLSv1.1", OK, "s3:tlsversion=1.1", 0 },
+        { "GET", OBJK, NULL, NULL, "TLSv1", OK, "s3:tlsversion=1.0", 0 },
+        { "GET", OBJK, NULL, NULL, "SSLv3", OK, "s3:tlsversion=0", 0 },
+        { "GET", OBJK, NULL, NULL, "TLSv1.30", OK, "s3:tlsversion=0", 0 },
+        /* an unknown grant is not a key, but still needs PutObjectAcl */
+        { "PUT", OBJK, NULL, "x-amz-grant-everything: id=1\n", NULL, OK, "",
+          2 },
+        /* refused */
+        { "PUT", OBJK, NULL, "x-amz-acl: private\nX-AMZ-ACL: private\n",
+          NULL, BAD, "x-amz-acl is repeated", 0 },
+        { "PUT", OBJK, NULL, "x-amz-acl: private, public-read\n", NULL, BAD,
+          "x-amz-acl is repeated", 0 },
+        { "PUT", OBJK, NULL, "x-amz-server-side-encryption: AES256,aws:kms\n",
+          NULL, BAD, "x-amz-server-side-encryption is repeated", 0 },
+        { "PUT", OBJK, NULL, "x-amz-tagging: a=1\nx-amz-tagging: b=2\n", NULL,
+          BAD, "x-amz-tagging is repeated", 0 },
+        { "PUT", OBJK, NULL, "x-amz-copy-source: b/a\n"
+          "x-amz-copy-source: b/c\n", NULL, BAD,
+          "x-amz-copy-source is repeated", 0 },
+        { "GET", OBJK, NULL, "x-amz-content-sha256: a\n"
+          "x-amz-content-sha256: a\n", NULL, BAD,
+          "x-amz-content-sha256 is repeated", 0 },
+        { "PUT", OBJK, NULL, "x-amz-tagging: a=1&A=2\n", NULL, BAD,
+          "tag key given twice", 0 },
+        { "PUT", OBJK, NULL, "x-amz-tagging: a=1&\n", NULL, BAD,
+          "a tag without a key", 0 },
+        { "PUT", OBJK, NULL, "x-amz-tagging: a=1, b=2\n", NULL, BAD,
+          "character 0x20", 0 },
+        { "PUT", OBJK, NULL, "x-amz-tagging: a=%00\n", NULL, BAD,
+          "encoded NUL", 0 },
+        { "PUT", OBJK, NULL, big, NULL, BAD, "longer than 8192 bytes", 0 },
+        { "PUT", OBJK, NULL, tags, NULL, BAD, "more than 10 tags", 0 },
+    };
+
+    tap_note("S3 request headers and their condition keys");
+
+    /* one byte over the bound */
+
+    off = (size_t) snprintf(big, sizeof(big), "x-amz-storage-class: ");
+    memset(big + off, 'A', CIG_S3_HEADER_MAX + 1);
+    big[off + CIG_S3_HEADER_MAX + 1] = '\n';
+    big[off + CIG_S3_HEADER_MAX + 2] = '\0';
+
+    off = (size_t) snprintf(tags, sizeof(tags), "x-amz-tagging: ");
+    for (i = 0; i <= CIG_S3_MAX_TAGS; i++) {
+        off += (size_t) snprintf(tags + off, sizeof(tags) - off, "%sk%zu=v",
+                                 i ? "&" : "", i);
+    }
+    snprintf(tags + off, sizeof(tags) - off, "\n");
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pol_s3_header_one(&cases[i], i);
+    }
+
+    /* exactly 10 tags, and a value exactly at the bound, are taken */
+
+    tags[strlen(tags) - sizeof("&k10=v\n") + 1] = '\n';
+    tags[strlen(tags) - sizeof("k10=v\n") + 1] = '\0';
+    {
+        hdr_case_t  ten = { "PUT", OBJK, NULL, tags, NULL, OK,
+            "s3:requestobjecttag/k0=v;s3:requestobjecttagkeys=k0;"
+            "s3:requestobjecttag/k1=v;s3:requestobjecttagkeys=k1;"
+            "s3:requestobjecttag/k2=v;s3:requestobjecttagkeys=k2;"
+            "s3:requestobjecttag/k3=v;s3:requestobjecttagkeys=k3;"
+            "s3:requestobjecttag/k4=v;s3:requestobjecttagkeys=k4;"
+            "s3:requestobjecttag/k5=v;s3:requestobjecttagkeys=k5;"
+            "s3:requestobjecttag/k6=v;s3:requestobjecttagkeys=k6;"
+            "s3:requestobjecttag/k7=v;s3:requestobjecttagkeys=k7;"
+            "s3:requestobjecttag/k8=v;s3:requestobjecttagkeys=k8;"
+            "s3:requestobjecttag/k9=v;s3:requestobjecttagkeys=k9", 2 };
+
+        pol_s3_header_one(&ten, i++);
+    }
+
+    big[off = strlen("x-amz-storage-class: ") + CIG_S3_HEADER_MAX] = '\n';
+    big[off + 1] = '\0';
+    {
+        hdr_case_t  bound = { "GET", OBJK, NULL, big, NULL, OK, "", 0 };
+
+        pol_s3_header_one(&bound, i++);
+    }
+
+#undef OBJK
+#undef OK
+#undef BAD
+}
+
+
 /* ---------------------------------------------------------------------- */
 
 void
@@ -2446,6 +2745,7 @@ test_policy(void)
     pol_glob();
     pol_path_decode();
     pol_map_s3();
+    pol_s3_headers();
     pol_map_execute_api();
     pol_evaluate();
     pol_policyset();
