@@ -403,6 +403,10 @@ mci_check_user_id(request_rec *r)
                         "CognitoIdentityKeyFile or CognitoIdentityKeyURL");
     }
 
+    /* no COGNITO_IDENTITY_* variable but the module's (mci_env.c) */
+
+    mci_env_clear(r, 0);
+
     /* the token */
 
     if (conf->token != NULL) {

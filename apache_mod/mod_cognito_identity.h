@@ -181,6 +181,10 @@ cig_code_t mci_policy_decide(request_rec *r, const mci_dir_conf_t *conf,
      || ((conf)->authorize != MCI_UNSET                                       \
          && (conf)->authorize != MCI_AUTHZ_OFF))
 
+/* mci_env.c: the module's variables are the module's alone */
+int mci_env_clear(request_rec *r, int log);
+int mci_env_header_parser(request_rec *r);
+
 /* mod_cognito_identity.c */
 cig_keyset_t *mci_load_keys(cmd_parms *cmd, const char *file,
     const char **errmsg);
