@@ -298,7 +298,7 @@ mci_set_role_env(request_rec *r, mci_req_t *st)
 }
 
 
-static void
+void
 mci_set_env(request_rec *r, mci_req_t *st)
 {
     size_t       i, j;
@@ -407,6 +407,13 @@ mci_check_user_id(request_rec *r)
 
     mci_env_clear(r, 0);
 
+    a.alloc = mci_alloc;
+    a.ctx = r->pool;
+
+    if (mci_subreq_identity(r, conf, st)) {
+        goto identified;
+    }
+
     /* the token */
 
     if (conf->token != NULL) {
@@ -444,9 +451,6 @@ mci_check_user_id(request_rec *r)
     v.algs = CIG_ALG_RS512;
     v.leeway = conf->leeway == MCI_UNSET ? MCI_LEEWAY : conf->leeway;
     v.cognito = 1;
-
-    a.alloc = mci_alloc;
-    a.ctx = r->pool;
 
     cache = mci_cache_enabled(conf);
     hit = 0;
@@ -543,6 +547,8 @@ mci_check_user_id(request_rec *r)
         st->has_role = 1;
         mci_set_role_env(r, st);
     }
+
+identified:
 
     /* where a path is authorized, it must read one way only */
 

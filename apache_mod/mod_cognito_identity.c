@@ -1467,6 +1467,8 @@ mci_register_hooks(apr_pool_t *p)
     ap_hook_header_parser(mci_header_parser, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_header_parser(mci_env_header_parser, NULL, NULL,
                           APR_HOOK_REALLY_LAST);
+    ap_hook_post_perdir_config(mci_subreq_post_perdir_config, NULL, NULL,
+                               APR_HOOK_MIDDLE);
 
     ap_hook_check_authn(mci_check_user_id, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);

@@ -165,6 +165,7 @@ const mci_dir_conf_t *mci_dir_conf(request_rec *r);
 /* mci_authn.c */
 void *mci_alloc(void *pool, size_t size);
 mci_req_t *mci_req_find(request_rec *r);
+void mci_set_env(request_rec *r, mci_req_t *st);
 int mci_check_user_id(request_rec *r);
 int mci_note_auth_failure(request_rec *r, const char *auth_type);
 int mci_header_parser(request_rec *r);
@@ -180,6 +181,11 @@ cig_code_t mci_policy_decide(request_rec *r, const mci_dir_conf_t *conf,
     ((conf)->allow_prefix != NULL                                             \
      || ((conf)->authorize != MCI_UNSET                                       \
          && (conf)->authorize != MCI_AUTHZ_OFF))
+
+/* mci_subreq.c: subrequests and internal redirects on their own URI */
+int mci_subreq_post_perdir_config(request_rec *r);
+int mci_subreq_identity(request_rec *r, const mci_dir_conf_t *conf,
+    mci_req_t *st);
 
 /* mci_env.c: the module's variables are the module's alone */
 int mci_env_clear(request_rec *r, int log);
