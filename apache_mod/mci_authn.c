@@ -573,7 +573,7 @@ identified:
      * never means no policy check (fail closed, as the nginx module).
      */
 
-    if (mci_policy_configured(conf) && !conf->require_policy) {
+    if (mci_policy_in_authn(conf)) {
         rc = mci_policy_decide(r, conf, st);
 
         if (rc == CIG_ERR_INTERNAL) {
