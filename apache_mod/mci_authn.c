@@ -962,6 +962,13 @@ mci_note_require(cmd_parms *cmd, int policy)
 static const char *
 mci_parse_policy(cmd_parms *cmd, const char *line, const void **parsed)
 {
+    const char  *err;
+
+    err = mci_merging_limited(cmd);
+    if (err != NULL) {
+        return err;
+    }
+
     mci_note_require(cmd, 1);
 
     return mci_parse_none(cmd, line, parsed);

@@ -1,6 +1,6 @@
 /*
  * How the Require lines of nested sections combine (mod_authz_core's
- * AuthMerging).
+ * AuthMerging), and Require cognito-policy for some methods only.
  *
  * With "AuthMerging Or", a section's Require lines and those of the
  * section enclosing it are alternatives: the inner section's
@@ -123,4 +123,34 @@ mci_merging_force_authn(request_rec *r)
     }
 
     return OK;
+}
+
+
+/*
+ * "Require cognito-policy" inside <Limit> or <LimitExcept> governs those
+ * methods only, and httpd lets every other method in without a token where
+ * no other Require line covers it.  The policy decides per method itself
+ * (s3:GetObject or s3:PutObject, execute-api:Invoke on METHOD/path), so
+ * the line is refused there: methods that need no token are said so with
+ * <RequireAny> and "Require method".  cmd->limited has every bit set
+ * outside <Limit>, but the top one is cleared inside <Require*> blocks.
+ */
+
+const char *
+mci_merging_limited(cmd_parms *cmd)
+{
+    apr_uint64_t  limited;
+
+    limited = (apr_uint64_t) cmd->limited
+              | ((apr_uint64_t) 1 << (METHODS - 1));
+
+    if (limited == ~(apr_uint64_t) 0) {
+        return NULL;
+    }
+
+    return "Require cognito-policy inside <Limit> or <LimitExcept> would let "
+           "the other methods in without the policy, and without a token; "
+           "write it outside, and let methods in without a token with "
+           "<RequireAny>, \"Require method ...\" and "
+           "\"Require cognito-policy\"";
 }

@@ -209,12 +209,13 @@ int mci_subreq_identity(request_rec *r, const mci_dir_conf_t *conf,
 int mci_env_clear(request_rec *r, int log);
 int mci_env_header_parser(request_rec *r);
 
-/* mci_merging.c: AuthMerging */
+/* mci_merging.c: AuthMerging, and Require cognito-policy in <Limit> */
 const char *mci_merging_cmd(cmd_parms *cmd, void *mconfig, const char *arg);
 const char *mci_merging_require_cmd(cmd_parms *cmd, void *mconfig,
     const char *args);
 void mci_merging_merge(mci_dir_conf_t *c, const mci_dir_conf_t *base,
     const mci_dir_conf_t *add);
+const char *mci_merging_limited(cmd_parms *cmd);
 int mci_merging_force_authn(request_rec *r);
 
 /* mod_cognito_identity.c */

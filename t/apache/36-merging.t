@@ -1,6 +1,7 @@
 # How Require lines of nested sections combine (AuthMerging Off, And, Or)
 # with <RequireAny> and <RequireAll>, under an enclosing section whose line
-# is "Require cognito-policy".
+# is "Require cognito-policy"; and Require cognito-policy for some methods
+# only (<Limit>, <LimitExcept>), which apachectl -t refuses.
 #
 # The policy allows s3:GetObject and s3:PutObject under the identity's own
 # prefix, so a DELETE there is denied by the policy.  With "AuthMerging Or"
@@ -143,5 +144,33 @@ CONF
           '.htaccess with AuthMerging Or and Require valid-user: the prefix still decides');
     $srv2->stop;
 }
+
+# Require cognito-policy for some methods only: refused, with file and line
+my $head = <<"CONF";
+CognitoIdentityPool ${\ POOL}
+CognitoIdentityKeyFile %%ROOT%%/t/keys/jwks-k1.json
+CognitoIdentityRole authenticated $ARN/User
+CognitoIdentityPolicy $ARN/User $tmp/own.json
+<Location /x/>
+    AuthType CognitoIdentity
+    AuthName "s3"
+    CognitoIdentityAuthorize s3
+CONF
+my $refused = qr/Syntax error on line \d+ of \S+apache2\.conf:\s+Require cognito-policy inside <Limit> or <LimitExcept> would let the other methods in without the policy, and without a token/;
+apache_config_fails("$head    <Limit PUT DELETE>\n        Require cognito-policy\n    </Limit>\n</Location>\n",
+                    $refused, 'Require cognito-policy in <Limit> refused');
+apache_config_fails("$head    <LimitExcept GET HEAD>\n        Require cognito-policy\n    </LimitExcept>\n</Location>\n",
+                    $refused, 'Require cognito-policy in <LimitExcept> refused');
+apache_config_fails("$head    Require cognito-identity\n    <Limit PUT>\n        <RequireAll>\n"
+                    . "            Require cognito-policy\n        </RequireAll>\n    </Limit>\n</Location>\n",
+                    $refused, 'Require cognito-policy in <RequireAll> in <Limit> refused');
+apache_config_ok("$head    Require cognito-policy\n    <Limit PUT>\n        Require cognito-authenticated\n"
+                 . "    </Limit>\n</Location>\n", 'other Require cognito-* lines in <Limit> accepted');
+apache_config_ok("$head    AuthMerging Or\n    Require cognito-policy\n</Location>\n",
+                 'AuthMerging beside Require cognito-policy accepted');
+apache_config_fails("$head    AuthMerging Sometimes\n    Require cognito-policy\n</Location>\n",
+                    qr/AuthMerging must be one of: Off \| And \| Or/, 'mod_authz_core still reads AuthMerging');
+apache_config_fails("$head    Require nosuchprovider\n</Location>\n",
+                    qr/Unknown Authz provider: nosuchprovider/, 'mod_authz_core still reads Require');
 
 done_testing();
