@@ -25,7 +25,7 @@ my @AREAS = qw(inc rw err dir neg idx);
 my $AREAS = join '|', @AREAS;
 
 my $srv = start_apache(<<"CONF", modules => [qw(include rewrite dav dav_fs negotiation autoindex)]);
-CognitoIdentityPool ${\ POOL}
+CognitoIdentityPool ${\ POOL} ${\ POOL2}
 CognitoIdentityKeyFile %%ROOT%%/t/keys/jwks-k1.json
 DavLockDB %%DIR%%/run/davlock
 AddType text/html .shtml
@@ -44,11 +44,18 @@ Header always set X-Error "%{COGNITO_IDENTITY_ERROR}e" env=COGNITO_IDENTITY_ERRO
 <Location /inc/>
     CognitoIdentityAllowPrefix /inc/\${cognito-identity.amazonaws.com:sub}/
     Dav On
+    # the subrequests are checked with every Require line, as requests
+    <RequireAny>
+        Require cognito-policy
+        Require cognito-pool ${\ POOL2}
+    </RequireAny>
 </Location>
 <Location /rw/>
     CognitoIdentityAllowPrefix /rw/\${cognito-identity.amazonaws.com:sub}/
 </Location>
 <Directory %%DIR%%/html/rw>
+    Options +ExecCGI
+    AddHandler cgi-script .cgi
     RewriteEngine On
     RewriteCond %{QUERY_STRING} ^f=(.+)\$
     RewriteRule ^[^/]+/go\$ /rw/%1? [L]
@@ -81,6 +88,9 @@ for my $a (@AREAS) {
     chmod 0644, "$dir/html/$a/$BOB/secret.txt", "$dir/html/$a/$ALICE/own.txt";
 }
 chmod 0777, "$dir/html/inc/$ALICE", "$dir/run";
+CigTest::_spew("$dir/html/rw/$ALICE/redir.cgi",
+               "#!/bin/sh\nprintf 'Location: /rw/%s\\n\\n' \"\$QUERY_STRING\"\n");
+chmod 0755, "$dir/html/rw/$ALICE/redir.cgi";
 CigTest::_spew("$dir/html/dir/$ALICE/sub/index.html", "alice's index\n");
 CigTest::_spew("$dir/html/neg/$ALICE/doc.txt", "alice's doc\n");
 CigTest::_spew("$dir/html/neg/$ALICE/map.var",
@@ -91,6 +101,7 @@ chmod 0644, glob("$dir/html/dir/$ALICE/sub/index.html $dir/html/neg/$ALICE/*");
 
 my $alice = cognito_token();
 my $bob = cognito_token(claims => { sub => $BOB });
+my $other_pool = cognito_token(claims => { aud => POOL2 });
 sub as { { Authorization => "Bearer $_[0]" } }
 my $NO_SECRET = qr/\Q$SECRET\E/;
 
@@ -115,6 +126,9 @@ check($srv, { path => "/inc/$ALICE/page.shtml", headers => as($alice), status =>
               body_unlike => $NO_SECRET,
               body_like => qr/^\[\[an error occurred while processing this directive\]\]\[alice's own\n\]\[alice's own\n\]/ },
       'mod_include: include virtual of bob\'s file is refused, her own are included');
+check($srv, { path => "/inc/$ALICE/page.shtml", headers => as($other_pool), status => 200,
+              body_like => qr/^\[\Q$SECRET\E\n\]\[alice's own\n\]/ },
+      'mod_include: where <RequireAny> lets the identity in anyway, the include is served');
 put("/inc/$ALICE/fsize.shtml", "[<!--#fsize virtual=\"/inc/$BOB/secret.txt\" -->]\n",
     'alice uploads a page asking for the size of bob\'s file');
 check($srv, { path => "/inc/$ALICE/fsize.shtml", headers => as($alice), status => 200,
@@ -128,6 +142,12 @@ check($srv, { path => "/rw/$ALICE/go?f=$ALICE/own.txt", headers => as($alice), s
               body_is => "alice's own\n" }, 'mod_rewrite: rewrite to her own file served');
 check($srv, { path => "/rw/$BOB/go?f=$BOB/secret.txt", headers => as($bob), status => 200,
               body_is => "$SECRET\n" }, 'mod_rewrite: bob\'s rewrite to his file served');
+
+# a CGI's local Location: is an internal redirect too
+check($srv, { path => "/rw/$ALICE/redir.cgi?$BOB/secret.txt", headers => as($alice), status => 403,
+              body_unlike => $NO_SECRET }, 'CGI local redirect to bob\'s file refused');
+check($srv, { path => "/rw/$ALICE/redir.cgi?$ALICE/own.txt", headers => as($alice), status => 200,
+              body_is => "alice's own\n" }, 'CGI local redirect to her own file served');
 
 # ErrorDocument: the error page is a redirect decided on its own URI
 check($srv, { path => "/err/$ALICE/missing", headers => as($alice), status => 404,
