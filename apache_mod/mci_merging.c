@@ -24,10 +24,34 @@
 #include "mod_cognito_identity.h"
 
 
+/*
+ * Without mod_authz_core these lines would be noted here and enforced
+ * nowhere: refused as httpd would refuse them (Invalid command).
+ */
+
+static const char *
+mci_merging_authz_core(cmd_parms *cmd)
+{
+    if (ap_find_linked_module("mod_authz_core.c") != NULL) {
+        return NULL;
+    }
+
+    return apr_psprintf(cmd->pool, "%s needs mod_authz_core: load it "
+                        "(LoadModule authz_core_module ...)", cmd->cmd->name);
+}
+
+
 const char *
 mci_merging_cmd(cmd_parms *cmd, void *mconfig, const char *arg)
 {
     mci_dir_conf_t  *conf = mconfig;
+
+    const char  *err;
+
+    err = mci_merging_authz_core(cmd);
+    if (err != NULL) {
+        return err;
+    }
 
     if (strcasecmp(arg, "Or") == 0) {
         conf->merging = MCI_MERGE_OR;
@@ -49,6 +73,13 @@ const char *
 mci_merging_require_cmd(cmd_parms *cmd, void *mconfig, const char *args)
 {
     mci_dir_conf_t  *conf = mconfig;
+
+    const char  *err;
+
+    err = mci_merging_authz_core(cmd);
+    if (err != NULL) {
+        return err;
+    }
 
     conf->require_any = 1;
 

@@ -173,4 +173,10 @@ apache_config_fails("$head    AuthMerging Sometimes\n    Require cognito-policy\
 apache_config_fails("$head    Require nosuchprovider\n</Location>\n",
                     qr/Unknown Authz provider: nosuchprovider/, 'mod_authz_core still reads Require');
 
+# without mod_authz_core, the lines the module notes would be enforced
+# nowhere: refused as httpd refuses an unknown directive
+apache_config_fails("<Location /x/>\n    AuthType CognitoIdentity\n    AuthName x\n    Require cognito-identity\n</Location>\n",
+                    qr/Require needs mod_authz_core/, 'Require without mod_authz_core refused',
+                    without => ['authz_core']);
+
 done_testing();
