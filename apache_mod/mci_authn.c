@@ -410,6 +410,8 @@ mci_check_user_id(request_rec *r)
     a.alloc = mci_alloc;
     a.ctx = r->pool;
 
+    /* a subrequest or redirect of a request that passed (mci_subreq.c) */
+
     if (mci_subreq_identity(r, conf, st)) {
         goto identified;
     }
