@@ -291,7 +291,7 @@ mci_set_role_env(request_rec *r, mci_req_t *st)
 }
 
 
-static void
+void
 mci_set_env(request_rec *r, mci_req_t *st)
 {
     size_t       i, j;
@@ -396,6 +396,19 @@ mci_check_user_id(request_rec *r)
                         "CognitoIdentityKeyFile or CognitoIdentityKeyURL");
     }
 
+    /* no COGNITO_IDENTITY_* variable but the module's (mci_env.c) */
+
+    mci_env_clear(r, 0);
+
+    a.alloc = mci_alloc;
+    a.ctx = r->pool;
+
+    /* a subrequest or redirect of a request that passed (mci_subreq.c) */
+
+    if (mci_subreq_identity(r, conf, st)) {
+        goto identified;
+    }
+
     /* the token */
 
     if (conf->token != NULL) {
@@ -433,9 +446,6 @@ mci_check_user_id(request_rec *r)
     v.algs = CIG_ALG_RS512;
     v.leeway = conf->leeway == MCI_UNSET ? MCI_LEEWAY : conf->leeway;
     v.cognito = 1;
-
-    a.alloc = mci_alloc;
-    a.ctx = r->pool;
 
     cache = mci_cache_enabled(conf);
     hit = 0;
@@ -533,6 +543,8 @@ mci_check_user_id(request_rec *r)
         mci_set_role_env(r, st);
     }
 
+identified:
+
     /* where a path is authorized, it must read one way only */
 
     if (conf->allow_prefix != NULL
@@ -557,7 +569,7 @@ mci_check_user_id(request_rec *r)
      * never means no policy check (fail closed, as the nginx module).
      */
 
-    if (mci_policy_configured(conf) && !conf->require_policy) {
+    if (mci_policy_in_authn(conf)) {
         rc = mci_policy_decide(r, conf, st);
 
         if (rc == CIG_ERR_INTERNAL) {
@@ -946,6 +958,13 @@ mci_note_require(cmd_parms *cmd, int policy)
 static const char *
 mci_parse_policy(cmd_parms *cmd, const char *line, const void **parsed)
 {
+    const char  *err;
+
+    err = mci_merging_limited(cmd);
+    if (err != NULL) {
+        return err;
+    }
+
     mci_note_require(cmd, 1);
 
     return mci_parse_none(cmd, line, parsed);

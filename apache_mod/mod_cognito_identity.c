@@ -137,6 +137,15 @@ static const command_rec  mci_cmds[] = {
     AP_INIT_RAW_ARGS("CognitoIdentityAllowPrefix", mci_raw_argv,
         &mci_allow_prefix_argv, MCI_CONTEXT, "path prefixes with policy variables"),
 
+    /* noted only, for mod_authz_core's merging (mci_merging.c) */
+
+    AP_INIT_TAKE1("AuthMerging", mci_merging_cmd, NULL, OR_AUTHCFG,
+        "Off | And | Or: how Require lines combine with the enclosing "
+        "section's (mod_authz_core)"),
+
+    AP_INIT_RAW_ARGS("Require", mci_merging_require_cmd, NULL, OR_AUTHCFG,
+        "an authorization requirement (mod_authz_core)"),
+
     { NULL }
 };
 
@@ -175,6 +184,7 @@ mci_create_dir_conf(apr_pool_t *p, char *dir)
     conf->token_cache = MCI_UNSET;
     conf->token_cache_ttl = MCI_UNSET;
     conf->cors_preflight = MCI_UNSET;
+    conf->merging = MCI_UNSET;
 
     return conf;
 }
@@ -295,6 +305,8 @@ mci_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
         c->require_seen = base->require_seen;
         c->require_policy = base->require_policy;
     }
+
+    mci_merging_merge(c, base, add);
 
     return c;
 }
@@ -1465,6 +1477,12 @@ mci_register_hooks(apr_pool_t *p)
     ap_hook_child_init(mci_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 
     ap_hook_header_parser(mci_header_parser, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_header_parser(mci_env_header_parser, NULL, NULL,
+                          APR_HOOK_REALLY_LAST);
+    ap_hook_post_perdir_config(mci_subreq_post_perdir_config, NULL, NULL,
+                               APR_HOOK_MIDDLE);
+    ap_hook_force_authn(mci_merging_force_authn, NULL, NULL,
+                        APR_HOOK_MIDDLE);
 
     ap_hook_check_authn(mci_check_user_id, NULL, NULL, APR_HOOK_MIDDLE,
                         AP_AUTH_INTERNAL_PER_CONF);

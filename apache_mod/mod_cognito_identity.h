@@ -42,6 +42,10 @@
 #define MCI_AUTHZ_S3           1
 #define MCI_AUTHZ_EXECUTE_API  2
 
+#define MCI_MERGE_OFF          0     /* AuthMerging */
+#define MCI_MERGE_AND          1
+#define MCI_MERGE_OR           2
+
 
 extern module AP_MODULE_DECLARE_DATA cognito_identity_module;
 
@@ -130,6 +134,13 @@ typedef struct {
     /* set by the parse hook of Require cognito-* lines in this section */
     int                      require_seen;    /* any cognito-* provider */
     int                      require_policy;  /* cognito-policy among them */
+
+    /* mod_authz_core's merging of Require lines (mci_merging.c) */
+    int                      merging;         /* AuthMerging: MCI_MERGE_* */
+    int                      require_any;     /* Require lines of any
+                                                 provider in effect */
+    int                      require_or;      /* they combine sections with
+                                                 AuthMerging Or */
 } mci_dir_conf_t;
 
 
@@ -166,6 +177,7 @@ const mci_dir_conf_t *mci_dir_conf(request_rec *r);
 /* mci_authn.c */
 void *mci_alloc(void *pool, size_t size);
 mci_req_t *mci_req_find(request_rec *r);
+void mci_set_env(request_rec *r, mci_req_t *st);
 int mci_check_user_id(request_rec *r);
 int mci_note_auth_failure(request_rec *r, const char *auth_type);
 int mci_header_parser(request_rec *r);
@@ -184,6 +196,31 @@ cig_code_t mci_policy_decide(request_rec *r, const mci_dir_conf_t *conf,
     ((conf)->allow_prefix != NULL                                             \
      || ((conf)->authorize != MCI_UNSET                                       \
          && (conf)->authorize != MCI_AUTHZ_OFF))
+
+/* The policy in effect is decided by the authentication step: no
+ * Require cognito-policy line governs the section, or the Require lines
+ * combine sections with AuthMerging Or (mci_merging.c). */
+#define mci_policy_in_authn(conf)                                             \
+    (mci_policy_configured(conf)                                              \
+     && (!(conf)->require_policy || (conf)->require_or))
+
+/* mci_subreq.c: subrequests and internal redirects on their own URI */
+int mci_subreq_post_perdir_config(request_rec *r);
+int mci_subreq_identity(request_rec *r, const mci_dir_conf_t *conf,
+    mci_req_t *st);
+
+/* mci_env.c: the module's variables are the module's alone */
+int mci_env_clear(request_rec *r, int log);
+int mci_env_header_parser(request_rec *r);
+
+/* mci_merging.c: AuthMerging, and Require cognito-policy in <Limit> */
+const char *mci_merging_cmd(cmd_parms *cmd, void *mconfig, const char *arg);
+const char *mci_merging_require_cmd(cmd_parms *cmd, void *mconfig,
+    const char *args);
+void mci_merging_merge(mci_dir_conf_t *c, const mci_dir_conf_t *base,
+    const mci_dir_conf_t *add);
+const char *mci_merging_limited(cmd_parms *cmd);
+int mci_merging_force_authn(request_rec *r);
 
 /* mod_cognito_identity.c */
 cig_keyset_t *mci_load_keys(cmd_parms *cmd, const char *file,

@@ -64,12 +64,13 @@ ScriptAliasMatch ^/(forgot|valid|anyof|prefix|both|lim)/ %%DIR%%/cgi/echo.cgi
     Require cognito-policy
 </Location>
 <Location /lim/>
-    # Require cognito-policy for some methods only: it governs those, and
-    # the policy is still enforced for the others (found in review)
+    # a Require cognito-* line for some methods only: the policy is still
+    # enforced for every method (Require cognito-policy itself is refused
+    # inside <Limit>, see 36-merging.t)
     CognitoIdentityAuthorize s3
     Require cognito-identity
     <Limit PUT DELETE>
-        Require cognito-policy
+        Require cognito-authenticated
     </Limit>
 </Location>
 <Location /both/open/>
@@ -103,9 +104,9 @@ my @cases = (
     ['Require cognito-policy: denied', 'GET', '/both/x/a.txt', $user, 403, 'deny'],
     ['only Require valid-user below Require cognito-policy: allowed', 'GET', "/both/open/$ID/a.txt", $user, 200, 'allow'],
     ['only Require valid-user below Require cognito-policy: denied', 'GET', '/both/open/x/a.txt', $user, 403, 'deny'],
-    ['Require cognito-policy in <Limit PUT DELETE>: GET still decided', 'GET', '/lim/x/a.txt', $user, 403, 'deny'],
-    ['Require cognito-policy in <Limit PUT DELETE>: GET allowed', 'GET', "/lim/$ID/a.txt", $user, 200, 'allow'],
-    ['Require cognito-policy in <Limit PUT DELETE>: PUT denied', 'PUT', '/lim/x/a.txt', $user, 403, 'deny'],
+    ['a Require line in <Limit PUT DELETE>: GET still decided', 'GET', '/lim/x/a.txt', $user, 403, 'deny'],
+    ['a Require line in <Limit PUT DELETE>: GET allowed', 'GET', "/lim/$ID/a.txt", $user, 200, 'allow'],
+    ['a Require line in <Limit PUT DELETE>: PUT denied', 'PUT', '/lim/x/a.txt', $user, 403, 'deny'],
 );
 
 for my $c (@cases) {

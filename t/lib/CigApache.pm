@@ -28,6 +28,7 @@ package CigApache;
 # Exported API:
 #   start_apache($conf_text, %opts) -> CigApache::Server
 #       opts: mpm => 'event' | 'prefork', modules => [extra module names],
+#             without => [module names not to load],
 #             log_level => 'info', allow_alert => 1,
 #             alert_ok => qr/expected alert lines/ (e.g. a bad .htaccess)
 #       placeholders: %%PORT%% %%ROOT%% %%DIR%%
@@ -132,7 +133,7 @@ sub _modules {
                                mime dir alias headers env setenvif),
                 ($mpm eq 'prefork' ? 'cgi' : 'cgid'),
                 @{ $o{modules} || [] });
-    my %seen;
+    my %seen = map { $_ => 1 } @{ $o{without} || [] };
     return grep { !$seen{$_}++ } @mods;
 }
 
