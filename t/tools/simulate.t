@@ -60,6 +60,11 @@ for my $file (sort glob("$root/t/decisions/*.json")) {
                     '--method', $c->{method}, '--uri', $uri,
                     '--source-ip', $c->{source_ip} // '127.0.0.1');
         push @args, '--secure' if $c->{secure};
+        if (defined $c->{body}) {
+            my $b = $c->{body};
+            utf8::encode($b);
+            push @args, '--body', $b;
+        }
         for my $h (sort keys %{ $c->{headers} // {} }) {
             my $v = "$h: $c->{headers}{$h}";
             utf8::encode($v);

@@ -75,6 +75,7 @@ main(int argc, char **argv)
     test_sigv4();
     test_creds();
     test_frozen();
+    test_s3_delete();
 
     return tap_done();
 }

@@ -30,5 +30,6 @@ void test_policy(void);
 void test_sigv4(void);
 void test_creds(void);
 void test_frozen(void);
+void test_s3_delete(void);
 
 #endif /* CIG_UNIT_H */
