@@ -32,6 +32,10 @@
 #define cig_bad(err, ...)                                                     \
     (cig_err_set(err, CIG_ERR_BAD_REQUEST, __VA_ARGS__), CIG_ERR_BAD_REQUEST)
 
+/* for the tag readers, which answer -1 when the markup is broken */
+#define cig_s3x_bad(x, ...)                                                   \
+    (cig_err_set((x)->err, CIG_ERR_BAD_REQUEST, __VA_ARGS__), -1)
+
 #define CIG_S3_NS  "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
@@ -182,15 +186,13 @@ cig_s3x_open(cig_s3x_t *x, const char *name, int ns)
         cig_s3x_skip_space(x);
 
         if (!cig_s3x_lit(x, "=")) {
-            cig_err_set(x->err, CIG_ERR_BAD_REQUEST, "MalformedXML: attribute of <%s>", name);
-            return -1;
+            return cig_s3x_bad(x, "MalformedXML: attribute of <%s>", name);
         }
 
         cig_s3x_skip_space(x);
 
         if (x->p == x->end || (*x->p != '"' && *x->p != '\'')) {
-            cig_err_set(x->err, CIG_ERR_BAD_REQUEST, "MalformedXML: attribute of <%s>", name);
-            return -1;
+            return cig_s3x_bad(x, "MalformedXML: attribute of <%s>", name);
         }
 
         val = x->p + 1;
@@ -199,8 +201,8 @@ cig_s3x_open(cig_s3x_t *x, const char *name, int ns)
         if (p == NULL || (size_t) (p - val) != sizeof(CIG_S3_NS) - 1
             || memcmp(val, CIG_S3_NS, sizeof(CIG_S3_NS) - 1) != 0)
         {
-            cig_err_set(x->err, CIG_ERR_BAD_REQUEST, "MalformedXML: <%s> in another namespace", name);
-            return -1;
+            return cig_s3x_bad(x, "MalformedXML: <%s> in another "
+                               "namespace", name);
         }
 
         x->p = p + 1;
@@ -208,9 +210,8 @@ cig_s3x_open(cig_s3x_t *x, const char *name, int ns)
     }
 
     if (!cig_s3x_lit(x, ">")) {
-        cig_err_set(x->err, CIG_ERR_BAD_REQUEST, "MalformedXML: attribute or empty element <%s>",
-                name);
-        return -1;
+        return cig_s3x_bad(x, "MalformedXML: attribute or empty element "
+                           "<%s>", name);
     }
 
     return 1;
