@@ -738,7 +738,7 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
     uint64_t                          key;
     size_t                            n;
     ngx_str_t                        *missing;
-    ngx_int_t                         rc_keys;
+    ngx_int_t                         rc_keys, rc_body;
     ngx_str_t                         token;
     cig_err_t                         err;
     ngx_uint_t                        hit;
@@ -897,9 +897,9 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
     {
         /* a multi-object delete is decided with its body: read it first */
 
-        rc_keys = ngx_http_cognito_identity_body_read(r, conf, ctx);
-        if (rc_keys != NGX_DECLINED) {
-            return rc_keys;
+        rc_body = ngx_http_cognito_identity_body_read(r, conf, ctx);
+        if (rc_body != NGX_DECLINED) {
+            return rc_body;
         }
 
         rc = ngx_http_cognito_identity_authorize(r, conf, ctx, &alloc, &err);
