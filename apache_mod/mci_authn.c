@@ -692,7 +692,11 @@ mci_deny_filter(ap_filter_t *f, apr_bucket_brigade *bb)
         body = forbidden;
         type = "text/html; charset=iso-8859-1";
 
-        if (status == HTTP_BAD_REQUEST) {
+        if (st && mci_body_error(st, status) != NULL) {
+            body = mci_body_error(st, status);
+            type = "application/xml";
+
+        } else if (status == HTTP_BAD_REQUEST) {
             body = bad_request;
 
         } else if (st && st->dialect == MCI_AUTHZ_S3) {
@@ -1289,6 +1293,10 @@ mci_authorize(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
 
     st->decided = 1;
 
+    if (mapped.body) {
+        return mci_body_decide(r, st, policies, n, &mapped, &req, &a, err);
+    }
+
     if (cig_policy_decide(policies, n, st->role.role, &mapped, &req,
                           &st->verdict, err)
         != CIG_ALLOW)
@@ -1351,8 +1359,9 @@ mci_policy_decide(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st)
         return rc;
     }
 
-    st->deny_status = (rc == CIG_ERR_BAD_REQUEST) ? HTTP_BAD_REQUEST
-                                                  : HTTP_FORBIDDEN;
+    st->deny_status = (rc == CIG_ERR_BAD_REQUEST)
+                      ? (st->body_status ? st->body_status : HTTP_BAD_REQUEST)
+                      : HTTP_FORBIDDEN;
     st->dialect = conf->authorize == MCI_UNSET ? MCI_AUTHZ_OFF
                                                : conf->authorize;
     st->error = apr_pstrdup(r->pool, err.msg);

@@ -1498,5 +1498,6 @@ mci_register_hooks(apr_pool_t *p)
                               NULL, AP_FTYPE_CONTENT_SET);
 
     mci_register_authz(p);
+    mci_body_register(p);
     mci_status_register_hooks(p);
 }

@@ -165,6 +165,7 @@ typedef struct {
     int                      decided;
 
     int                      deny_status;     /* 403 or 400 to answer */
+    int                      body_status;     /* 400, 413: of the body */
     int                      dialect;         /* MCI_AUTHZ_* of a denial */
     int                      forbid;          /* rewrite authz's 401 */
     const char              *error;
@@ -190,6 +191,13 @@ apr_status_t mci_deny_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 void mci_register_authz(apr_pool_t *p);
 cig_code_t mci_policy_decide(request_rec *r, const mci_dir_conf_t *conf,
     mci_req_t *st);
+
+/* mci_body.c: bodies the decision needs (S3 multi-object delete) */
+cig_code_t mci_body_decide(request_rec *r, mci_req_t *st,
+    cig_policy_t *const *policies, size_t n, const cig_mapped_t *mapped,
+    cig_request_t *req, cig_allocator_t *a, cig_err_t *err);
+const char *mci_body_error(const mci_req_t *st, int status);
+void mci_body_register(apr_pool_t *p);
 
 /* A path prefix or a request mapping is in effect. */
 #define mci_policy_configured(conf)                                           \

@@ -148,4 +148,7 @@ size_t cig_strs_index(const cig_str_t *sorted, size_t n, cig_str_t key);
 int cig_json_members_check(const cig_json_t *obj, const char *const *allowed,
     const char *path, cig_err_t *err);
 
+/* Valid, shortest-form UTF-8 without surrogates (cig_request.c). */
+int cig_utf8_valid(const unsigned char *p, size_t n);
+
 #endif /* CIG_INTERNAL_H */

@@ -648,6 +648,14 @@ cig_policy_decide(cig_policy_t *const *policies, size_t n, cig_str_t role,
     size_t         i;
     cig_verdict_t  v;
 
+    if (mapped->body) {
+        /* the checks are in the body: cig_s3_delete_decide() */
+        verdict->decision = CIG_DENY_DEFAULT;
+        cig_err_set(err, CIG_ERR_FORBIDDEN, "the decision needs the request "
+                    "body, which was not read");
+        return CIG_DENY_DEFAULT;
+    }
+
     req->keys = mapped->keys;
     req->nkeys = mapped->nkeys;
 

@@ -36,7 +36,7 @@ cig_hex(unsigned char c)
 }
 
 
-static int
+int
 cig_utf8_valid(const unsigned char *p, size_t n)
 {
     size_t         i, len, k;
@@ -1130,6 +1130,7 @@ cig_map_s3(const cig_http_t *h, cig_str_t fixed_bucket,
 
     out->nchecks = 0;
     out->nkeys = 0;
+    out->body = 0;
     none.data = "";
     none.len = 0;
 
@@ -1202,12 +1203,33 @@ cig_map_s3(const cig_http_t *h, cig_str_t fixed_bucket,
         }
     }
 
+    /*
+     * Multi-object delete: the keys are in the body, so the decision is
+     * cig_s3_delete_decide()'s, key by key; until then nothing is allowed.
+     */
+
     if (sub != NULL && cig_str_is(sub->name, "delete")
-        && cig_str_is(h->method, "POST"))
+        && cig_str_is(h->method, "POST") && !object)
     {
-        cig_err_set(err, CIG_ERR_FORBIDDEN, "multi-object delete (POST "
-                    "?delete) is refused: send one DELETE per key");
-        return CIG_ERR_FORBIDDEN;
+        for (i = 0; i < ps.n; i++) {
+            if (&ps.p[i] != sub && !cig_str_is(ps.p[i].name, "x-id")) {
+                cig_err_set(err, CIG_ERR_FORBIDDEN, "unknown S3 operation: "
+                            "parameter \"%.*s\" with DeleteObjects",
+                            (int) (ps.p[i].name.len > 32 ? 32
+                                   : ps.p[i].name.len),
+                            ps.p[i].name.data);
+                return CIG_ERR_FORBIDDEN;
+            }
+        }
+
+        if (h->copy_source.len > 0) {
+            return cig_bad(err, "x-amz-copy-source on an operation that "
+                           "does not copy");
+        }
+
+        out->body = CIG_BODY_S3_DELETE;
+        out->bucket = bucket;
+        return CIG_OK;
     }
 
     for (op = cig_s3_ops; op->method; op++) {
@@ -1370,6 +1392,7 @@ cig_map_execute_api(const cig_http_t *h, cig_str_t prefix,
 
     out->nchecks = 0;
     out->nkeys = 0;
+    out->body = 0;
 
     /* API Gateway: arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/path */
 

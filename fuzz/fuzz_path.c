@@ -45,6 +45,24 @@ map_s3(const cig_http_t *h, cig_str_t bucket, const cig_allocator_t *a)
         return;
     }
 
+    if (m.body) {
+        /* a multi-object delete: no check but those of its body */
+        check(m.body == CIG_BODY_S3_DELETE && m.nchecks == 0);
+        check(cig_str_is(h->method, "POST"));
+        if (bucket.len > 0) {
+            check(m.bucket.len == bucket.len && h->path.len == 1);
+            return;
+        }
+
+        /* "/bucket" or "/bucket/" */
+        check(m.bucket.len > 0 && m.bucket.len <= h->path.len - 1
+              && memcmp(m.bucket.data, h->path.data + 1, m.bucket.len) == 0
+              && (h->path.len - 1 == m.bucket.len
+                  || (h->path.len - 1 == m.bucket.len + 1
+                      && h->path.data[h->path.len - 1] == '/')));
+        return;
+    }
+
     check(m.nchecks >= 1 && m.nchecks <= CIG_MAX_CHECKS);
     check(m.nkeys <= CIG_MAX_REQUEST_KEYS);
 

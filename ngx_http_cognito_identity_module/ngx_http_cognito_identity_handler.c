@@ -319,7 +319,8 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
         break;
 
     case CIG_ERR_BAD_REQUEST:
-        status = NGX_HTTP_BAD_REQUEST;
+        status = ctx->body_error ? (ngx_int_t) ctx->body_error
+                                 : NGX_HTTP_BAD_REQUEST;
         break;
 
     default:
@@ -335,6 +336,14 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
 
     ctx->status = status;
     ngx_http_cognito_identity_status_decided(r);
+
+    if (status == NGX_HTTP_BAD_REQUEST && ctx->body_error) {
+        rc = ngx_http_cognito_identity_body_refuse(r, ctx, reason);
+        if (rc != NGX_DECLINED) {
+            ngx_http_finalize_request(r, rc);
+            return NGX_DONE;
+        }
+    }
 
     if (status == NGX_HTTP_FORBIDDEN && ctx->dialect
         && ngx_http_cognito_identity_own_body(r))
@@ -685,6 +694,11 @@ ngx_http_cognito_identity_authorize(ngx_http_request_t *r,
 
     ctx->decided = 1;
 
+    if (mapped.body) {
+        return ngx_http_cognito_identity_body_decide(r, ctx, policies, n,
+                                                     &mapped, &req, a, err);
+    }
+
     if (cig_policy_decide(policies, n, ctx->role.role, &mapped, &req,
                           &ctx->verdict, err)
         != CIG_ALLOW)
@@ -703,7 +717,7 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
     uint64_t                          key;
     size_t                            n;
     ngx_str_t                        *missing;
-    ngx_int_t                         rc_keys;
+    ngx_int_t                         rc_keys, rc_body;
     ngx_str_t                         token;
     cig_err_t                         err;
     ngx_uint_t                        hit;
@@ -861,6 +875,13 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
         || conf->authorize != NGX_HTTP_COGNITO_IDENTITY_AUTHZ_OFF
         || conf->s3_sign != NULL)
     {
+        /* a multi-object delete is decided with its body: read it first */
+
+        rc_body = ngx_http_cognito_identity_body_read(r, conf, ctx);
+        if (rc_body != NGX_DECLINED) {
+            return rc_body;
+        }
+
         rc = ngx_http_cognito_identity_authorize(r, conf, ctx, &alloc, &err);
         if (rc != CIG_OK) {
             ctx->dialect = conf->authorize;

@@ -217,10 +217,15 @@ typedef struct {
     ngx_str_t                    error;
     ngx_uint_t                   target_state;  /* ..._TARGET_* */
     cig_target_t                 target;      /* read once */
+    ngx_uint_t                   body_state;  /* ..._BODY_* */
+    ngx_uint_t                   body_error;  /* its 400 or 413 */
 } ngx_http_cognito_identity_ctx_t;
 
 #define NGX_HTTP_COGNITO_IDENTITY_TARGET_OK   1
 #define NGX_HTTP_COGNITO_IDENTITY_TARGET_BAD  2
+
+#define NGX_HTTP_COGNITO_IDENTITY_BODY_READING  1
+#define NGX_HTTP_COGNITO_IDENTITY_BODY_READ     2
 
 
 extern ngx_module_t  ngx_http_cognito_identity_module;
@@ -319,6 +324,17 @@ ngx_uint_t ngx_http_cognito_identity_header_in(ngx_http_request_t *r,
     const char *name, ngx_table_elt_t **first);
 ngx_int_t ngx_http_cognito_identity_send(ngx_http_request_t *r,
     ngx_uint_t status, const char *content_type, u_char *body, size_t len);
+
+/* ---- bodies the decision needs (..._body.c) ---- */
+ngx_int_t ngx_http_cognito_identity_body_read(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf,
+    ngx_http_cognito_identity_ctx_t *ctx);
+cig_code_t ngx_http_cognito_identity_body_decide(ngx_http_request_t *r,
+    ngx_http_cognito_identity_ctx_t *ctx, cig_policy_t *const *policies,
+    size_t n, const cig_mapped_t *mapped, cig_request_t *req,
+    cig_allocator_t *a, cig_err_t *err);
+ngx_int_t ngx_http_cognito_identity_body_refuse(ngx_http_request_t *r,
+    ngx_http_cognito_identity_ctx_t *ctx, const char *reason);
 
 /* ---- SigV4 signing toward S3-compatible stores (..._sigv4.c) ---- */
 typedef struct ngx_http_cognito_identity_s3_sign_s

@@ -53,6 +53,7 @@ static struct {
     const char    *arn_prefix;
     const char    *method;
     const char    *uri;
+    const char    *body;
     const char    *headers[MAX_ITEMS];
     size_t         nheaders;
     const char    *source_ip;
@@ -89,6 +90,7 @@ usage(void)
         "  request:   --mode s3 [--bucket NAME] | --mode execute-api\n"
         "               --arn-prefix ARN\n"
         "             --method GET --uri '/path?query' [--header 'N: V']...\n"
+        "             [--body TEXT] (POST /bucket?delete: its XML)\n"
         "             [--source-ip IP] [--secure] [--now EPOCH]\n"
         "             [--tls-version TLSv1.3] (as OpenSSL names it; --secure)\n"
         "  or, all of the above but the identity and the request from a\n"
@@ -290,6 +292,8 @@ parse_args(int argc, char **argv)
             need(1); opt.method = argv[++i];
         } else if (strcmp(a, "--uri") == 0) {
             need(1); opt.uri = argv[++i];
+        } else if (strcmp(a, "--body") == 0) {
+            need(1); opt.body = argv[++i];
         } else if (strcmp(a, "--header") == 0 && opt.nheaders < MAX_ITEMS) {
             need(1); opt.headers[opt.nheaders++] = argv[++i];
         } else if (strcmp(a, "--source-ip") == 0) {
@@ -469,6 +473,71 @@ verdict_early(int allow, const char *status, const char *what,
     }
 
     return allow ? 0 : 1;
+}
+
+
+/*
+ * POST /bucket?delete: each key of the body decided as the servers decide
+ * it (cig_s3_delete_decide); the exit status, or -1 for a body they answer
+ * with 400 (err says why).
+ */
+
+static int
+simulate_delete(cig_policy_t *const *policies, size_t n, cig_str_t role,
+    const cig_mapped_t *mapped, const cig_identity_t *id,
+    const cig_allocator_t *a, cig_err_t *err)
+{
+    size_t          k, index;
+    cig_code_t      rc;
+    cig_request_t   req;
+    cig_verdict_t   v;
+
+    memset(&req, 0, sizeof(req));
+    req.id = id;
+    req.source_ip.data = opt.source_ip;
+    req.source_ip.len = strlen(opt.source_ip);
+    req.secure = opt.secure;
+    req.now = opt.now;
+
+    rc = cig_s3_delete_decide(policies, n, role, mapped,
+                              opt.body ? opt.body : "",
+                              opt.body ? strlen(opt.body) : 0, a, &req, &v,
+                              err);
+
+    if (rc != CIG_OK && rc != CIG_ERR_FORBIDDEN) {
+        return -1;
+    }
+
+    index = v.statement;
+
+    for (k = 0; k < v.policy && k < n; k++) {
+        index += cig_policy_statements(policies[k]);
+    }
+
+    if (opt.json) {
+        printf(",\"checks\":[],\"decision\":\"%s\"",
+               rc == CIG_OK ? "allow"
+               : v.decision == CIG_DENY_EXPLICIT ? "explicit-deny" : "deny");
+        if (v.decision != CIG_DENY_DEFAULT) {
+            printf(",\"statement\":%zu", index);
+        }
+        if (rc != CIG_OK) {
+            printf(",\"error\":");
+            json_str(err->msg, strlen(err->msg));
+        }
+        printf("}\n");
+
+    } else if (rc == CIG_OK) {
+        printf("multi-object delete: every key allowed as "
+               "s3:DeleteObject%s\ndecision: allow\n",
+               " (s3:DeleteObjectVersion with a VersionId)");
+
+    } else {
+        printf("multi-object delete: %s\ndecision: %s (403)\n", err->msg,
+               v.decision == CIG_DENY_EXPLICIT ? "explicit deny" : "deny");
+    }
+
+    return rc == CIG_OK ? 0 : 1;
 }
 
 
@@ -854,6 +923,17 @@ request:
         } else {
             die("--mode s3 or --mode execute-api with --arn-prefix");
         }
+    }
+
+    if (rc == CIG_OK && mapped.body) {
+        /* multi-object delete: every key of --body as one DELETE */
+        status = simulate_delete(policies, n, choice.role, &mapped, &id,
+                                 &a, &err);
+        if (status >= 0) {
+            goto done;
+        }
+
+        rc = CIG_ERR_BAD_REQUEST;
     }
 
     if (rc != CIG_OK) {

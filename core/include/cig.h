@@ -474,6 +474,8 @@ typedef struct {
     size_t                 nchecks;
     cig_kv_t               keys[CIG_MAX_REQUEST_KEYS];
     size_t                 nkeys;
+    unsigned               body;        /* CIG_BODY_*: checks in the body */
+    cig_str_t              bucket;      /* with CIG_BODY_S3_DELETE */
 } cig_mapped_t;
 
 /*
@@ -501,6 +503,8 @@ typedef enum {
 
 #define CIG_S3_HEADER_MAX   8192    /* bytes of one such header's value */
 #define CIG_S3_MAX_TAGS     10      /* S3's limit of tags per object */
+/* POST /bucket?delete: cig_s3_delete_decide() with the body decides. */
+#define CIG_BODY_S3_DELETE  1
 
 typedef struct {
     cig_str_t              method;
@@ -550,6 +554,47 @@ cig_code_t cig_map_execute_api(const cig_http_t *h, cig_str_t arn_prefix,
 cig_decision_t cig_policy_decide(cig_policy_t *const *policies, size_t n,
     cig_str_t role, const cig_mapped_t *mapped, cig_request_t *req,
     cig_verdict_t *verdict, cig_err_t *err);
+
+
+/*
+ * S3 multi-object delete (cig_s3_delete.c).  The body, an XML <Delete> of
+ * up to 1,000 <Object><Key>[<VersionId>], is read strictly (no DOCTYPE,
+ * entities other than the predefined five and character references, no
+ * comments, CDATA or unknown elements): CIG_ERR_BAD_REQUEST with a reason
+ * starting "MalformedXML" otherwise, or naming the key it refuses (control
+ * characters, invalid UTF-8, '\\', "." or ".." segments, too long).
+ */
+
+#define CIG_S3_DELETE_MAX_OBJECTS  1000
+#define CIG_S3_DELETE_MAX_BODY     (2 * 1024 * 1024)
+#define CIG_S3_MAX_KEY_LEN         1024
+
+typedef struct {
+    cig_str_t              key;
+    cig_str_t              version;     /* data NULL: no VersionId */
+} cig_s3_object_t;
+
+typedef struct {
+    cig_s3_object_t       *objects;
+    size_t                 nobjects;
+    unsigned               quiet:1;
+} cig_s3_delete_t;
+
+cig_code_t cig_s3_delete_parse(const char *body, size_t len,
+    const cig_allocator_t *a, cig_s3_delete_t *out, cig_err_t *err);
+
+/*
+ * Each key as s3:DeleteObject on arn:aws:s3:::BUCKET/KEY (with a VersionId:
+ * s3:DeleteObjectVersion and s3:versionid), as cig_policy_decide() would
+ * for one DELETE; CIG_OK when every key is allowed, CIG_ERR_FORBIDDEN at
+ * the first that is not (verdict and err say why), CIG_ERR_BAD_REQUEST for
+ * a body that cig_s3_delete_parse() refuses.  Linear in the keys; memory
+ * from the allocator only.
+ */
+cig_code_t cig_s3_delete_decide(cig_policy_t *const *policies, size_t n,
+    cig_str_t role, const cig_mapped_t *mapped, const char *body, size_t len,
+    const cig_allocator_t *a, cig_request_t *req, cig_verdict_t *verdict,
+    cig_err_t *err);
 
 
 /*

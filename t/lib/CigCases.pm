@@ -37,7 +37,8 @@ package CigCases;
 #                              path (and query) and headers as the bytes the
 #                              case spells, a Bearer token with its claims
 #                              (minted once per distinct claims), a body for
-#                              PUT and POST
+#                              PUT and POST (the case's own, with its Content-MD5,
+#                              when it has one)
 #   decision_expectation($case, bad_request => $status)
 #                           -> {..} expectations for check(), or undef for an
 #                              unknown "expect": allow 200, deny/explicit-deny
@@ -50,6 +51,8 @@ use B ();
 use warnings;
 
 use Carp qw(croak);
+use Digest::MD5 ();
+use MIME::Base64 ();
 use Exporter 'import';
 use JSON::PP;
 
@@ -272,10 +275,19 @@ sub decision_request {
     my %headers = %{ $c->{headers} // {} };
     utf8::encode($_) for values %headers;
 
+    # a case's body (multi-object delete) with its Content-MD5, as S3 wants
+    my $body = $c->{method} =~ /^(PUT|POST)$/ ? "x\n" : undef;
+    if (defined $c->{body}) {
+        $body = $c->{body};
+        utf8::encode($body);
+        $headers{'Content-MD5'} = MIME::Base64::encode_base64(
+            Digest::MD5::md5($body), '');
+    }
+
     return { method => $c->{method}, path => $path,
              headers => { Authorization => 'Bearer ' . _token_for($c->{claims}),
                           %headers },
-             body => $c->{method} =~ /^(PUT|POST)$/ ? "x\n" : undef };
+             body => $body };
 }
 
 sub decision_expectation {

@@ -175,7 +175,7 @@ my @cases = (
         { 'x-amz-tagging' => 'a=b' }],
     ['s3: bypassing governance retention needs its own permission', 'PUT', "/mybucket/$ME/a.txt", 403, 'deny', undef,
         { 'x-amz-bypass-governance-retention' => 'true' }],
-    ['s3: multi-object delete refused', 'POST', '/mybucket?delete', 403],
+    ['s3: multi-object delete without its XML', 'POST', '/mybucket?delete', 400],
     ['s3: unknown operation refused', 'GET', "/mybucket/$ME/a.txt?torrent", 403],
     ['s3: fixed bucket', 'GET', "/fixed/$ME/a.txt", 403, 'deny'],
 

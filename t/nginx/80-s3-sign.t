@@ -8,9 +8,10 @@
 # makes moto check the request target as sent, as S3 does, instead of
 # werkzeug's re-quoted URL.)  Through the gateway (examples/s3/nginx.conf,
 # with test keys and paths) each identity lists, reads, writes and deletes
-# only under its own prefix and is refused elsewhere by the module; requests
-# sent to the store without the gateway's signature, or signed with a wrong
-# secret, are refused by the store.
+# (one key, or several in a multi-object delete) only under its own prefix
+# and is refused elsewhere by the module; requests sent to the store without
+# the gateway's signature, or signed with a wrong secret, are refused by the
+# store.
 
 use strict;
 use warnings;
@@ -20,7 +21,9 @@ use CigTest;
 use CigToken;
 use Test::More;
 
+use Digest::MD5 ();
 use File::Temp qw(tempdir);
+use MIME::Base64 ();
 use IO::Socket::INET;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
@@ -407,6 +410,43 @@ is($r->{body}, "hello other\n", 'the other identity\'s object is untouched');
 
 $r = $srv->request('GET', "/files/$me_enc/a.txt", { Host => 'storage.example.com' });
 is($r->{status}, 401, 'no token: 401, nothing forwarded');
+
+# multi-object delete: the store verifies the signature and Content-MD5 of
+# the body the gateway read before deciding; a foreign key refuses it all
+{
+    my $xml = sub {
+        '<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+        . join('', map { "<Object><Key>$_</Key></Object>" } @_) . '</Delete>';
+    };
+    my $md5 = sub { MIME::Base64::encode_base64(Digest::MD5::md5($_[0]), '') };
+
+    for my $k ('m1.txt', 'm2.txt') {
+        $r = req(\%me, 'PUT', "/files/$me_enc/$k", "multi\n");
+        is($r->{status}, 200, "multi-object delete: PUT $k");
+    }
+
+    my $body = $xml->("$ME/m1.txt", "$OTHER/b.txt");
+    $r = req(\%me, 'POST', '/files?delete', $body, 'Content-MD5' => $md5->($body),
+             'Content-Type' => 'application/xml');
+    is($r->{status}, 403, 'multi-object delete with a foreign key: refused whole');
+    like($r->{body}, $DENIED, 'multi-object delete with a foreign key: by the module');
+    $r = req(\%other, 'GET', "/files/$other_enc/b.txt");
+    is($r->{status}, 200, 'multi-object delete with a foreign key: its object stays');
+    $r = req(\%me, 'GET', "/files/$me_enc/m1.txt");
+    is($r->{status}, 200, 'multi-object delete with a foreign key: the own one too');
+
+    $body = $xml->("$ME/m1.txt", "$ME/m2.txt");
+    $r = req(\%me, 'POST', '/files?delete', $body, 'Content-MD5' => $md5->($body),
+             'Content-Type' => 'application/xml');
+    is($r->{status}, 200, 'multi-object delete of own keys: signed and done')
+        or diag($r->{raw});
+    like($r->{body}, qr{<Deleted>.*\Q$ME\E/m1\.txt.*\Q$ME\E/m2\.txt}s,
+         'multi-object delete of own keys: the store deleted both');
+    for my $k ('m1.txt', 'm2.txt') {
+        $r = req(\%me, 'GET', "/files/$me_enc/$k");
+        is($r->{status}, 404, "multi-object delete of own keys: $k is gone");
+    }
+}
 
 # delete own, then it is gone (the store's own 404, signed request)
 $r = req(\%me, 'DELETE', "/files/$me_enc/a.txt");

@@ -61,6 +61,11 @@ for my $file (sort glob("$root/t/decisions/*.json")) {
                     '--source-ip', $c->{source_ip} // '127.0.0.1');
         push @args, '--secure' if $c->{secure};
         push @args, '--tls-version', $c->{tls_version} if $c->{tls_version};
+        if (defined $c->{body}) {
+            my $b = $c->{body};
+            utf8::encode($b);
+            push @args, '--body', $b;
+        }
         for my $h (sort keys %{ $c->{headers} // {} }) {
             my $v = "$h: $c->{headers}{$h}";
             utf8::encode($v);

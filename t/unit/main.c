@@ -76,6 +76,7 @@ main(int argc, char **argv)
     test_creds();
     test_frozen();
     test_target();
+    test_s3_delete();
 
     return tap_done();
 }

@@ -284,6 +284,27 @@ dec_run(const dec_file_t *f, const cig_json_t *c, const cig_identity_t *id,
              : cig_map_s3(&http, f->bucket, &ctx->a, &m, &ctx->err);
     }
 
+    if (rc == CIG_OK && m.body) {
+        /* multi-object delete: the keys of the case's body */
+        cig_str_t  body = pol_str("");
+
+        dec_string(c, "body", &body);
+        memset(&req, 0, sizeof(cig_request_t));
+        req.id = id;
+        req.now = now;
+        req.source_ip = pol_str("127.0.0.1");
+
+        rc = cig_s3_delete_decide(f->policies, f->npolicies,
+                                  pol_str("role"), &m, body.data, body.len,
+                                  &ctx->a, &req, &v, &ctx->err);
+
+        if (rc == CIG_OK || rc == CIG_ERR_FORBIDDEN) {
+            *statement = v.decision == CIG_DENY_DEFAULT
+                         ? (size_t) -1 : f->offsets[v.policy] + v.statement;
+            return rc == CIG_OK ? CIG_ALLOW : (int) v.decision;
+        }
+    }
+
     if (rc == CIG_ERR_BAD_REQUEST) {
         return -1;
     }
@@ -356,7 +377,7 @@ dec_case(const dec_file_t *f, const cig_json_t *c, size_t index)
 {
     static const char *const  allowed[] = {
         "name", "claims", "method", "path", "query", "headers", "source_ip",
-        "secure", "tls_version", "expect", "statement", NULL
+        "secure", "tls_version", "expect", "statement", "body", NULL
     };
     static const char *const  expects[] = {
         "allow", "deny", "explicit-deny", "bad-request", "refused", NULL
@@ -1746,10 +1767,10 @@ pol_map_s3(void)
           BAD, "only ?versionId=", NULL, NULL, NULL, NULL },
 
         /* refusals */
-        { "POST", "/mybucket", "delete", NULL, NULL, NO,
-          "multi-object delete", NULL, NULL, NULL, NULL },
+        /* multi-object delete on a bucket: t/unit/test_s3_delete.c */
         { "POST", "/mybucket/k/x.txt", "delete", NULL, NULL, NO,
-          "multi-object delete", NULL, NULL, NULL, NULL },
+          "unknown S3 operation: POST on an object with \"delete\"", NULL,
+          NULL, NULL, NULL },
         { "GET", "/mybucket", "delete", NULL, NULL, NO,
           "unknown S3 operation: GET on a bucket with \"delete\"", NULL, NULL,
           NULL, NULL },

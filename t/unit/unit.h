@@ -31,5 +31,6 @@ void test_sigv4(void);
 void test_creds(void);
 void test_frozen(void);
 void test_target(void);
+void test_s3_delete(void);
 
 #endif /* CIG_UNIT_H */
