@@ -173,6 +173,9 @@ int cig_keyset_is_development(const cig_keyset_t *ks);
 
 #define CIG_AWS_ISSUER  "https://cognito-identity.amazonaws.com"
 
+/* the longest an OpenID token lives: 24 h, the most TokenDuration allows */
+#define CIG_TOKEN_MAX_LIFETIME  86400
+
 
 /* Token verification. */
 
