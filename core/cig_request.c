@@ -436,6 +436,28 @@ static const cig_s3_op_t  cig_s3_ops[] = {
 };
 
 
+/*
+ * Operations that need a second permission, as the S3 API Reference lists
+ * them: GetObjectAttributes also needs the object's read permission
+ * (API_GetObjectAttributes), CreateBucket with some headers the permission
+ * of the setting the header makes (API_CreateBucket).  A flag of 0: always.
+ */
+
+static const struct {
+    const char  *action;
+    unsigned     flag;
+    const char  *also;
+} cig_s3_also[] = {
+    { "s3:GetObjectAttributes",        0, "s3:GetObject" },
+    { "s3:GetObjectVersionAttributes", 0, "s3:GetObjectVersion" },
+    { "s3:CreateBucket", CIG_HDR_ACL,         "s3:PutBucketAcl" },
+    { "s3:CreateBucket", CIG_HDR_BUCKET_LOCK,
+      "s3:PutBucketObjectLockConfiguration" },
+    { "s3:CreateBucket", CIG_HDR_BUCKET_LOCK, "s3:PutBucketVersioning" },
+    { "s3:CreateBucket", CIG_HDR_OWNERSHIP,   "s3:PutBucketOwnershipControls" }
+};
+
+
 static int
 cig_word_in(const char *list, cig_str_t word)
 {
@@ -804,6 +826,25 @@ cig_map_s3(const cig_http_t *h, cig_str_t fixed_bucket,
         cig_set_key(out, "s3:versionid", cig_param(&ps, "versionId")->value);
     }
 
+    for (i = 0; i < sizeof(cig_s3_also) / sizeof(cig_s3_also[0]); i++) {
+        if (strlen(cig_s3_also[i].action) != out->checks[0].action.len
+            || memcmp(cig_s3_also[i].action, out->checks[0].action.data,
+                      out->checks[0].action.len) != 0
+            || (cig_s3_also[i].flag && !(h->headers & cig_s3_also[i].flag)))
+        {
+            continue;
+        }
+
+        if (out->nchecks == CIG_MAX_CHECKS) {
+            return cig_bad(err, "too many permissions for one request");
+        }
+
+        out->checks[out->nchecks].action.data = cig_s3_also[i].also;
+        out->checks[out->nchecks].action.len = strlen(cig_s3_also[i].also);
+        out->checks[out->nchecks].resource = out->checks[0].resource;
+        out->nchecks++;
+    }
+
     /*
      * Headers that also set an ACL, tags or object lock need the
      * permission S3 itself checks for them: PutObject alone may not make
@@ -965,7 +1006,9 @@ cig_s3_header_flag(const char *name, size_t len)
         { "x-amz-object-lock-mode",             0, CIG_HDR_RETENTION },
         { "x-amz-object-lock-retain-until-date", 0, CIG_HDR_RETENTION },
         { "x-amz-object-lock-legal-hold",       0, CIG_HDR_LEGAL_HOLD },
-        { "x-amz-bypass-governance-retention",  0, CIG_HDR_BYPASS }
+        { "x-amz-bypass-governance-retention",  0, CIG_HDR_BYPASS },
+        { "x-amz-bucket-object-lock-enabled",   0, CIG_HDR_BUCKET_LOCK },
+        { "x-amz-object-ownership",             0, CIG_HDR_OWNERSHIP }
     };
     size_t  i, n;
 

@@ -902,10 +902,14 @@ request:
 
         cig_policy_evaluate(policies, n, &req, &verdict);
 
-        /* the answer's statement: the main action's, or the first refusal's */
+        /*
+         * the answer's statement: the main action's, or the first explicit
+         * deny's, or the first refusal's
+         */
 
         if (verdict.decision != CIG_DENY_DEFAULT
-            && (i == 0 || (allowed && verdict.decision != CIG_ALLOW)))
+            && (i == 0 || (allowed && verdict.decision != CIG_ALLOW)
+                || (!explicit && verdict.decision == CIG_DENY_EXPLICIT)))
         {
             size_t  k;
 

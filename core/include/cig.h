@@ -456,6 +456,8 @@ typedef struct {
 #define CIG_HDR_RETENTION   0x04    /* x-amz-object-lock-mode, -retain-until-date */
 #define CIG_HDR_LEGAL_HOLD  0x08    /* x-amz-object-lock-legal-hold */
 #define CIG_HDR_BYPASS      0x10    /* x-amz-bypass-governance-retention */
+#define CIG_HDR_BUCKET_LOCK 0x20    /* x-amz-bucket-object-lock-enabled */
+#define CIG_HDR_OWNERSHIP   0x40    /* x-amz-object-ownership */
 
 /* The CIG_HDR_* flag of a request header name, or 0. */
 unsigned cig_s3_header_flag(const char *name, size_t len);

@@ -250,6 +250,8 @@ dec_run(const dec_file_t *f, const cig_json_t *c, const cig_identity_t *id,
         {
             http.copy_source = h->str;
         }
+
+        http.headers |= cig_s3_header_flag(h->key.data, h->key.len);
     }
 
     rc = cig_path_decode(raw.data, raw.len, &ctx->a, &http.path, &ctx->err);
@@ -395,9 +397,10 @@ dec_case(const dec_file_t *f, const cig_json_t *c, size_t index)
             if (m->type != CIG_JSON_STRING) {
                 snprintf(why, sizeof(why), "header values must be strings");
 
-            } else if (m->key.len != sizeof("x-amz-copy-source") - 1
-                       || strncasecmp(m->key.data, "x-amz-copy-source",
-                                      m->key.len) != 0)
+            } else if ((m->key.len != sizeof("x-amz-copy-source") - 1
+                        || strncasecmp(m->key.data, "x-amz-copy-source",
+                                       m->key.len) != 0)
+                       && cig_s3_header_flag(m->key.data, m->key.len) == 0)
             {
                 snprintf(why, sizeof(why), "unknown header \"%.*s\"",
                          (int) (m->key.len > 64 ? 64 : m->key.len),
@@ -1414,7 +1417,7 @@ typedef struct {
     const char  *action;        /* or the reason for a refusal */
     const char  *resource;
     const char  *keys;          /* "name=value;..." in order */
-    const char  *action2;       /* copy source check */
+    const char  *action2;       /* the second check (copy source, ...) */
     const char  *resource2;
 } map_case_t;
 
@@ -1462,10 +1465,10 @@ pol_map_one(const map_case_t *mc, size_t i)
 
     if (mc->action2 && m.nchecks == 2) {
         tap_is_mem(m.checks[1].action.data, m.checks[1].action.len,
-                   mc->action2, strlen(mc->action2), "s3 %zu: copy action", i);
+                   mc->action2, strlen(mc->action2), "s3 %zu: second action", i);
         tap_is_mem(m.checks[1].resource.data, m.checks[1].resource.len,
                    mc->resource2, strlen(mc->resource2),
-                   "s3 %zu: copy resource", i);
+                   "s3 %zu: second resource", i);
     }
 
     off = 0;
@@ -1521,10 +1524,10 @@ pol_map_s3(void)
           "&part-number-marker=1&encoding-type=url", NULL, NULL, OK,
           "s3:ListMultipartUploadParts", OBJ, NULL, NULL, NULL },
         { "GET", "/mybucket/k/x.txt", "attributes", NULL, NULL, OK,
-          "s3:GetObjectAttributes", OBJ, NULL, NULL, NULL },
+          "s3:GetObjectAttributes", OBJ, NULL, "s3:GetObject", OBJ },
         { "GET", "/mybucket/k/x.txt", "attributes&versionId=v1", NULL, NULL,
-          OK, "s3:GetObjectVersionAttributes", OBJ, "s3:versionid=v1", NULL,
-          NULL },
+          OK, "s3:GetObjectVersionAttributes", OBJ, "s3:versionid=v1",
+          "s3:GetObjectVersion", OBJ },
         { "GET", "/mybucket/k/x.txt", "retention", NULL, NULL, OK,
           "s3:GetObjectRetention", OBJ, NULL, NULL, NULL },
         { "GET", "/mybucket/k/x.txt", "retention&versionId=v1", NULL, NULL,
@@ -1764,6 +1767,84 @@ pol_map_s3(void)
 #undef OK
 #undef BAD
 #undef NO
+}
+
+
+/* request headers that need permissions of their own */
+
+static void
+pol_map_s3_headers(void)
+{
+    static const struct {
+        const char  *method;
+        const char  *path;
+        const char  *header;
+        const char  *actions;       /* every check's action, in order */
+    } cases[] = {
+        { "PUT", "/newbucket", NULL, "s3:CreateBucket" },
+        { "PUT", "/newbucket", "x-amz-acl", "s3:CreateBucket s3:PutBucketAcl" },
+        { "PUT", "/newbucket", "X-Amz-Grant-Read",
+          "s3:CreateBucket s3:PutBucketAcl" },
+        { "PUT", "/newbucket", "x-amz-bucket-object-lock-enabled",
+          "s3:CreateBucket s3:PutBucketObjectLockConfiguration "
+          "s3:PutBucketVersioning" },
+        { "PUT", "/newbucket", "x-amz-object-ownership",
+          "s3:CreateBucket s3:PutBucketOwnershipControls" },
+        { "PUT", "/newbucket", "x-amz-tagging", "s3:CreateBucket" },
+        { "PUT", "/bkt/k", NULL, "s3:PutObject" },
+        { "PUT", "/bkt/k", "x-amz-acl", "s3:PutObject s3:PutObjectAcl" },
+        { "PUT", "/bkt/k", "x-amz-tagging", "s3:PutObject s3:PutObjectTagging" },
+        { "PUT", "/bkt/k", "x-amz-object-lock-mode",
+          "s3:PutObject s3:PutObjectRetention" },
+        { "PUT", "/bkt/k", "x-amz-object-lock-legal-hold",
+          "s3:PutObject s3:PutObjectLegalHold" },
+        { "PUT", "/bkt/k", "x-amz-object-ownership", "s3:PutObject" },
+        { "DELETE", "/bkt/k", "x-amz-bypass-governance-retention",
+          "s3:DeleteObject s3:BypassGovernanceRetention" },
+        { "GET", "/bkt/k", "x-amz-acl", "s3:GetObject" },
+    };
+
+    cig_mapped_t  m;
+    cig_http_t    h;
+    pol_ctx_t     ctx;
+    cig_code_t    rc;
+    char          got[256];
+    size_t        i, k, off;
+
+    tap_note("S3 request mapping: headers");
+
+    for (i = 0; i < UNIT_NELTS(cases); i++) {
+        pol_begin(&ctx);
+        memset(&h, 0, sizeof(cig_http_t));
+
+        h.method = pol_str(cases[i].method);
+        h.path = pol_str(cases[i].path);
+        h.query = pol_str("");
+
+        if (cases[i].header != NULL) {
+            h.headers = cig_s3_header_flag(cases[i].header,
+                                           strlen(cases[i].header));
+        }
+
+        rc = cig_map_s3(&h, pol_str(""), &ctx.a, &m, &ctx.err);
+
+        off = 0;
+        got[0] = '\0';
+
+        for (k = 0; rc == CIG_OK && k < m.nchecks && off < sizeof(got); k++) {
+            off += (size_t) snprintf(got + off, sizeof(got) - off, "%s%.*s",
+                                     k ? " " : "",
+                                     (int) m.checks[k].action.len,
+                                     m.checks[k].action.data);
+        }
+
+        tap_is_str(got, cases[i].actions, "s3 headers %zu: %s %s%s%s", i,
+                   cases[i].method, cases[i].path,
+                   cases[i].header ? " with " : "",
+                   cases[i].header ? cases[i].header : "");
+
+        pol_end(&ctx);
+    }
 }
 
 
@@ -2425,6 +2506,7 @@ test_policy(void)
     pol_glob();
     pol_path_decode();
     pol_map_s3();
+    pol_map_s3_headers();
     pol_map_execute_api();
     pol_evaluate();
     pol_policyset();
