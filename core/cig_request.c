@@ -949,6 +949,171 @@ cig_map_execute_api(const cig_http_t *h, cig_str_t prefix,
 }
 
 
+/*
+ * AWS partitions by their regions' names, as the SDKs' partitions.json
+ * tells them apart (regionRegex); every other region is in "aws".
+ */
+
+static const struct {
+    const char  *region_prefix;
+    const char  *partition;
+} cig_partitions[] = {
+    { "cn-",       "aws-cn" },
+    { "us-gov-",   "aws-us-gov" },
+    { "us-iso-",   "aws-iso" },
+    { "us-isob-",  "aws-iso-b" },
+    { "eu-isoe-",  "aws-iso-e" },
+    { "us-isof-",  "aws-iso-f" },
+    { "eusc-",     "aws-eusc" },
+    { "",          "aws" }
+};
+
+
+const char *
+cig_region_partition(const char *region, size_t len)
+{
+    size_t  i, n, parts, digits;
+
+    /* letters-letters[-letters...]-digits, e.g. us-gov-west-1 */
+
+    if (len == 0 || len > 32) {
+        return NULL;
+    }
+
+    parts = 1;
+    digits = 0;
+
+    for (i = 0; i < len; i++) {
+        if (region[i] == '-') {
+            if (i == 0 || region[i - 1] == '-' || digits) {
+                return NULL;
+            }
+
+            parts++;
+
+        } else if (region[i] >= '0' && region[i] <= '9') {
+            if (parts < 3 || (i > 0 && region[i - 1] != '-' && !digits)) {
+                return NULL;
+            }
+
+            digits++;
+
+        } else if (region[i] < 'a' || region[i] > 'z' || digits) {
+            return NULL;
+        }
+    }
+
+    if (digits == 0) {
+        return NULL;
+    }
+
+    for (i = 0; i < sizeof(cig_partitions) / sizeof(cig_partitions[0]); i++) {
+        n = strlen(cig_partitions[i].region_prefix);
+
+        if (len > n && memcmp(region, cig_partitions[i].region_prefix, n) == 0)
+        {
+            return cig_partitions[i].partition;
+        }
+    }
+
+    return NULL;
+}
+
+
+cig_code_t
+cig_execute_api_prefix_check(cig_str_t prefix, cig_err_t *err)
+{
+    const char  *p, *end, *q, *partition, *in;
+    size_t       i, n;
+
+    p = prefix.data;
+    end = prefix.data + prefix.len;
+
+    if (prefix.len < sizeof("arn:") - 1 || memcmp(p, "arn:", 4) != 0) {
+        cig_err_set(err, CIG_ERR_CONFIG, "it does not start with \"arn:\"");
+        return CIG_ERR_CONFIG;
+    }
+
+    p += 4;
+    q = memchr(p, ':', (size_t) (end - p));
+    n = q ? (size_t) (q - p) : 0;
+    partition = NULL;
+
+    for (i = 0; q && i < sizeof(cig_partitions) / sizeof(cig_partitions[0]);
+         i++)
+    {
+        if (strlen(cig_partitions[i].partition) == n
+            && memcmp(p, cig_partitions[i].partition, n) == 0)
+        {
+            partition = cig_partitions[i].partition;
+        }
+    }
+
+    if (partition == NULL) {
+        cig_err_set(err, CIG_ERR_CONFIG, "\"%.*s\" is not an AWS partition",
+                    (int) (q && n < 32 ? n : 0), p);
+        return CIG_ERR_CONFIG;
+    }
+
+    p = q + 1;
+
+    if ((size_t) (end - p) < sizeof("execute-api:") - 1
+        || memcmp(p, "execute-api:", sizeof("execute-api:") - 1) != 0)
+    {
+        cig_err_set(err, CIG_ERR_CONFIG, "the service is not execute-api");
+        return CIG_ERR_CONFIG;
+    }
+
+    p += sizeof("execute-api:") - 1;
+    q = memchr(p, ':', (size_t) (end - p));
+    n = q ? (size_t) (q - p) : 0;
+    in = q ? cig_region_partition(p, n) : NULL;
+
+    if (in == NULL) {
+        cig_err_set(err, CIG_ERR_CONFIG, "no region after execute-api:");
+        return CIG_ERR_CONFIG;
+    }
+
+    if (strcmp(in, partition) != 0) {
+        cig_err_set(err, CIG_ERR_CONFIG, "region \"%.*s\" is in partition "
+                    "\"%s\", not \"%s\"", (int) n, p, in, partition);
+        return CIG_ERR_CONFIG;
+    }
+
+    p = q + 1;
+
+    for (i = 0; i < 12; i++) {
+        if (p + i == end || p[i] < '0' || p[i] > '9') {
+            break;
+        }
+    }
+
+    if (i != 12 || p + 12 == end || p[12] != ':') {
+        cig_err_set(err, CIG_ERR_CONFIG, "the account is not 12 digits");
+        return CIG_ERR_CONFIG;
+    }
+
+    p += 13;
+    q = memchr(p, '/', (size_t) (end - p));
+
+    if (q == NULL || q == p || q + 1 == end || end[-1] == '/') {
+        cig_err_set(err, CIG_ERR_CONFIG, "API/STAGE must follow the account, "
+                    "without a trailing '/'");
+        return CIG_ERR_CONFIG;
+    }
+
+    for (; p < end; p++) {
+        if ((unsigned char) *p <= 0x20 || *p == 0x7f) {
+            cig_err_set(err, CIG_ERR_CONFIG, "character 0x%02x",
+                        (unsigned char) *p);
+            return CIG_ERR_CONFIG;
+        }
+    }
+
+    return CIG_OK;
+}
+
+
 /* The same rules for a path that is already decoded (nginx's $uri). */
 
 cig_code_t

@@ -843,6 +843,11 @@ request:
         } else if (strcmp(opt.mode, "execute-api") == 0 && opt.arn_prefix) {
             cig_str_t  prefix = { opt.arn_prefix, strlen(opt.arn_prefix) };
 
+            if (cig_execute_api_prefix_check(prefix, &err) != CIG_OK) {
+                die("--arn-prefix \"%s\" is not an API Gateway ARN prefix: %s",
+                    opt.arn_prefix, err.msg);
+            }
+
             rc = cig_map_execute_api(&h, prefix, &a, &mapped, &err);
 
         } else {

@@ -468,6 +468,16 @@ cig_code_t cig_map_s3(const cig_http_t *h, cig_str_t bucket,
 /* API Gateway: execute-api:Invoke on PREFIX/METHOD/path. */
 cig_code_t cig_map_execute_api(const cig_http_t *h, cig_str_t arn_prefix,
     const cig_allocator_t *a, cig_mapped_t *out, cig_err_t *err);
+/*
+ * The AWS partition of a region ("aws", "aws-cn", "aws-us-gov", "aws-iso",
+ * ...), or NULL for what is not a region name.
+ */
+const char *cig_region_partition(const char *region, size_t len);
+/*
+ * An execute-api ARN prefix, arn:PARTITION:execute-api:REGION:ACCOUNT:API/
+ * STAGE, its partition the region's: CIG_OK, or CIG_ERR_CONFIG and why not.
+ */
+cig_code_t cig_execute_api_prefix_check(cig_str_t prefix, cig_err_t *err);
 
 /*
  * The policy decision for a mapped request (req's id, source_ip, secure

@@ -576,6 +576,13 @@ dec_file(const char *name)
         goto done;
     }
 
+    if (f.execute_api
+        && cig_execute_api_prefix_check(f.arn_prefix, &ctx.err) != CIG_OK)
+    {
+        tap_ok(0, "%s: arn_prefix: %s", name, ctx.err.msg);
+        goto done;
+    }
+
     total = 0;
 
     for (p = policies->child, i = 0; p; p = p->next, i++) {
@@ -1848,6 +1855,117 @@ pol_map_s3_headers(void)
 }
 
 
+/* partitions of regions and execute-api ARN prefixes */
+
+static void
+pol_partitions(void)
+{
+    static const struct {
+        const char  *region;
+        const char  *partition;     /* NULL: not a region */
+    } regions[] = {
+        { "eu-west-1", "aws" },
+        { "us-east-1", "aws" },
+        { "ap-southeast-3", "aws" },
+        { "il-central-1", "aws" },
+        { "cn-north-1", "aws-cn" },
+        { "cn-northwest-1", "aws-cn" },
+        { "us-gov-west-1", "aws-us-gov" },
+        { "us-gov-east-1", "aws-us-gov" },
+        { "us-iso-east-1", "aws-iso" },
+        { "us-isob-east-1", "aws-iso-b" },
+        { "eu-isoe-west-1", "aws-iso-e" },
+        { "us-isof-south-1", "aws-iso-f" },
+        { "eusc-de-east-1", "aws-eusc" },
+        { "", NULL },
+        { "eu-west", NULL },
+        { "eu-1", NULL },
+        { "EU-west-1", NULL },
+        { "eu-west-1a", NULL },
+        { "eu--west-1", NULL },
+        { "-eu-west-1", NULL },
+        { "eu-west1", NULL },
+        { "eu-west-1-", NULL },
+        { "aws-global", NULL },
+    };
+
+    static const struct {
+        const char  *prefix;
+        const char  *why;           /* NULL: valid */
+    } prefixes[] = {
+        { "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod", NULL },
+        { "arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/prod",
+          NULL },
+        { "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:a/b", NULL },
+        { "arn:aws-iso:execute-api:us-iso-east-1:123456789012:a/b", NULL },
+        { "arn:aws-iso-b:execute-api:us-isob-east-1:123456789012:a/b", NULL },
+        { "arn:aws-iso-e:execute-api:eu-isoe-west-1:123456789012:a/b", NULL },
+        { "arn:aws-iso-f:execute-api:us-isof-south-1:123456789012:a/b",
+          NULL },
+        { "arn:aws-eusc:execute-api:eusc-de-east-1:123456789012:a/b", NULL },
+        { "arn:aws:execute-api:eu-west-1:123456789012:a/b/c", NULL },
+        { "arn:aws:execute-api:cn-north-1:123456789012:a/b",
+          "region \"cn-north-1\" is in partition \"aws-cn\", not \"aws\"" },
+        { "arn:aws-cn:execute-api:eu-west-1:123456789012:a/b",
+          "is in partition \"aws\", not \"aws-cn\"" },
+        { "arn:aws-us-gov:execute-api:us-east-1:123456789012:a/b",
+          "is in partition \"aws\"" },
+        { "arn:aws-iso:execute-api:us-isob-east-1:123456789012:a/b",
+          "is in partition \"aws-iso-b\"" },
+        { "arn:aws-xx:execute-api:eu-west-1:123456789012:a/b",
+          "\"aws-xx\" is not an AWS partition" },
+        { "arn:aws:lambda:eu-west-1:123456789012:a/b",
+          "the service is not execute-api" },
+        { "arn:aws:execute-api:eu-west:123456789012:a/b", "no region" },
+        { "arn:aws:execute-api::123456789012:a/b", "no region" },
+        { "arn:aws:execute-api:eu-west-1:1234:a/b", "not 12 digits" },
+        { "arn:aws:execute-api:eu-west-1:1234567890123:a/b",
+          "not 12 digits" },
+        { "arn:aws:execute-api:eu-west-1:123456789012:abc123",
+          "API/STAGE must follow" },
+        { "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/",
+          "without a trailing '/'" },
+        { "arn:aws:execute-api:eu-west-1:123456789012:/prod",
+          "API/STAGE must follow" },
+        { "arn:aws:execute-api:eu-west-1:123456789012:a/b c", "0x20" },
+        { "aws:execute-api:eu-west-1:123456789012:a/b", "\"arn:\"" },
+    };
+
+    const char  *got;
+    cig_err_t    err;
+    cig_code_t   rc;
+    size_t       i;
+
+    tap_note("partitions");
+
+    for (i = 0; i < UNIT_NELTS(regions); i++) {
+        got = cig_region_partition(regions[i].region,
+                                   strlen(regions[i].region));
+        tap_is_str(got ? got : "(none)",
+                   regions[i].partition ? regions[i].partition : "(none)",
+                   "partition of \"%s\"", regions[i].region);
+    }
+
+    for (i = 0; i < UNIT_NELTS(prefixes); i++) {
+        memset(&err, 0, sizeof(cig_err_t));
+        rc = cig_execute_api_prefix_check(pol_str(prefixes[i].prefix), &err);
+
+        if (prefixes[i].why == NULL) {
+            if (!tap_is_int(rc, CIG_OK, "arn prefix %s", prefixes[i].prefix))
+            {
+                tap_diag("%s", err.msg);
+            }
+
+        } else {
+            tap_is_int(rc, CIG_ERR_CONFIG, "arn prefix %s: refused",
+                       prefixes[i].prefix);
+            tap_like(err.msg, prefixes[i].why, "arn prefix %s: why",
+                     prefixes[i].prefix);
+        }
+    }
+}
+
+
 static void
 pol_map_execute_api(void)
 {
@@ -2507,6 +2625,7 @@ test_policy(void)
     pol_path_decode();
     pol_map_s3();
     pol_map_s3_headers();
+    pol_partitions();
     pol_map_execute_api();
     pol_evaluate();
     pol_policyset();
