@@ -1170,6 +1170,62 @@ tok_identities(void)
 }
 
 
+/* the local pool's signer: its key file, read and wiped by the core */
+
+static void
+tok_signer(void)
+{
+    static const struct {
+        const char  *file;          /* under t/keys, or "/..." */
+        const char  *why;           /* NULL: loads */
+    } cases[] = {
+        { "k1.pem", NULL },
+        { "k4096.pem", NULL },
+        { "nope.pem", "cannot open" },
+        { "jwks-k1.json", "is not an RSA private key in PEM" },
+        { "/", "is not a regular file of at most 65536 bytes" },
+    };
+
+    char           path[4096];
+    cig_err_t      err;
+    cig_signer_t  *s;
+    cig_str_t      jwks;
+    size_t         i;
+
+    for (i = 0; i < UNIT_NELTS(cases); i++) {
+        if (cases[i].file[0] == '/') {
+            snprintf(path, sizeof(path), "%s", cases[i].file);
+
+        } else {
+            unit_key_path(path, sizeof(path), cases[i].file);
+        }
+
+        memset(&err, 0, sizeof(cig_err_t));
+        s = cig_signer_from_pem(path, &err);
+
+        if (cases[i].why == NULL) {
+            if (!tap_ok(s != NULL, "signer: %s loads", cases[i].file)) {
+                tap_diag("%s", err.msg);
+                continue;
+            }
+
+            jwks = cig_signer_jwks(s);
+            tap_ok(jwks.len > 0 && strstr(jwks.data, "\"kty\":\"RSA\"")
+                   != NULL && strstr(jwks.data, "\"d\"") == NULL,
+                   "signer: %s: its JWKS holds the public key only",
+                   cases[i].file);
+            cig_signer_free(s);
+
+        } else {
+            tap_ok(s == NULL, "signer: %s refused", cases[i].file);
+            tap_like(err.msg, cases[i].why, "signer: %s: why",
+                     cases[i].file);
+            cig_signer_free(s);
+        }
+    }
+}
+
+
 /* a non-Cognito verifier: RS256, sub arbitrary, no amr */
 
 static void
@@ -1345,6 +1401,7 @@ test_token(void)
     tok_max_length();
     tok_claims();
     tok_login();
+    tok_signer();
 
     for (i = 0; i < NSETS; i++) {
         cig_keyset_free(sets[i]);
