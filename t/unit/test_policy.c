@@ -2345,6 +2345,114 @@ pol_evaluate(void)
 }
 
 
+/* A request of several checks: every one must allow, a Deny of any wins. */
+
+static void
+pol_decide(void)
+{
+    static const char  json[] = "{\"Version\":\"2012-10-17\",\"Statement\":"
+        "[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject*\","
+        "\"Resource\":\"*\"},{\"Sid\":\"NoSecrets\",\"Effect\":\"Deny\","
+        "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/secret/*\"}"
+        "]}";
+
+    static const struct {
+        const char      *name;
+        const char      *action[2];
+        const char      *resource[2];
+        cig_decision_t   want;
+        size_t           stmt;          /* of the verdict, but for default */
+        const char      *why;           /* in err, but for allow */
+    } cases[] = {
+        { "both allow: the main check's verdict",
+          { "s3:GetObjectAttributes", "s3:GetObject" },
+          { "arn:aws:s3:::b/x", "arn:aws:s3:::b/x" }, CIG_ALLOW, 0, NULL },
+        { "the second not allowed",
+          { "s3:GetObjectAttributes", "s3:PutObject" },
+          { "arn:aws:s3:::b/x", "arn:aws:s3:::b/x" }, CIG_DENY_DEFAULT, 0,
+          "allows s3:PutObject on arn:aws:s3:::b/x" },
+        { "the first not allowed, the second denied: the Deny decides",
+          { "s3:PutObject", "s3:GetObject" },
+          { "arn:aws:s3:::b/x", "arn:aws:s3:::b/secret/a" },
+          CIG_DENY_EXPLICIT, 1,
+          "s3:GetObject on arn:aws:s3:::b/secret/a denied by statement 1 "
+          "(NoSecrets)" },
+        { "the first denied, the second not allowed: the Deny decides",
+          { "s3:GetObject", "s3:PutObject" },
+          { "arn:aws:s3:::b/secret/a", "arn:aws:s3:::b/x" },
+          CIG_DENY_EXPLICIT, 1, "s3:GetObject on arn:aws:s3:::b/secret/a" },
+    };
+
+    const cig_json_t  *claims;
+    cig_identity_t     id;
+    cig_policy_t      *p;
+    cig_mapped_t       m;
+    cig_request_t      req;
+    cig_verdict_t      v;
+    cig_decision_t     d;
+    pol_ctx_t          ctx;
+    cig_err_t          err;
+    char               why[128];
+    size_t             i, k;
+
+    tap_note("policy decisions of several checks");
+
+    p = cig_policy_from_json(json, sizeof(json) - 1, NULL, NULL, &err);
+
+    if (!tap_ok(p != NULL, "decide: the policy compiles")) {
+        tap_diag("%s", err.msg);
+        return;
+    }
+
+    for (i = 0; i < UNIT_NELTS(cases); i++) {
+        pol_begin(&ctx);
+
+        claims = cig_json_parse(E_ALICE "}", sizeof(E_ALICE "}") - 1, 16,
+                                &ctx.a, &ctx.err);
+
+        if (claims == NULL || !dec_identity(claims, &id, why, sizeof(why))) {
+            tap_ok(0, "decide: %s: claims", cases[i].name);
+            pol_end(&ctx);
+            continue;
+        }
+
+        memset(&m, 0, sizeof(cig_mapped_t));
+
+        for (k = 0; k < 2; k++) {
+            m.checks[k].action = pol_str(cases[i].action[k]);
+            m.checks[k].resource = pol_str(cases[i].resource[k]);
+        }
+
+        m.nchecks = 2;
+
+        memset(&req, 0, sizeof(cig_request_t));
+        req.id = &id;
+        req.source_ip = pol_str("192.0.2.1");
+        req.now = NOW1;
+
+        memset(&err, 0, sizeof(cig_err_t));
+        d = cig_policy_decide(&p, 1, pol_str("arn:aws:iam::123456789012:"
+                                             "role/R"), &m, &req, &v, &err);
+
+        tap_is_int(d, cases[i].want, "decide: %s", cases[i].name);
+        tap_is_int(v.decision, d, "decide: %s: verdict", cases[i].name);
+
+        if (cases[i].want != CIG_DENY_DEFAULT) {
+            tap_is_int((long long) v.statement, (long long) cases[i].stmt,
+                       "decide: %s: statement", cases[i].name);
+        }
+
+        if (cases[i].why != NULL) {
+            tap_like(err.msg, cases[i].why, "decide: %s: why", cases[i].name);
+        }
+
+        pol_end(&ctx);
+    }
+
+    cig_policy_free(p);
+}
+
+
 /* ---------------------------------------------------------------------- */
 /* Policy sets */
 
@@ -2628,6 +2736,7 @@ test_policy(void)
     pol_partitions();
     pol_map_execute_api();
     pol_evaluate();
+    pol_decide();
     pol_policyset();
     pol_templates();
 }
