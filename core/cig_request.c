@@ -349,7 +349,9 @@ cig_param(const cig_params_t *ps, const char *name)
 /*
  * The operation a request performs.  Each row: method, target (object or
  * bucket), the subresource parameter that selects it ("" for none), the
- * action, and the other parameters it may carry.
+ * action, and the other parameters it may carry.  Every row is the action
+ * the S3 API Reference's page of the operation names (t/decisions/
+ * s3-permissions.json cites them); second permissions are in cig_s3_also.
  */
 
 typedef struct {
@@ -430,6 +432,7 @@ static const cig_s3_op_t  cig_s3_ops[] = {
     { "PUT",    0, "cors",        "s3:PutBucketCORS", NULL, "" },
     { "DELETE", 0, "",            "s3:DeleteBucket", NULL, "" },
     { "DELETE", 0, "policy",      "s3:DeleteBucketPolicy", NULL, "" },
+    /* as S3 authorizes them: API_DeleteBucketTagging, API_DeleteBucketCors */
     { "DELETE", 0, "tagging",     "s3:PutBucketTagging", NULL, "" },
     { "DELETE", 0, "cors",        "s3:PutBucketCORS", NULL, "" },
     { NULL,     0, NULL,          NULL, NULL, NULL }
