@@ -1009,6 +1009,8 @@ mci_authorize(cmd_parms *cmd, void *mconfig, const char *mode,
     mci_dir_conf_t  *conf = mconfig;
 
     size_t       i, len;
+    cig_err_t    err;
+    cig_str_t    arn;
     const char  *b;
 
     if (conf->authorize != MCI_UNSET) {
@@ -1055,14 +1057,14 @@ mci_authorize(cmd_parms *cmd, void *mconfig, const char *mode,
 
     if (strcmp(mode, "execute-api") == 0 && arg != NULL) {
         len = strlen(arg);
+        arn.data = arg;
+        arn.len = len;
 
-        if (strncmp(arg, "arn:aws:execute-api:", 20) != 0
-            || arg[len - 1] == '/')
-        {
+        if (cig_execute_api_prefix_check(arn, &err) != CIG_OK) {
             return apr_psprintf(cmd->pool, "%s: \"%s\" is not an API Gateway "
                                 "ARN prefix such as "
-                                "arn:aws:execute-api:REGION:ACCOUNT:API/STAGE",
-                                cmd->cmd->name, arg);
+                                "arn:aws:execute-api:REGION:ACCOUNT:API/STAGE: "
+                                "%s", cmd->cmd->name, arg, err.msg);
         }
 
         conf->authorize = MCI_AUTHZ_EXECUTE_API;

@@ -9,9 +9,13 @@
  * HMAC key is derived from the private key.
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -25,6 +29,10 @@
 
 #include "cig.h"
 #include "cig_internal.h"
+
+
+/* a PEM private key: 16384-bit RSA takes about 13 KiB */
+#define CIG_MAX_PEM_FILE  (64 * 1024)
 
 
 struct cig_signer_s {
@@ -63,6 +71,80 @@ cig_b64url_bn(const BIGNUM *bn)
 }
 
 
+/*
+ * The PEM file, read without stdio so that no copy of the private key is
+ * left in a buffer this file does not wipe: the caller frees the result
+ * with OPENSSL_clear_free(p, *len).
+ */
+
+static char *
+cig_pem_read(const char *path, size_t *len, cig_err_t *err)
+{
+    int           fd;
+    char         *buf;
+    size_t        n;
+    ssize_t       r;
+    struct stat   st;
+
+    r = 0;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd == -1) {
+        cig_err_set(err, CIG_ERR_CONFIG, "cannot open \"%s\": %s", path,
+                    strerror(errno));
+        return NULL;
+    }
+
+    if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)
+        || st.st_size > CIG_MAX_PEM_FILE)
+    {
+        cig_err_set(err, CIG_ERR_CONFIG, "\"%s\" is not a regular file of "
+                    "at most %d bytes", path, CIG_MAX_PEM_FILE);
+        close(fd);
+        return NULL;
+    }
+
+    buf = OPENSSL_malloc(CIG_MAX_PEM_FILE + 1);
+    if (buf == NULL) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
+        close(fd);
+        return NULL;
+    }
+
+    n = 0;
+
+    while (n <= CIG_MAX_PEM_FILE) {
+        r = read(fd, buf + n, CIG_MAX_PEM_FILE + 1 - n);
+
+        if (r == -1 && errno == EINTR) {
+            continue;
+        }
+
+        if (r <= 0) {
+            break;
+        }
+
+        n += (size_t) r;
+    }
+
+    close(fd);
+
+    if (r == -1 || n > CIG_MAX_PEM_FILE) {
+        cig_err_set(err, CIG_ERR_CONFIG, "cannot read \"%s\"", path);
+        OPENSSL_clear_free(buf, CIG_MAX_PEM_FILE + 1);
+        return NULL;
+    }
+
+    *len = CIG_MAX_PEM_FILE + 1;
+
+    /* the rest of the buffer is zero, for the wipe of all of it */
+
+    memset(buf + n, 0, CIG_MAX_PEM_FILE + 1 - n);
+
+    return buf;
+}
+
+
 cig_signer_t *
 cig_signer_from_pem(const char *path, cig_err_t *err)
 {
@@ -70,9 +152,9 @@ cig_signer_from_pem(const char *path, cig_err_t *err)
     BIGNUM         *n, *e;
     cig_signer_t   *s;
     unsigned char   md[SHA256_DIGEST_LENGTH], *der;
-    char           *nb, *eb;
+    char           *nb, *eb, *pem;
     int             len;
-    size_t          i;
+    size_t          i, pem_len;
 
     n = NULL;
     e = NULL;
@@ -85,14 +167,21 @@ cig_signer_from_pem(const char *path, cig_err_t *err)
         return NULL;
     }
 
-    bio = BIO_new_file(path, "r");
+    pem = cig_pem_read(path, &pem_len, err);
+    if (pem == NULL) {
+        goto failed;
+    }
+
+    bio = BIO_new_mem_buf(pem, (int) strlen(pem));
     if (bio == NULL) {
-        cig_err_set(err, CIG_ERR_CONFIG, "cannot open \"%s\"", path);
+        OPENSSL_clear_free(pem, pem_len);
+        cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
         goto failed;
     }
 
     s->pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
     BIO_free(bio);
+    OPENSSL_clear_free(pem, pem_len);
 
     if (s->pkey == NULL || EVP_PKEY_get_base_id(s->pkey) != EVP_PKEY_RSA) {
         cig_err_set(err, CIG_ERR_CONFIG, "\"%s\" is not an RSA private key "

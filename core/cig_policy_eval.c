@@ -635,9 +635,11 @@ cig_policy_evaluate(cig_policy_t *const *policies, size_t n,
 
 
 /*
- * The decision for a mapped request: every check must be allowed.  The
- * verdict reported is the main action's (checks[0]) when all allow, else
- * the first refused check's; err explains a refusal for the log.
+ * The decision for a mapped request: every check must be allowed, and an
+ * explicit deny of any check decides, as in IAM.  The verdict reported is
+ * the main action's (checks[0]) when all allow, else that of the first
+ * explicitly denied check, else of the first refused one; err explains a
+ * refusal for the log.
  */
 
 cig_decision_t
@@ -645,8 +647,9 @@ cig_policy_decide(cig_policy_t *const *policies, size_t n, cig_str_t role,
     const cig_mapped_t *mapped, cig_request_t *req, cig_verdict_t *verdict,
     cig_err_t *err)
 {
-    size_t         i;
-    cig_verdict_t  v;
+    size_t          i, refused;
+    cig_verdict_t   v;
+    cig_decision_t  d, result;
 
     if (mapped->body) {
         /* the checks are in the body: cig_s3_delete_decide() */
@@ -659,12 +662,17 @@ cig_policy_decide(cig_policy_t *const *policies, size_t n, cig_str_t role,
     req->keys = mapped->keys;
     req->nkeys = mapped->nkeys;
 
+    result = CIG_ALLOW;
+    refused = 0;
+
     for (i = 0; i < mapped->nchecks; i++) {
         req->action = mapped->checks[i].action;
         req->resource = mapped->checks[i].resource;
 
-        if (cig_policy_evaluate(policies, n, req, i == 0 ? verdict : &v)
-            == CIG_ALLOW)
+        d = cig_policy_evaluate(policies, n, req, i == 0 ? verdict : &v);
+
+        if (d == CIG_ALLOW || result == CIG_DENY_EXPLICIT
+            || (d == CIG_DENY_DEFAULT && result == CIG_DENY_DEFAULT))
         {
             continue;
         }
@@ -673,31 +681,39 @@ cig_policy_decide(cig_policy_t *const *policies, size_t n, cig_str_t role,
             *verdict = v;
         }
 
-        if (verdict->decision == CIG_DENY_EXPLICIT) {
-            cig_err_set(err, CIG_ERR_FORBIDDEN, "%.*s on %.*s denied by "
-                        "statement %zu%s%.*s%s of the policies of %.*s",
-                        (int) req->action.len, req->action.data,
-                        (int) (req->resource.len < 200
-                               ? req->resource.len : 200),
-                        req->resource.data, verdict->statement,
-                        verdict->sid.len ? " (" : "",
-                        (int) (verdict->sid.len < 32 ? verdict->sid.len : 32),
-                        verdict->sid.data,
-                        verdict->sid.len ? ")" : "",
-                        (int) role.len, role.data);
-
-        } else {
-            cig_err_set(err, CIG_ERR_FORBIDDEN, "no statement of the %zu "
-                        "policies of %.*s allows %.*s on %.*s", n,
-                        (int) role.len, role.data,
-                        (int) req->action.len, req->action.data,
-                        (int) (req->resource.len < 200
-                               ? req->resource.len : 200),
-                        req->resource.data);
-        }
-
-        return verdict->decision;
+        result = d;
+        refused = i;
     }
 
-    return CIG_ALLOW;
+    if (result == CIG_ALLOW) {
+        return CIG_ALLOW;
+    }
+
+    req->action = mapped->checks[refused].action;
+    req->resource = mapped->checks[refused].resource;
+
+    if (result == CIG_DENY_EXPLICIT) {
+        cig_err_set(err, CIG_ERR_FORBIDDEN, "%.*s on %.*s denied by "
+                    "statement %zu%s%.*s%s of the policies of %.*s",
+                    (int) req->action.len, req->action.data,
+                    (int) (req->resource.len < 200
+                           ? req->resource.len : 200),
+                    req->resource.data, verdict->statement,
+                    verdict->sid.len ? " (" : "",
+                    (int) (verdict->sid.len < 32 ? verdict->sid.len : 32),
+                    verdict->sid.data,
+                    verdict->sid.len ? ")" : "",
+                    (int) role.len, role.data);
+
+    } else {
+        cig_err_set(err, CIG_ERR_FORBIDDEN, "no statement of the %zu "
+                    "policies of %.*s allows %.*s on %.*s", n,
+                    (int) role.len, role.data,
+                    (int) req->action.len, req->action.data,
+                    (int) (req->resource.len < 200
+                           ? req->resource.len : 200),
+                    req->resource.data);
+    }
+
+    return result;
 }

@@ -522,7 +522,9 @@ cig_target_decoded(cig_str_t path, cig_str_t query,
 /*
  * The operation a request performs.  Each row: method, target (object or
  * bucket), the subresource parameter that selects it ("" for none), the
- * action, and the other parameters it may carry.
+ * action, and the other parameters it may carry.  Every row is the action
+ * the S3 API Reference's page of the operation names (t/decisions/
+ * s3-permissions.json cites them); second permissions are in cig_s3_also.
  */
 
 typedef struct {
@@ -603,9 +605,32 @@ static const cig_s3_op_t  cig_s3_ops[] = {
     { "PUT",    0, "cors",        "s3:PutBucketCORS", NULL, "" },
     { "DELETE", 0, "",            "s3:DeleteBucket", NULL, "" },
     { "DELETE", 0, "policy",      "s3:DeleteBucketPolicy", NULL, "" },
+    /* as S3 authorizes them: API_DeleteBucketTagging, API_DeleteBucketCors */
     { "DELETE", 0, "tagging",     "s3:PutBucketTagging", NULL, "" },
     { "DELETE", 0, "cors",        "s3:PutBucketCORS", NULL, "" },
     { NULL,     0, NULL,          NULL, NULL, NULL }
+};
+
+
+/*
+ * Operations that need a second permission, as the S3 API Reference lists
+ * them: GetObjectAttributes also needs the object's read permission
+ * (API_GetObjectAttributes), CreateBucket with some headers the permission
+ * of the setting the header makes (API_CreateBucket).  A flag of 0: always.
+ */
+
+static const struct {
+    const char  *action;
+    unsigned     flag;
+    const char  *also;
+} cig_s3_also[] = {
+    { "s3:GetObjectAttributes",        0, "s3:GetObject" },
+    { "s3:GetObjectVersionAttributes", 0, "s3:GetObjectVersion" },
+    { "s3:CreateBucket", CIG_HDR_ACL,         "s3:PutBucketAcl" },
+    { "s3:CreateBucket", CIG_HDR_BUCKET_LOCK,
+      "s3:PutBucketObjectLockConfiguration" },
+    { "s3:CreateBucket", CIG_HDR_BUCKET_LOCK, "s3:PutBucketVersioning" },
+    { "s3:CreateBucket", CIG_HDR_OWNERSHIP,   "s3:PutBucketOwnershipControls" }
 };
 
 
@@ -1318,6 +1343,25 @@ cig_map_s3(const cig_http_t *h, cig_str_t fixed_bucket,
         return rc;
     }
 
+    for (i = 0; i < sizeof(cig_s3_also) / sizeof(cig_s3_also[0]); i++) {
+        if (strlen(cig_s3_also[i].action) != out->checks[0].action.len
+            || memcmp(cig_s3_also[i].action, out->checks[0].action.data,
+                      out->checks[0].action.len) != 0
+            || (cig_s3_also[i].flag && !(h->headers & cig_s3_also[i].flag)))
+        {
+            continue;
+        }
+
+        if (out->nchecks == CIG_MAX_CHECKS) {
+            return cig_bad(err, "too many permissions for one request");
+        }
+
+        out->checks[out->nchecks].action.data = cig_s3_also[i].also;
+        out->checks[out->nchecks].action.len = strlen(cig_s3_also[i].also);
+        out->checks[out->nchecks].resource = out->checks[0].resource;
+        out->nchecks++;
+    }
+
     /*
      * Headers that also set an ACL, tags or object lock need the
      * permission S3 itself checks for them: PutObject alone may not make
@@ -1424,6 +1468,171 @@ cig_map_execute_api(const cig_http_t *h, cig_str_t prefix,
 }
 
 
+/*
+ * AWS partitions by their regions' names, as the SDKs' partitions.json
+ * tells them apart (regionRegex); every other region is in "aws".
+ */
+
+static const struct {
+    const char  *region_prefix;
+    const char  *partition;
+} cig_partitions[] = {
+    { "cn-",       "aws-cn" },
+    { "us-gov-",   "aws-us-gov" },
+    { "us-iso-",   "aws-iso" },
+    { "us-isob-",  "aws-iso-b" },
+    { "eu-isoe-",  "aws-iso-e" },
+    { "us-isof-",  "aws-iso-f" },
+    { "eusc-",     "aws-eusc" },
+    { "",          "aws" }
+};
+
+
+const char *
+cig_region_partition(const char *region, size_t len)
+{
+    size_t  i, n, parts, digits;
+
+    /* letters-letters[-letters...]-digits, e.g. us-gov-west-1 */
+
+    if (len == 0 || len > 32) {
+        return NULL;
+    }
+
+    parts = 1;
+    digits = 0;
+
+    for (i = 0; i < len; i++) {
+        if (region[i] == '-') {
+            if (i == 0 || region[i - 1] == '-' || digits) {
+                return NULL;
+            }
+
+            parts++;
+
+        } else if (region[i] >= '0' && region[i] <= '9') {
+            if (parts < 3 || (i > 0 && region[i - 1] != '-' && !digits)) {
+                return NULL;
+            }
+
+            digits++;
+
+        } else if (region[i] < 'a' || region[i] > 'z' || digits) {
+            return NULL;
+        }
+    }
+
+    if (digits == 0) {
+        return NULL;
+    }
+
+    for (i = 0; i < sizeof(cig_partitions) / sizeof(cig_partitions[0]); i++) {
+        n = strlen(cig_partitions[i].region_prefix);
+
+        if (len > n && memcmp(region, cig_partitions[i].region_prefix, n) == 0)
+        {
+            return cig_partitions[i].partition;
+        }
+    }
+
+    return NULL;
+}
+
+
+cig_code_t
+cig_execute_api_prefix_check(cig_str_t prefix, cig_err_t *err)
+{
+    const char  *p, *end, *q, *partition, *in;
+    size_t       i, n;
+
+    p = prefix.data;
+    end = prefix.data + prefix.len;
+
+    if (prefix.len < sizeof("arn:") - 1 || memcmp(p, "arn:", 4) != 0) {
+        cig_err_set(err, CIG_ERR_CONFIG, "it does not start with \"arn:\"");
+        return CIG_ERR_CONFIG;
+    }
+
+    p += 4;
+    q = memchr(p, ':', (size_t) (end - p));
+    n = q ? (size_t) (q - p) : 0;
+    partition = NULL;
+
+    for (i = 0; q && i < sizeof(cig_partitions) / sizeof(cig_partitions[0]);
+         i++)
+    {
+        if (strlen(cig_partitions[i].partition) == n
+            && memcmp(p, cig_partitions[i].partition, n) == 0)
+        {
+            partition = cig_partitions[i].partition;
+        }
+    }
+
+    if (partition == NULL) {
+        cig_err_set(err, CIG_ERR_CONFIG, "\"%.*s\" is not an AWS partition",
+                    (int) (q && n < 32 ? n : 0), p);
+        return CIG_ERR_CONFIG;
+    }
+
+    p = q + 1;
+
+    if ((size_t) (end - p) < sizeof("execute-api:") - 1
+        || memcmp(p, "execute-api:", sizeof("execute-api:") - 1) != 0)
+    {
+        cig_err_set(err, CIG_ERR_CONFIG, "the service is not execute-api");
+        return CIG_ERR_CONFIG;
+    }
+
+    p += sizeof("execute-api:") - 1;
+    q = memchr(p, ':', (size_t) (end - p));
+    n = q ? (size_t) (q - p) : 0;
+    in = q ? cig_region_partition(p, n) : NULL;
+
+    if (in == NULL) {
+        cig_err_set(err, CIG_ERR_CONFIG, "no region after execute-api:");
+        return CIG_ERR_CONFIG;
+    }
+
+    if (strcmp(in, partition) != 0) {
+        cig_err_set(err, CIG_ERR_CONFIG, "region \"%.*s\" is in partition "
+                    "\"%s\", not \"%s\"", (int) n, p, in, partition);
+        return CIG_ERR_CONFIG;
+    }
+
+    p = q + 1;
+
+    for (i = 0; i < 12; i++) {
+        if (p + i == end || p[i] < '0' || p[i] > '9') {
+            break;
+        }
+    }
+
+    if (i != 12 || p + 12 == end || p[12] != ':') {
+        cig_err_set(err, CIG_ERR_CONFIG, "the account is not 12 digits");
+        return CIG_ERR_CONFIG;
+    }
+
+    p += 13;
+    q = memchr(p, '/', (size_t) (end - p));
+
+    if (q == NULL || q == p || q + 1 == end || end[-1] == '/') {
+        cig_err_set(err, CIG_ERR_CONFIG, "API/STAGE must follow the account, "
+                    "without a trailing '/'");
+        return CIG_ERR_CONFIG;
+    }
+
+    for (; p < end; p++) {
+        if ((unsigned char) *p <= 0x20 || *p == 0x7f) {
+            cig_err_set(err, CIG_ERR_CONFIG, "character 0x%02x",
+                        (unsigned char) *p);
+            return CIG_ERR_CONFIG;
+        }
+    }
+
+    return CIG_OK;
+}
+
+
 /* The same rules for a path that is already decoded (nginx's $uri). */
 
 cig_code_t
@@ -1481,7 +1690,9 @@ cig_s3_header_flag(const char *name, size_t len)
         { "x-amz-object-lock-mode",             0, CIG_HDR_RETENTION },
         { "x-amz-object-lock-retain-until-date", 0, CIG_HDR_RETENTION },
         { "x-amz-object-lock-legal-hold",       0, CIG_HDR_LEGAL_HOLD },
-        { "x-amz-bypass-governance-retention",  0, CIG_HDR_BYPASS }
+        { "x-amz-bypass-governance-retention",  0, CIG_HDR_BYPASS },
+        { "x-amz-bucket-object-lock-enabled",   0, CIG_HDR_BUCKET_LOCK },
+        { "x-amz-object-ownership",             0, CIG_HDR_OWNERSHIP }
     };
     size_t  i, n;
 

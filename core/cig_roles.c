@@ -64,7 +64,9 @@ int
 cig_role_arn_valid(const char *s, size_t len)
 {
     static const char *const  partitions[] = {
-        "arn:aws:iam::", "arn:aws-cn:iam::", "arn:aws-us-gov:iam::"
+        "arn:aws:iam::", "arn:aws-cn:iam::", "arn:aws-us-gov:iam::",
+        "arn:aws-iso:iam::", "arn:aws-iso-b:iam::", "arn:aws-iso-e:iam::",
+        "arn:aws-iso-f:iam::", "arn:aws-eusc:iam::"
     };
     size_t  i, n, p;
 

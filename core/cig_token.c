@@ -289,24 +289,58 @@ cig_loglen(cig_str_t s)
 }
 
 
+/*
+ * A NumericDate (RFC 7519 2): a JSON number of seconds, fractions allowed;
+ * bounded to what an int64_t holds, so that no caller converts an
+ * unrepresentable value.
+ */
+
+static cig_code_t
+cig_numeric_date(const cig_json_t *claims, const char *name, int required,
+    const cig_json_t **out, cig_err_t *err)
+{
+    const cig_json_t  *c;
+
+    c = cig_json_get(claims, name);
+    *out = c;
+
+    if (c == NULL) {
+        if (required) {
+            return cig_fail(err, "claim \"%s\" is missing", name);
+        }
+
+        return CIG_OK;
+    }
+
+    if (c->type != CIG_JSON_NUMBER) {
+        return cig_fail(err, "claim \"%s\" is not a number", name);
+    }
+
+    /* -2^63 <= num < 2^63; the JSON reader refuses what is not finite */
+
+    if (!(c->num >= -9223372036854775808.0 && c->num < 9223372036854775808.0))
+    {
+        return cig_fail(err, "claim \"%s\" is out of range", name);
+    }
+
+    return CIG_OK;
+}
+
+
 static cig_code_t
 cig_time_claims(const cig_verifier_t *v, const cig_json_t *claims,
     int64_t now, cig_identity_t *id, cig_err_t *err)
 {
     const cig_json_t  *exp, *nbf, *iat;
     double             t, leeway;
+    cig_code_t         rc;
 
     t = (double) now;
     leeway = (double) v->leeway;
 
-    exp = cig_json_get(claims, "exp");
-
-    if (exp == NULL) {
-        return cig_fail(err, "claim \"exp\" is missing");
-    }
-
-    if (exp->type != CIG_JSON_NUMBER) {
-        return cig_fail(err, "claim \"exp\" is not a number");
+    rc = cig_numeric_date(claims, "exp", 1, &exp, err);
+    if (rc != CIG_OK) {
+        return rc;
     }
 
     /* RFC 7519 4.1.4: the current time must be before exp */
@@ -317,34 +351,39 @@ cig_time_claims(const cig_verifier_t *v, const cig_json_t *claims,
 
     id->exp = exp->num;
 
-    nbf = cig_json_get(claims, "nbf");
-
-    if (nbf != NULL) {
-        if (nbf->type != CIG_JSON_NUMBER) {
-            return cig_fail(err, "claim \"nbf\" is not a number");
-        }
-
-        if (t + leeway < nbf->num) {
-            return cig_fail(err, "token not valid for another %.0f s",
-                            nbf->num - t);
-        }
+    rc = cig_numeric_date(claims, "nbf", 0, &nbf, err);
+    if (rc != CIG_OK) {
+        return rc;
     }
 
-    iat = cig_json_get(claims, "iat");
-
-    if (iat != NULL) {
-        if (iat->type != CIG_JSON_NUMBER) {
-            return cig_fail(err, "claim \"iat\" is not a number");
-        }
-
-        if (iat->num > t + leeway) {
-            return cig_fail(err, "token issued %.0f s in the future",
-                            iat->num - t);
-        }
-
-        id->iat = iat->num;
-        id->has_iat = 1;
+    if (nbf != NULL && t + leeway < nbf->num) {
+        return cig_fail(err, "token not valid for another %.0f s",
+                        nbf->num - t);
     }
+
+    /* Cognito's tokens and OpenID Connect's ID tokens always carry iat */
+
+    rc = cig_numeric_date(claims, "iat", 1, &iat, err);
+    if (rc != CIG_OK) {
+        return rc;
+    }
+
+    if (iat->num > t + leeway) {
+        return cig_fail(err, "token issued %.0f s in the future",
+                        iat->num - t);
+    }
+
+    /*
+     * Cognito issues OpenID tokens for at most 24 hours (the longest
+     * TokenDuration of GetOpenIdTokenForDeveloperIdentity)
+     */
+
+    if (v->cognito && exp->num - iat->num > CIG_TOKEN_MAX_LIFETIME + leeway) {
+        return cig_fail(err, "claim \"exp\" is more than 24 h after \"iat\"");
+    }
+
+    id->iat = iat->num;
+    id->has_iat = 1;
 
     return CIG_OK;
 }

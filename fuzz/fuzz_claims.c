@@ -235,11 +235,21 @@ check_identity(const cig_verifier_t *v, const cig_identity_t *id)
         check(m->num <= (double) FUZZ_NOW + FUZZ_LEEWAY);
     }
 
+    check(id->exp >= -9223372036854775808.0
+          && id->exp < 9223372036854775808.0);
+
+    /* iat is required, and bounded like exp */
+
     m = cig_json_get(id->claims, "iat");
-    check(!!m == !!id->has_iat);
-    if (m) {
-        check(m->type == CIG_JSON_NUMBER && m->num == id->iat);
-        check(id->iat <= (double) FUZZ_NOW + FUZZ_LEEWAY);
+    check(m && id->has_iat);
+    check(m->type == CIG_JSON_NUMBER && m->num == id->iat);
+    check(id->iat <= (double) FUZZ_NOW + FUZZ_LEEWAY);
+    check(id->iat >= -9223372036854775808.0);
+
+    /* an OpenID token lives at most 24 h from iat to exp */
+
+    if (v->cognito) {
+        check(id->exp - id->iat <= CIG_TOKEN_MAX_LIFETIME + FUZZ_LEEWAY);
     }
 
     if (!v->cognito) {

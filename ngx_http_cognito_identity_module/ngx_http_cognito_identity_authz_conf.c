@@ -675,6 +675,8 @@ ngx_http_cognito_identity_set_authorize(ngx_conf_t *cf,
     ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
 
     u_char       c;
+    cig_err_t    err;
+    cig_str_t    arn;
     ngx_str_t   *value;
     ngx_uint_t   i;
 
@@ -722,13 +724,14 @@ ngx_http_cognito_identity_set_authorize(ngx_conf_t *cf,
 
     if (ngx_strcmp(value[1].data, "execute-api") == 0 && cf->args->nelts == 3)
     {
-        if (ngx_strncmp(value[2].data, "arn:aws:execute-api:", 20) != 0
-            || value[2].data[value[2].len - 1] == '/')
-        {
+        arn.data = (char *) value[2].data;
+        arn.len = value[2].len;
+
+        if (cig_execute_api_prefix_check(arn, &err) != CIG_OK) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"%V\" is not an API Gateway ARN prefix such "
-                               "as arn:aws:execute-api:REGION:ACCOUNT:API/STAGE",
-                               &value[2]);
+                               "as arn:aws:execute-api:REGION:ACCOUNT:API/STAGE"
+                               ": %s", &value[2], err.msg);
             return NGX_CONF_ERROR;
         }
 

@@ -302,6 +302,10 @@ ngx_http_cognito_identity_cache_remove(ngx_http_cognito_identity_cache_t *c,
         }
     }
 
+    /* a bearer token: not left behind in the zone's free pages */
+
+    ngx_explicit_memzero(e->data, e->frozen_len + e->token_len);
+
     ngx_slab_free_locked(c->shpool, e);
 }
 

@@ -49,6 +49,17 @@ ngx_http_cognito_identity_s3_key_cleanup(void *data)
 }
 
 
+/* the session token's copy in configuration memory, wiped with it */
+
+static void
+ngx_http_cognito_identity_s3_token_cleanup(void *data)
+{
+    ngx_str_t  *token = data;
+
+    OPENSSL_cleanse(token->data, token->len);
+}
+
+
 static ngx_int_t
 ngx_http_cognito_identity_s3_name(ngx_conf_t *cf, ngx_str_t *v,
     const char *what)
@@ -255,13 +266,17 @@ ngx_http_cognito_identity_s3_sign(ngx_conf_t *cf, ngx_command_t *cmd,
                                                "session token file", tbuf,
                                                CIG_SIGV4_MAX_TOKEN + 1, &len);
         if (rc == NGX_OK) {
-            s->token.data = ngx_pnalloc(cf->pool, len);
-            if (s->token.data == NULL) {
+            cln = ngx_pool_cleanup_add(cf->pool, len);
+            if (cln == NULL) {
                 rc = NGX_ERROR;
 
             } else {
+                s->token.data = cln->data;
                 ngx_memcpy(s->token.data, tbuf, len);
                 s->token.len = len;
+
+                cln->handler = ngx_http_cognito_identity_s3_token_cleanup;
+                cln->data = &s->token;
             }
         }
 

@@ -918,6 +918,11 @@ request:
         } else if (strcmp(opt.mode, "execute-api") == 0 && opt.arn_prefix) {
             cig_str_t  prefix = { opt.arn_prefix, strlen(opt.arn_prefix) };
 
+            if (cig_execute_api_prefix_check(prefix, &err) != CIG_OK) {
+                die("--arn-prefix \"%s\" is not an API Gateway ARN prefix: %s",
+                    opt.arn_prefix, err.msg);
+            }
+
             rc = cig_map_execute_api(&h, prefix, &a, &mapped, &err);
 
         } else {
@@ -988,10 +993,14 @@ request:
 
         cig_policy_evaluate(policies, n, &req, &verdict);
 
-        /* the answer's statement: the main action's, or the first refusal's */
+        /*
+         * the answer's statement: the main action's, or the first explicit
+         * deny's, or the first refusal's
+         */
 
         if (verdict.decision != CIG_DENY_DEFAULT
-            && (i == 0 || (allowed && verdict.decision != CIG_ALLOW)))
+            && (i == 0 || (allowed && verdict.decision != CIG_ALLOW)
+                || (!explicit && verdict.decision == CIG_DENY_EXPLICIT)))
         {
             size_t  k;
 

@@ -173,6 +173,9 @@ int cig_keyset_is_development(const cig_keyset_t *ks);
 
 #define CIG_AWS_ISSUER  "https://cognito-identity.amazonaws.com"
 
+/* the longest an OpenID token lives: 24 h, the most TokenDuration allows */
+#define CIG_TOKEN_MAX_LIFETIME  86400
+
 
 /* Token verification. */
 
@@ -523,6 +526,8 @@ typedef struct {
 #define CIG_HDR_RETENTION   0x04    /* x-amz-object-lock-mode, -retain-until-date */
 #define CIG_HDR_LEGAL_HOLD  0x08    /* x-amz-object-lock-legal-hold */
 #define CIG_HDR_BYPASS      0x10    /* x-amz-bypass-governance-retention */
+#define CIG_HDR_BUCKET_LOCK 0x20    /* x-amz-bucket-object-lock-enabled */
+#define CIG_HDR_OWNERSHIP   0x40    /* x-amz-object-ownership */
 
 /* The CIG_HDR_* flag of a request header name, or 0. */
 unsigned cig_s3_header_flag(const char *name, size_t len);
@@ -544,6 +549,16 @@ cig_code_t cig_map_s3(const cig_http_t *h, cig_str_t bucket,
 /* API Gateway: execute-api:Invoke on PREFIX/METHOD/path. */
 cig_code_t cig_map_execute_api(const cig_http_t *h, cig_str_t arn_prefix,
     const cig_allocator_t *a, cig_mapped_t *out, cig_err_t *err);
+/*
+ * The AWS partition of a region ("aws", "aws-cn", "aws-us-gov", "aws-iso",
+ * ...), or NULL for what is not a region name.
+ */
+const char *cig_region_partition(const char *region, size_t len);
+/*
+ * An execute-api ARN prefix, arn:PARTITION:execute-api:REGION:ACCOUNT:API/
+ * STAGE, its partition the region's: CIG_OK, or CIG_ERR_CONFIG and why not.
+ */
+cig_code_t cig_execute_api_prefix_check(cig_str_t prefix, cig_err_t *err);
 
 /*
  * The policy decision for a mapped request (req's id, source_ip, secure

@@ -98,6 +98,10 @@ my @errors = (
     ['bad authorize mode', "CognitoIdentityAuthorize s4", qr/invalid value, expected "s3 \[bucket=NAME\]", "execute-api ARN_PREFIX" or "off"/],
     ['bad bucket', "CognitoIdentityAuthorize s3 bucket=My_Bucket", qr/invalid bucket name in "bucket=My_Bucket"/],
     ['bad API ARN', "CognitoIdentityAuthorize execute-api arn:aws:lambda:x", qr/is not an API Gateway ARN prefix/],
+    ['API ARN of a China region under aws', "CognitoIdentityAuthorize execute-api arn:aws:execute-api:cn-north-1:123456789012:abc123/prod",
+        qr/is not an API Gateway ARN prefix .*: region "cn-north-1" is in partition "aws-cn", not "aws"/],
+    ['API ARN of an unknown partition', "CognitoIdentityAuthorize execute-api arn:aws-moon:execute-api:eu-west-1:123456789012:abc123/prod",
+        qr/"aws-moon" is not an AWS partition/],
     ['relative prefix', "CognitoIdentityAllowPrefix files/", qr/prefix "files\/" does not start with "\/"/],
     ['prefix variable never set', 'CognitoIdentityAllowPrefix /a/${aws:username}/', qr/variable "\$\{aws:username\}" has no value for a prefix/],
     ['Require cognito-role without ARN', "<Location />\nRequire cognito-role\n</Location>", qr/$LINE\s+Require cognito-role needs at least one role ARN/],
@@ -114,6 +118,17 @@ my @errors = (
 for my $e (@errors) {
     my ($name, $body, $re) = @$e;
     apache_config_fails($body, $re, $name);
+}
+
+# execute-api ARN prefixes in every partition, the partition the region's
+for my $p (['aws', 'eu-west-1'], ['aws-cn', 'cn-north-1'],
+           ['aws-us-gov', 'us-gov-west-1'], ['aws-iso', 'us-iso-east-1'],
+           ['aws-iso-b', 'us-isob-east-1'], ['aws-iso-e', 'eu-isoe-west-1'],
+           ['aws-iso-f', 'us-isof-south-1'], ['aws-eusc', 'eusc-de-east-1']) {
+    my ($partition, $region) = @$p;
+    apache_config_ok("CognitoIdentityAuthorize execute-api "
+                     . "arn:$partition:execute-api:$region:123456789012:abc123/prod",
+                     "execute-api ARN prefix in $partition");
 }
 
 # AuthType CognitoIdentity where no pool or no key can ever apply: refused

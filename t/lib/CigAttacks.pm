@@ -607,7 +607,7 @@ sub attack_cases {
     }
     $tok->('exp -1', { claims => { exp => '-1' } }, refused('token expired'));
     $tok->('exp 0', { claims => { exp => '0' } }, refused('token expired'));
-    $tok->('exp -1e308', { claims => { exp => '-1e308' } }, refused('token expired'));
+    $tok->('exp -1e308', { claims => { exp => '-1e308' } }, refused('claim "exp" is out of range'));
     $tok->('exp 1e309 (out of range)', { claims => { exp => '1e309' } },
            refused('payload: invalid JSON: number out of range'));
     $tok->('exp of 100 digits', { claims => { exp => '1' . ('0' x 99) } },
@@ -622,16 +622,25 @@ sub attack_cases {
            refused('token expired'));
     $tok->('exp a microsecond beyond the leeway', { claims => { exp => sprintf('%.6f', $now - 10.000001) } },
            refused('token expired'));
-    $tok->('exp 1e308 (accepted: far future, as the issuer signed it)',
-           { claims => { exp => '1e308' } }, served());
-    $tok->('nbf 1e308', { claims => { nbf => '1e308' } }, refused('token not valid for another'));
+    $tok->('exp 1e308', { claims => { exp => '1e308' } }, refused('claim "exp" is out of range'));
+    $tok->('exp 2^63', { claims => { exp => '9223372036854775808' } },
+           refused('claim "exp" is out of range'));
+    $tok->('exp 24 h and 11 s after iat (leeway 10 s)', { claims => { exp => $now + 86411, iat => $now } },
+           refused('claim "exp" is more than 24 h after "iat"'));
+    $tok->('exp 24 h and 10 s after iat (accepted: within the leeway)',
+           { claims => { exp => $now + 86410, iat => $now } }, served());
+    $tok->('nbf 1e308', { claims => { nbf => '1e308' } }, refused('claim "nbf" is out of range'));
+    $tok->('nbf 1e9 years ahead', { claims => { nbf => '3e16' } }, refused('token not valid for another'));
     $tok->('nbf an hour and a half second ahead', { claims => { nbf => $now + 3600.5 } },
            refused('token not valid for another'));
-    $tok->('iat 1e308', { claims => { iat => '1e308' } }, refused('in the future'));
+    $tok->('iat 1e308', { claims => { iat => '1e308' } }, refused('claim "iat" is out of range'));
+    $tok->('iat absent', { claims => { iat => undef } }, refused('claim "iat" is missing'));
     $tok->('iat an hour and a half second ahead', { claims => { iat => $now + 3600.5 } },
            refused('in the future'));
-    $tok->('iat -1 (accepted: issued in the past)', { claims => { iat => '-1' } }, served());
-    $tok->('nbf -1e308 (accepted: valid since long ago)', { claims => { nbf => '-1e308' } }, served());
+    $tok->('iat -1 (more than 24 h before exp)', { claims => { iat => '-1' } },
+           refused('claim "exp" is more than 24 h after "iat"'));
+    $tok->('nbf -1e308', { claims => { nbf => '-1e308' } }, refused('claim "nbf" is out of range'));
+    $tok->('nbf -1 (accepted: valid since long ago)', { claims => { nbf => '-1' } }, served());
 
     my %iss = (
         'with a trailing slash'        => js(ISSUER . '/'),

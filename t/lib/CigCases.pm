@@ -95,7 +95,8 @@ sub token_rule_cases {
     ['exp within leeway', { claims => { exp => $now - 5 } }, 200],
     ['nbf within leeway', { claims => { nbf => $now + 5 } }, 200],
     ['iat within leeway', { claims => { iat => $now + 5 } }, 200],
-    ['iat absent', { claims => { iat => undef } }, 200],
+    ['exp 24 h after iat', { claims => { exp => $now + 86400,
+                                        iat => $now } }, 200],
     ['amr with only "authenticated"',
         { claims => { amr => ['authenticated'] } }, 200],
 
@@ -150,6 +151,12 @@ sub token_rule_cases {
         '"nbf" is not a number'],
     ['iat in the future', { claims => { iat => $now + 60 } }, 401,
         'in the future'],
+    ['iat missing', { claims => { iat => undef } }, 401, '"iat" is missing'],
+    ['exp more than 24 h after iat', { claims => { exp => $now + 86411,
+                                                  iat => $now } },
+        401, 'more than 24 h after "iat"'],
+    ['exp 1e300', { claims => { exp => 1e300 } }, 401,
+        '"exp" is out of range'],
     ['sub missing', { claims => { sub => undef } }, 401, '"sub"'],
     ['sub not an identity id', { claims => { sub => 'alice' } }, 401,
         'not an identity id'],
@@ -171,7 +178,8 @@ sub token_rule_cases {
     ['payload with duplicate sub', { raw_claims =>
         '{"sub":"' . IDENTITY . '","sub":"eu-west-1:00000000-0000-0000-0000-'
         . '000000000000","aud":"' . POOL . '","amr":["unauthenticated"],'
-        . '"iss":"' . ISSUER . '","exp":' . ($now + 600) . '}' },
+        . '"iss":"' . ISSUER . '","exp":' . ($now + 600) . ',"iat":' . $now
+        . '}' },
         401, 'duplicate'],
     ['payload not an object', { raw_claims => '[1,2]' }, 401,
         'not a JSON object'],

@@ -135,7 +135,7 @@ like($log, qr/cognito identity: 403, no statement of the 1 policies of \S+Quicks
 }
 
 # A token forged with the public development key but claiming AWS's issuer.
-my $forged = `$root/examples/dev/mint-token.sh -k $root/examples/dev/dev-key.pem -H '{"kid":"dev-1","typ":"JWS","alg":"RS512"}' -P '{"iss":"https://cognito-identity.amazonaws.com","aud":"us-east-1:0d0d0d0d-0000-4000-8000-000000000001","sub":"us-east-1:11111111-2222-4333-8444-555555555555","amr":["authenticated","x"],"exp":@{[time + 600]}}'`;
+my $forged = `$root/examples/dev/mint-token.sh -k $root/examples/dev/dev-key.pem -H '{"kid":"dev-1","typ":"JWS","alg":"RS512"}' -P '{"iss":"https://cognito-identity.amazonaws.com","aud":"us-east-1:0d0d0d0d-0000-4000-8000-000000000001","sub":"us-east-1:11111111-2222-4333-8444-555555555555","amr":["authenticated","x"],"exp":@{[time + 600]},"iat":@{[time]}}'`;
 chomp $forged;
 ($status) = curl("-H 'Authorization: Bearer $forged'", "$url/api/hello");
 is($status, 401, 'a token claiming AWS as issuer is refused by the dev config');

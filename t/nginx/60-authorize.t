@@ -301,6 +301,27 @@ nginx_config_fails(conf('cognito_identity_allow_prefix /a/${aws:username}/;'),
     'prefix with a variable that is never set');
 nginx_config_fails(conf('cognito_identity_authorize execute-api arn:aws:lambda:x;'),
     qr/is not an API Gateway ARN prefix/, 'bad API ARN');
+
+# execute-api ARN prefixes in every partition, the partition the region's
+for my $p (['aws', 'eu-west-1'], ['aws-cn', 'cn-north-1'],
+           ['aws-us-gov', 'us-gov-west-1'], ['aws-iso', 'us-iso-east-1'],
+           ['aws-iso-b', 'us-isob-east-1'], ['aws-iso-e', 'eu-isoe-west-1'],
+           ['aws-iso-f', 'us-isof-south-1'], ['aws-eusc', 'eusc-de-east-1']) {
+    my ($partition, $region) = @$p;
+    nginx_config_ok(conf("cognito_identity_authorize execute-api "
+                         . "arn:$partition:execute-api:$region:123456789012:abc123/prod;"),
+                    "execute-api ARN prefix in $partition");
+}
+nginx_config_fails(conf('cognito_identity_authorize execute-api arn:aws:execute-api:cn-north-1:123456789012:abc123/prod;'),
+    qr/is not an API Gateway ARN prefix .*: region "cn-north-1" is in partition "aws-cn", not "aws"/,
+    'a China region under the aws partition');
+nginx_config_fails(conf('cognito_identity_authorize execute-api arn:aws-us-gov:execute-api:us-east-1:123456789012:abc123/prod;'),
+    qr/region "us-east-1" is in partition "aws", not "aws-us-gov"/,
+    'a commercial region under aws-us-gov');
+nginx_config_fails(conf('cognito_identity_authorize execute-api arn:aws-moon:execute-api:eu-west-1:123456789012:abc123/prod;'),
+    qr/"aws-moon" is not an AWS partition/, 'an unknown partition');
+nginx_config_fails(conf('cognito_identity_authorize execute-api arn:aws:execute-api:eu-west-1:1234:abc123/prod;'),
+    qr/the account is not 12 digits/, 'a short account');
 nginx_config_fails(conf('cognito_identity_authorize s3; cognito_identity_authorize off;'),
     qr/"cognito_identity_authorize" directive is duplicate/, 'authorize twice');
 nginx_config_fails(conf('cognito_identity_allow_prefix files/;'),

@@ -170,6 +170,16 @@ is($rc, 0, 'developer-authenticated token') or diag(explain $r);
 is($c->{exp} - $c->{iat}, 120, 'with the requested duration');
 is($c->{amr}[1], 'login.example.dev', 'and the developer provider');
 
+# the longest TokenDuration Cognito allows, 24 h: the gateway accepts it
+($rc, $r) = aws('get-open-id-token-for-developer-identity',
+                '--identity-pool-id', $POOL, '--logins', 'login.example.dev=user-42',
+                '--token-duration', '86400');
+is($rc, 0, 'a developer token of 24 h') or diag(explain $r);
+($h, $c) = claims_of($r->{Token} // '');
+is($c->{exp} - $c->{iat}, 86400, 'lives 24 h from iat');
+$resp = $srv->request('GET', '/api/', { Authorization => 'Bearer ' . ($r->{Token} // '') });
+is($resp->{status}, 200, 'and the gateway accepts it');
+
 # Errors in Cognito's shape.
 ($rc, $r) = aws('get-id', '--identity-pool-id', 'us-east-1:00000000-0000-4000-8000-000000000000',
                 '--no-sign-request');

@@ -625,6 +625,13 @@ dec_file(const char *name)
         goto done;
     }
 
+    if (f.execute_api
+        && cig_execute_api_prefix_check(f.arn_prefix, &ctx.err) != CIG_OK)
+    {
+        tap_ok(0, "%s: arn_prefix: %s", name, ctx.err.msg);
+        goto done;
+    }
+
     total = 0;
 
     for (p = policies->child, i = 0; p; p = p->next, i++) {
@@ -1499,7 +1506,7 @@ typedef struct {
     const char  *action;        /* or the reason for a refusal */
     const char  *resource;
     const char  *keys;          /* "name=value;..." in order */
-    const char  *action2;       /* copy source check */
+    const char  *action2;       /* the second check (copy source, ...) */
     const char  *resource2;
 } map_case_t;
 
@@ -1547,10 +1554,10 @@ pol_map_one(const map_case_t *mc, size_t i)
 
     if (mc->action2 && m.nchecks == 2) {
         tap_is_mem(m.checks[1].action.data, m.checks[1].action.len,
-                   mc->action2, strlen(mc->action2), "s3 %zu: copy action", i);
+                   mc->action2, strlen(mc->action2), "s3 %zu: second action", i);
         tap_is_mem(m.checks[1].resource.data, m.checks[1].resource.len,
                    mc->resource2, strlen(mc->resource2),
-                   "s3 %zu: copy resource", i);
+                   "s3 %zu: second resource", i);
     }
 
     off = 0;
@@ -1606,10 +1613,10 @@ pol_map_s3(void)
           "&part-number-marker=1&encoding-type=url", NULL, NULL, OK,
           "s3:ListMultipartUploadParts", OBJ, NULL, NULL, NULL },
         { "GET", "/mybucket/k/x.txt", "attributes", NULL, NULL, OK,
-          "s3:GetObjectAttributes", OBJ, NULL, NULL, NULL },
+          "s3:GetObjectAttributes", OBJ, NULL, "s3:GetObject", OBJ },
         { "GET", "/mybucket/k/x.txt", "attributes&versionId=v1", NULL, NULL,
-          OK, "s3:GetObjectVersionAttributes", OBJ, "s3:versionid=v1", NULL,
-          NULL },
+          OK, "s3:GetObjectVersionAttributes", OBJ, "s3:versionid=v1",
+          "s3:GetObjectVersion", OBJ },
         { "GET", "/mybucket/k/x.txt", "retention", NULL, NULL, OK,
           "s3:GetObjectRetention", OBJ, NULL, NULL, NULL },
         { "GET", "/mybucket/k/x.txt", "retention&versionId=v1", NULL, NULL,
@@ -1849,6 +1856,195 @@ pol_map_s3(void)
 #undef OK
 #undef BAD
 #undef NO
+}
+
+
+/* request headers that need permissions of their own */
+
+static void
+pol_map_s3_headers(void)
+{
+    static const struct {
+        const char  *method;
+        const char  *path;
+        const char  *header;
+        const char  *actions;       /* every check's action, in order */
+    } cases[] = {
+        { "PUT", "/newbucket", NULL, "s3:CreateBucket" },
+        { "PUT", "/newbucket", "x-amz-acl", "s3:CreateBucket s3:PutBucketAcl" },
+        { "PUT", "/newbucket", "X-Amz-Grant-Read",
+          "s3:CreateBucket s3:PutBucketAcl" },
+        { "PUT", "/newbucket", "x-amz-bucket-object-lock-enabled",
+          "s3:CreateBucket s3:PutBucketObjectLockConfiguration "
+          "s3:PutBucketVersioning" },
+        { "PUT", "/newbucket", "x-amz-object-ownership",
+          "s3:CreateBucket s3:PutBucketOwnershipControls" },
+        { "PUT", "/newbucket", "x-amz-tagging", "s3:CreateBucket" },
+        { "PUT", "/bkt/k", NULL, "s3:PutObject" },
+        { "PUT", "/bkt/k", "x-amz-acl", "s3:PutObject s3:PutObjectAcl" },
+        { "PUT", "/bkt/k", "x-amz-tagging", "s3:PutObject s3:PutObjectTagging" },
+        { "PUT", "/bkt/k", "x-amz-object-lock-mode",
+          "s3:PutObject s3:PutObjectRetention" },
+        { "PUT", "/bkt/k", "x-amz-object-lock-legal-hold",
+          "s3:PutObject s3:PutObjectLegalHold" },
+        { "PUT", "/bkt/k", "x-amz-object-ownership", "s3:PutObject" },
+        { "DELETE", "/bkt/k", "x-amz-bypass-governance-retention",
+          "s3:DeleteObject s3:BypassGovernanceRetention" },
+        { "GET", "/bkt/k", "x-amz-acl", "s3:GetObject" },
+    };
+
+    cig_mapped_t  m;
+    cig_http_t    h;
+    pol_ctx_t     ctx;
+    cig_code_t    rc;
+    char          got[256];
+    size_t        i, k, off;
+
+    tap_note("S3 request mapping: headers");
+
+    for (i = 0; i < UNIT_NELTS(cases); i++) {
+        pol_begin(&ctx);
+        memset(&h, 0, sizeof(cig_http_t));
+
+        h.method = pol_str(cases[i].method);
+        h.path = pol_str(cases[i].path);
+        h.query = pol_str("");
+
+        if (cases[i].header != NULL) {
+            h.headers = cig_s3_header_flag(cases[i].header,
+                                           strlen(cases[i].header));
+        }
+
+        rc = cig_map_s3(&h, pol_str(""), &ctx.a, &m, &ctx.err);
+
+        off = 0;
+        got[0] = '\0';
+
+        for (k = 0; rc == CIG_OK && k < m.nchecks && off < sizeof(got); k++) {
+            off += (size_t) snprintf(got + off, sizeof(got) - off, "%s%.*s",
+                                     k ? " " : "",
+                                     (int) m.checks[k].action.len,
+                                     m.checks[k].action.data);
+        }
+
+        tap_is_str(got, cases[i].actions, "s3 headers %zu: %s %s%s%s", i,
+                   cases[i].method, cases[i].path,
+                   cases[i].header ? " with " : "",
+                   cases[i].header ? cases[i].header : "");
+
+        pol_end(&ctx);
+    }
+}
+
+
+/* partitions of regions and execute-api ARN prefixes */
+
+static void
+pol_partitions(void)
+{
+    static const struct {
+        const char  *region;
+        const char  *partition;     /* NULL: not a region */
+    } regions[] = {
+        { "eu-west-1", "aws" },
+        { "us-east-1", "aws" },
+        { "ap-southeast-3", "aws" },
+        { "il-central-1", "aws" },
+        { "cn-north-1", "aws-cn" },
+        { "cn-northwest-1", "aws-cn" },
+        { "us-gov-west-1", "aws-us-gov" },
+        { "us-gov-east-1", "aws-us-gov" },
+        { "us-iso-east-1", "aws-iso" },
+        { "us-isob-east-1", "aws-iso-b" },
+        { "eu-isoe-west-1", "aws-iso-e" },
+        { "us-isof-south-1", "aws-iso-f" },
+        { "eusc-de-east-1", "aws-eusc" },
+        { "", NULL },
+        { "eu-west", NULL },
+        { "eu-1", NULL },
+        { "EU-west-1", NULL },
+        { "eu-west-1a", NULL },
+        { "eu--west-1", NULL },
+        { "-eu-west-1", NULL },
+        { "eu-west1", NULL },
+        { "eu-west-1-", NULL },
+        { "aws-global", NULL },
+    };
+
+    static const struct {
+        const char  *prefix;
+        const char  *why;           /* NULL: valid */
+    } prefixes[] = {
+        { "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod", NULL },
+        { "arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/prod",
+          NULL },
+        { "arn:aws-us-gov:execute-api:us-gov-west-1:123456789012:a/b", NULL },
+        { "arn:aws-iso:execute-api:us-iso-east-1:123456789012:a/b", NULL },
+        { "arn:aws-iso-b:execute-api:us-isob-east-1:123456789012:a/b", NULL },
+        { "arn:aws-iso-e:execute-api:eu-isoe-west-1:123456789012:a/b", NULL },
+        { "arn:aws-iso-f:execute-api:us-isof-south-1:123456789012:a/b",
+          NULL },
+        { "arn:aws-eusc:execute-api:eusc-de-east-1:123456789012:a/b", NULL },
+        { "arn:aws:execute-api:eu-west-1:123456789012:a/b/c", NULL },
+        { "arn:aws:execute-api:cn-north-1:123456789012:a/b",
+          "region \"cn-north-1\" is in partition \"aws-cn\", not \"aws\"" },
+        { "arn:aws-cn:execute-api:eu-west-1:123456789012:a/b",
+          "is in partition \"aws\", not \"aws-cn\"" },
+        { "arn:aws-us-gov:execute-api:us-east-1:123456789012:a/b",
+          "is in partition \"aws\"" },
+        { "arn:aws-iso:execute-api:us-isob-east-1:123456789012:a/b",
+          "is in partition \"aws-iso-b\"" },
+        { "arn:aws-xx:execute-api:eu-west-1:123456789012:a/b",
+          "\"aws-xx\" is not an AWS partition" },
+        { "arn:aws:lambda:eu-west-1:123456789012:a/b",
+          "the service is not execute-api" },
+        { "arn:aws:execute-api:eu-west:123456789012:a/b", "no region" },
+        { "arn:aws:execute-api::123456789012:a/b", "no region" },
+        { "arn:aws:execute-api:eu-west-1:1234:a/b", "not 12 digits" },
+        { "arn:aws:execute-api:eu-west-1:1234567890123:a/b",
+          "not 12 digits" },
+        { "arn:aws:execute-api:eu-west-1:123456789012:abc123",
+          "API/STAGE must follow" },
+        { "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/",
+          "without a trailing '/'" },
+        { "arn:aws:execute-api:eu-west-1:123456789012:/prod",
+          "API/STAGE must follow" },
+        { "arn:aws:execute-api:eu-west-1:123456789012:a/b c", "0x20" },
+        { "aws:execute-api:eu-west-1:123456789012:a/b", "\"arn:\"" },
+    };
+
+    const char  *got;
+    cig_err_t    err;
+    cig_code_t   rc;
+    size_t       i;
+
+    tap_note("partitions");
+
+    for (i = 0; i < UNIT_NELTS(regions); i++) {
+        got = cig_region_partition(regions[i].region,
+                                   strlen(regions[i].region));
+        tap_is_str(got ? got : "(none)",
+                   regions[i].partition ? regions[i].partition : "(none)",
+                   "partition of \"%s\"", regions[i].region);
+    }
+
+    for (i = 0; i < UNIT_NELTS(prefixes); i++) {
+        memset(&err, 0, sizeof(cig_err_t));
+        rc = cig_execute_api_prefix_check(pol_str(prefixes[i].prefix), &err);
+
+        if (prefixes[i].why == NULL) {
+            if (!tap_is_int(rc, CIG_OK, "arn prefix %s", prefixes[i].prefix))
+            {
+                tap_diag("%s", err.msg);
+            }
+
+        } else {
+            tap_is_int(rc, CIG_ERR_CONFIG, "arn prefix %s: refused",
+                       prefixes[i].prefix);
+            tap_like(err.msg, prefixes[i].why, "arn prefix %s: why",
+                     prefixes[i].prefix);
+        }
+    }
 }
 
 
@@ -2228,6 +2424,114 @@ pol_evaluate(void)
 #undef D
 #undef C
 #undef OBJ
+}
+
+
+/* A request of several checks: every one must allow, a Deny of any wins. */
+
+static void
+pol_decide(void)
+{
+    static const char  json[] = "{\"Version\":\"2012-10-17\",\"Statement\":"
+        "[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject*\","
+        "\"Resource\":\"*\"},{\"Sid\":\"NoSecrets\",\"Effect\":\"Deny\","
+        "\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::b/secret/*\"}"
+        "]}";
+
+    static const struct {
+        const char      *name;
+        const char      *action[2];
+        const char      *resource[2];
+        cig_decision_t   want;
+        size_t           stmt;          /* of the verdict, but for default */
+        const char      *why;           /* in err, but for allow */
+    } cases[] = {
+        { "both allow: the main check's verdict",
+          { "s3:GetObjectAttributes", "s3:GetObject" },
+          { "arn:aws:s3:::b/x", "arn:aws:s3:::b/x" }, CIG_ALLOW, 0, NULL },
+        { "the second not allowed",
+          { "s3:GetObjectAttributes", "s3:PutObject" },
+          { "arn:aws:s3:::b/x", "arn:aws:s3:::b/x" }, CIG_DENY_DEFAULT, 0,
+          "allows s3:PutObject on arn:aws:s3:::b/x" },
+        { "the first not allowed, the second denied: the Deny decides",
+          { "s3:PutObject", "s3:GetObject" },
+          { "arn:aws:s3:::b/x", "arn:aws:s3:::b/secret/a" },
+          CIG_DENY_EXPLICIT, 1,
+          "s3:GetObject on arn:aws:s3:::b/secret/a denied by statement 1 "
+          "(NoSecrets)" },
+        { "the first denied, the second not allowed: the Deny decides",
+          { "s3:GetObject", "s3:PutObject" },
+          { "arn:aws:s3:::b/secret/a", "arn:aws:s3:::b/x" },
+          CIG_DENY_EXPLICIT, 1, "s3:GetObject on arn:aws:s3:::b/secret/a" },
+    };
+
+    const cig_json_t  *claims;
+    cig_identity_t     id;
+    cig_policy_t      *p;
+    cig_mapped_t       m;
+    cig_request_t      req;
+    cig_verdict_t      v;
+    cig_decision_t     d;
+    pol_ctx_t          ctx;
+    cig_err_t          err;
+    char               why[128];
+    size_t             i, k;
+
+    tap_note("policy decisions of several checks");
+
+    p = cig_policy_from_json(json, sizeof(json) - 1, NULL, NULL, &err);
+
+    if (!tap_ok(p != NULL, "decide: the policy compiles")) {
+        tap_diag("%s", err.msg);
+        return;
+    }
+
+    for (i = 0; i < UNIT_NELTS(cases); i++) {
+        pol_begin(&ctx);
+
+        claims = cig_json_parse(E_ALICE "}", sizeof(E_ALICE "}") - 1, 16,
+                                &ctx.a, &ctx.err);
+
+        if (claims == NULL || !dec_identity(claims, &id, why, sizeof(why))) {
+            tap_ok(0, "decide: %s: claims", cases[i].name);
+            pol_end(&ctx);
+            continue;
+        }
+
+        memset(&m, 0, sizeof(cig_mapped_t));
+
+        for (k = 0; k < 2; k++) {
+            m.checks[k].action = pol_str(cases[i].action[k]);
+            m.checks[k].resource = pol_str(cases[i].resource[k]);
+        }
+
+        m.nchecks = 2;
+
+        memset(&req, 0, sizeof(cig_request_t));
+        req.id = &id;
+        req.source_ip = pol_str("192.0.2.1");
+        req.now = NOW1;
+
+        memset(&err, 0, sizeof(cig_err_t));
+        d = cig_policy_decide(&p, 1, pol_str("arn:aws:iam::123456789012:"
+                                             "role/R"), &m, &req, &v, &err);
+
+        tap_is_int(d, cases[i].want, "decide: %s", cases[i].name);
+        tap_is_int(v.decision, d, "decide: %s: verdict", cases[i].name);
+
+        if (cases[i].want != CIG_DENY_DEFAULT) {
+            tap_is_int((long long) v.statement, (long long) cases[i].stmt,
+                       "decide: %s: statement", cases[i].name);
+        }
+
+        if (cases[i].why != NULL) {
+            tap_like(err.msg, cases[i].why, "decide: %s: why", cases[i].name);
+        }
+
+        pol_end(&ctx);
+    }
+
+    cig_policy_free(p);
 }
 
 
@@ -2656,7 +2960,7 @@ pol_s3_headers(void)
         { "PUT", OBJK, "acl&versionId=v", "x-amz-grant-read: id=1\n", NULL,
           OK, "s3:versionid=v;s3:x-amz-grant-read=id=1", 0 },
         { "PUT", "/mybucket", NULL, "x-amz-acl: private\n", NULL, OK,
-          "s3:x-amz-acl=private", 0 },
+          "s3:x-amz-acl=private", 1 },     /* and s3:PutBucketAcl */
         { "PUT", "/mybucket", "acl", "x-amz-grant-write: id=2\n", NULL, OK,
           "s3:x-amz-grant-write=id=2", 0 },
         /* PutObjectTagging's tags are in the body: not a header's keys */
@@ -2767,8 +3071,11 @@ test_policy(void)
     pol_path_decode();
     pol_map_s3();
     pol_s3_headers();
+    pol_map_s3_headers();
+    pol_partitions();
     pol_map_execute_api();
     pol_evaluate();
+    pol_decide();
     pol_policyset();
     pol_templates();
 }

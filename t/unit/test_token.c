@@ -875,15 +875,47 @@ tok_claims(void)
         { "exp long ago", V_MAIN, K1, NULL, H512, "{" X_EXP ",\"exp\":0}",
           M_NONE, CIG_ERR_INVALID_TOKEN, "token expired", 0 },
         { "exp negative", V_MAIN, K1, NULL, H512,
-          "{" X_EXP ",\"exp\":-1e300}", M_NONE, CIG_ERR_INVALID_TOKEN,
+          "{" X_EXP ",\"exp\":-1}", M_NONE, CIG_ERR_INVALID_TOKEN,
           "token expired", 0 },
+        { "exp -1e300", V_MAIN, K1, NULL, H512,
+          "{" X_EXP ",\"exp\":-1e300}", M_NONE, CIG_ERR_INVALID_TOKEN,
+          "claim \"exp\" is out of range", 0 },
         { "exp = now, no leeway", V_NOLEEWAY, K1, NULL, H512,
           "{" X_EXP ",\"exp\":1700000000}", M_NONE, CIG_ERR_INVALID_TOKEN,
           "token expired 0 s ago", 0 },
         { "exp = now + 1, no leeway", V_NOLEEWAY, K1, NULL, H512,
           "{" X_EXP ",\"exp\":1700000001}", M_NONE, CIG_OK, NULL, 0 },
-        { "exp far in the future", V_MAIN, K1, NULL, H512,
-          "{" X_EXP ",\"exp\":1e300}", M_NONE, CIG_OK, NULL, 0 },
+        { "exp 1e300", V_MAIN, K1, NULL, H512,
+          "{" X_EXP ",\"exp\":1e300}", M_NONE, CIG_ERR_INVALID_TOKEN,
+          "claim \"exp\" is out of range", 0 },
+        { "exp 1e308", V_MAIN, K1, NULL, H512,
+          "{" X_EXP ",\"exp\":1e308}", M_NONE, CIG_ERR_INVALID_TOKEN,
+          "claim \"exp\" is out of range", 0 },
+        { "exp 2^63", V_MAIN, K1, NULL, H512,
+          "{" X_EXP ",\"exp\":9223372036854775808}", M_NONE,
+          CIG_ERR_INVALID_TOKEN, "claim \"exp\" is out of range", 0 },
+        { "exp -2^63 - 2^11", V_MAIN, K1, NULL, H512,
+          "{" X_EXP ",\"exp\":-9223372036854777856}", M_NONE,
+          CIG_ERR_INVALID_TOKEN, "claim \"exp\" is out of range", 0 },
+
+        /* Cognito's OpenID tokens live at most 24 h (TokenDuration) */
+
+        { "exp 24 h after iat", V_MAIN, K1, NULL, H512,
+          "{" X_EXP ",\"exp\":1700086390}", M_NONE, CIG_OK, NULL, 0 },
+        { "exp 24 h + leeway after iat", V_MAIN, K1, NULL, H512,
+          "{" X_EXP ",\"exp\":1700086400}", M_NONE, CIG_OK, NULL, 0 },
+        { "exp 24 h + leeway + 0.5 s after iat", V_MAIN, K1, NULL, H512,
+          "{" X_EXP ",\"exp\":1700086400.5}", M_NONE, CIG_ERR_INVALID_TOKEN,
+          "claim \"exp\" is more than 24 h after \"iat\"", 0 },
+        { "exp 24 h + 1 s after iat, no leeway", V_NOLEEWAY, K1, NULL, H512,
+          "{" X_EXP ",\"exp\":1700086391}", M_NONE, CIG_ERR_INVALID_TOKEN,
+          "more than 24 h after", 0 },
+        { "exp a year after iat", V_MAIN, K1, NULL, H512,
+          "{" X_EXP ",\"exp\":1731535990}", M_NONE, CIG_ERR_INVALID_TOKEN,
+          "more than 24 h after", 0 },
+        { "iat long ago, exp ahead", V_MAIN, K1, NULL, H512,
+          "{" X_IAT ",\"iat\":-1}", M_NONE, CIG_ERR_INVALID_TOKEN,
+          "more than 24 h after", 0 },
 
         { "nbf beyond the leeway", V_MAIN, K1, NULL, H512,
           "{" X_AMR "," C_AMR ",\"nbf\":1700000011}", M_NONE,
@@ -903,6 +935,12 @@ tok_claims(void)
         { "nbf = now, no leeway", V_NOLEEWAY, K1, NULL, H512,
           "{" X_AMR "," C_AMR ",\"nbf\":1700000000}", M_NONE, CIG_OK, NULL,
           0 },
+        { "nbf -1e300", V_MAIN, K1, NULL, H512,
+          "{" X_AMR "," C_AMR ",\"nbf\":-1e300}", M_NONE,
+          CIG_ERR_INVALID_TOKEN, "claim \"nbf\" is out of range", 0 },
+        { "nbf 1e300", V_MAIN, K1, NULL, H512,
+          "{" X_AMR "," C_AMR ",\"nbf\":1e300}", M_NONE,
+          CIG_ERR_INVALID_TOKEN, "claim \"nbf\" is out of range", 0 },
 
         { "iat beyond the leeway", V_MAIN, K1, NULL, H512,
           "{" X_IAT ",\"iat\":1700000011}", M_NONE, CIG_ERR_INVALID_TOKEN,
@@ -910,7 +948,18 @@ tok_claims(void)
         { "iat within the leeway", V_MAIN, K1, NULL, H512,
           "{" X_IAT ",\"iat\":1700000010}", M_NONE, CIG_OK, NULL, 0 },
         { "iat absent", V_MAIN, K1, NULL, H512, "{" X_IAT "}", M_NONE,
-          CIG_OK, NULL, 0 },
+          CIG_ERR_INVALID_TOKEN, "claim \"iat\" is missing", 0 },
+        { "iat null", V_MAIN, K1, NULL, H512, "{" X_IAT ",\"iat\":null}",
+          M_NONE, CIG_ERR_INVALID_TOKEN, "claim \"iat\" is not a number",
+          0 },
+        { "iat 1e300", V_MAIN, K1, NULL, H512,
+          "{" X_IAT ",\"iat\":1e300}", M_NONE, CIG_ERR_INVALID_TOKEN,
+          "claim \"iat\" is out of range", 0 },
+        { "iat -1e300", V_MAIN, K1, NULL, H512,
+          "{" X_IAT ",\"iat\":-1e300}", M_NONE, CIG_ERR_INVALID_TOKEN,
+          "claim \"iat\" is out of range", 0 },
+        { "iat with a fraction", V_MAIN, K1, NULL, H512,
+          "{" X_IAT ",\"iat\":1699999990.25}", M_NONE, CIG_OK, NULL, 0 },
         { "iat a string", V_MAIN, K1, NULL, H512,
           "{" X_IAT ",\"iat\":\"1699999990\"}", M_NONE, CIG_ERR_INVALID_TOKEN,
           "claim \"iat\" is not a number", 0 },
@@ -1121,6 +1170,62 @@ tok_identities(void)
 }
 
 
+/* the local pool's signer: its key file, read and wiped by the core */
+
+static void
+tok_signer(void)
+{
+    static const struct {
+        const char  *file;          /* under t/keys, or "/..." */
+        const char  *why;           /* NULL: loads */
+    } cases[] = {
+        { "k1.pem", NULL },
+        { "k4096.pem", NULL },
+        { "nope.pem", "cannot open" },
+        { "jwks-k1.json", "is not an RSA private key in PEM" },
+        { "/", "is not a regular file of at most 65536 bytes" },
+    };
+
+    char           path[4096];
+    cig_err_t      err;
+    cig_signer_t  *s;
+    cig_str_t      jwks;
+    size_t         i;
+
+    for (i = 0; i < UNIT_NELTS(cases); i++) {
+        if (cases[i].file[0] == '/') {
+            snprintf(path, sizeof(path), "%s", cases[i].file);
+
+        } else {
+            unit_key_path(path, sizeof(path), cases[i].file);
+        }
+
+        memset(&err, 0, sizeof(cig_err_t));
+        s = cig_signer_from_pem(path, &err);
+
+        if (cases[i].why == NULL) {
+            if (!tap_ok(s != NULL, "signer: %s loads", cases[i].file)) {
+                tap_diag("%s", err.msg);
+                continue;
+            }
+
+            jwks = cig_signer_jwks(s);
+            tap_ok(jwks.len > 0 && strstr(jwks.data, "\"kty\":\"RSA\"")
+                   != NULL && strstr(jwks.data, "\"d\"") == NULL,
+                   "signer: %s: its JWKS holds the public key only",
+                   cases[i].file);
+            cig_signer_free(s);
+
+        } else {
+            tap_ok(s == NULL, "signer: %s refused", cases[i].file);
+            tap_like(err.msg, cases[i].why, "signer: %s: why",
+                     cases[i].file);
+            cig_signer_free(s);
+        }
+    }
+}
+
+
 /* a non-Cognito verifier: RS256, sub arbitrary, no amr */
 
 static void
@@ -1129,23 +1234,32 @@ tok_login(void)
     static const tok_case_t  cases[] = {
         { "login verifier: RS512 token", V_LOGIN, K1, NULL,
           "{\"alg\":\"RS512\",\"kid\":\"login-1\"}",
-          "{" C_ISS "," C_AUD "," C_EXP ",\"sub\":\"alice\"}", M_NONE,
-          CIG_ERR_INVALID_TOKEN, "algorithm \"RS512\" is not allowed", 0 },
+          "{" C_ISS "," C_AUD "," C_EXP "," C_IAT ",\"sub\":\"alice\"}",
+          M_NONE, CIG_ERR_INVALID_TOKEN, "algorithm \"RS512\" is not allowed", 0 },
         { "login verifier: kid of the Cognito key", V_LOGIN, K1, "SHA256",
           "{\"alg\":\"RS256\",\"kid\":\"test-1\"}",
-          "{" C_ISS "," C_AUD "," C_EXP ",\"sub\":\"alice\"}", M_NONE,
-          CIG_ERR_INVALID_TOKEN, "unknown kid \"test-1\"", 1 },
+          "{" C_ISS "," C_AUD "," C_EXP "," C_IAT ",\"sub\":\"alice\"}",
+          M_NONE, CIG_ERR_INVALID_TOKEN, "unknown kid \"test-1\"", 1 },
         { "login verifier: still needs exp", V_LOGIN, K1, "SHA256",
           "{\"alg\":\"RS256\",\"kid\":\"login-1\"}",
           "{" C_ISS "," C_AUD ",\"sub\":\"alice\"}", M_NONE,
           CIG_ERR_INVALID_TOKEN, "claim \"exp\" is missing", 0 },
         { "login verifier: still needs sub", V_LOGIN, K1, "SHA256",
           "{\"alg\":\"RS256\",\"kid\":\"login-1\"}",
-          "{" C_ISS "," C_AUD "," C_EXP "}", M_NONE,
+          "{" C_ISS "," C_AUD "," C_EXP "," C_IAT "}", M_NONE,
           CIG_ERR_INVALID_TOKEN, "claim \"sub\" is missing", 0 },
+        { "login verifier: still needs iat", V_LOGIN, K1, "SHA256",
+          "{\"alg\":\"RS256\",\"kid\":\"login-1\"}",
+          "{" C_ISS "," C_AUD "," C_EXP ",\"sub\":\"alice\"}", M_NONE,
+          CIG_ERR_INVALID_TOKEN, "claim \"iat\" is missing", 0 },
+        { "login verifier: no 24 h limit", V_LOGIN, K1, "SHA256",
+          "{\"alg\":\"RS256\",\"kid\":\"login-1\"}",
+          "{" C_ISS "," C_AUD "," C_IAT ",\"exp\":1731535990,"
+          "\"sub\":\"alice\"}", M_NONE, CIG_OK, NULL, 0 },
         { "login verifier: bad amr is not looked at", V_LOGIN, K1, "SHA256",
           "{\"alg\":\"RS256\",\"kid\":\"login-1\"}",
-          "{" C_ISS "," C_AUD "," C_EXP ",\"sub\":\"bob\",\"amr\":42}",
+          "{" C_ISS "," C_AUD "," C_EXP "," C_IAT ",\"sub\":\"bob\","
+          "\"amr\":42}",
           M_NONE, CIG_OK, NULL, 0 },
     };
     tok_ctx_t    ctx;
@@ -1287,6 +1401,7 @@ test_token(void)
     tok_max_length();
     tok_claims();
     tok_login();
+    tok_signer();
 
     for (i = 0; i < NSETS; i++) {
         cig_keyset_free(sets[i]);
