@@ -2960,7 +2960,7 @@ pol_s3_headers(void)
         { "PUT", OBJK, "acl&versionId=v", "x-amz-grant-read: id=1\n", NULL,
           OK, "s3:versionid=v;s3:x-amz-grant-read=id=1", 0 },
         { "PUT", "/mybucket", NULL, "x-amz-acl: private\n", NULL, OK,
-          "s3:x-amz-acl=private", 1 },     /* and s3:PutBucketAcl */
+          "s3:x-amz-acl=private", 2 },     /* and s3:PutBucketAcl */
         { "PUT", "/mybucket", "acl", "x-amz-grant-write: id=2\n", NULL, OK,
           "s3:x-amz-grant-write=id=2", 0 },
         /* PutObjectTagging's tags are in the body: not a header's keys */
