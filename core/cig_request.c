@@ -480,7 +480,10 @@ cig_target_read(const char *raw, size_t len, const cig_allocator_t *a,
     }
 
     if (len == 0 || raw[0] != '/') {
-        return cig_bad(err, "the request target does not start with '/'");
+        return cig_bad(err, "%s", (len > 3 && memchr(raw, ':', len) != NULL)
+                                  ? "an absolute-form request target"
+                                  : "the request target does not start with "
+                                    "'/'");
     }
 
     q = memchr(raw, '?', len);

@@ -46,6 +46,9 @@ while ($code =~ /AP_INIT_(\w+)\(\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(.*?),\s*([A-Z_|\
     @flags = grep { length } @flags;
     $cmd{$name} = { kind => $kind, fn => $fn,
                     flags => { map { $_ => 1 } @flags } };
+    # httpd's own directives, which the module also reads (mci_merging.c)
+    # to know how mod_authz_core merges sections: documented by httpd
+    next if $name eq 'AuthMerging' || $name eq 'Require';
     push @order, $name;
 }
 

@@ -845,11 +845,15 @@ sub attack_cases {
     $path->('list: prefix with an encoded NUL', 'GET', "/mybucket?prefix=$ME/%00", bad('encoded NUL'));
     $path->('list: 33 query parameters', 'GET',
             "/mybucket?prefix=$ME/" . join('', map { "&p$_" } 1 .. 32), bad('more than 32 query parameters'));
-    $path->('key of 30000 bytes under another identity', 'GET', "/mybucket/$OTHER/" . ('a' x 30000), forbidden());
+    # nginx: a target over 16384 bytes is not read (cig_target_read), 400;
+    # httpd refuses the overlong file name itself, before any module (403)
+    $path->('key of 30000 bytes under another identity', 'GET', "/mybucket/$OTHER/" . ('a' x 30000), undef,
+            nginx => bad('more than 16384 bytes'), apache => forbidden());
     $path->('query naming the own path', 'GET', "/mybucket/$OTHER/a?/mybucket/$ME/a", forbidden());
     $path->('duplicate versionId', 'GET', "/mybucket/$ME/a?versionId=1&versionId=2", bad('given twice'));
     $path->('literal "#" in the request line', 'GET', "/mybucket/$OTHER/a#/mybucket/$ME/a", bad());
-    $path->('absolute-form request target', 'GET', "http://localhost/mybucket/$OTHER/a", forbidden());
+    # read one way only: the absolute form names a host as well
+    $path->('absolute-form request target', 'GET', "http://localhost/mybucket/$OTHER/a", bad('absolute-form'));
     $path->('copy source with dot segments', 'PUT', "/mybucket/$ME/b",
             bad(), headers => [['x-amz-copy-source' => "/mybucket/$ME/../$OTHER/a"]]);
     $path->('copy source with an encoded "/"', 'PUT', "/mybucket/$ME/b",

@@ -109,7 +109,7 @@ sub flip {
 
 my $t = $small[-1];
 $srv->request('GET', '/index.html', { Authorization => "Bearer $t" });
-my $r = $srv->request('GET', '/index.html', { Authorization => "Bearer $t" });
+$r = $srv->request('GET', '/index.html', { Authorization => "Bearer $t" });
 is($r->{headers}{'x-cache'}, 'hit', 'the cached token is a hit');
 
 my ($h, $p, $sig) = split /\./, $t;

@@ -54,7 +54,7 @@ target_cases(void)
         { S("/b?p=a=b"),              "/b", "/b?p=a%3Db", "p=a%3Db" },
 
         { S(""),                      NULL, "does not start with '/'", NULL },
-        { S("http://h/b"),            NULL, "does not start with '/'", NULL },
+        { S("http://h/b"),            NULL, "absolute-form", NULL },
         { S("*"),                     NULL, "does not start with '/'", NULL },
         { S("/b/k#x"),                NULL, "character 0x23", NULL },
         { S("/b/k?#&acl"),            NULL, "'#' in the query", NULL },
