@@ -148,7 +148,44 @@ size_t cig_strs_index(const cig_str_t *sorted, size_t n, cig_str_t key);
 int cig_json_members_check(const cig_json_t *obj, const char *const *allowed,
     const char *path, cig_err_t *err);
 
-/* Valid, shortest-form UTF-8 without surrogates (cig_request.c). */
+/* Valid, shortest-form UTF-8 without surrogates (cig_target.c). */
 int cig_utf8_valid(const unsigned char *p, size_t n);
+
+/* ---- reading requests (cig_target.c, cig_s3_headers.c) --------------- */
+
+/*
+ * Strict percent-decoding into memory of the allocator.  path: '/' must
+ * be literal and dot segments are refused; else (query) '+' is a space.
+ */
+cig_code_t cig_decode(const char *raw, size_t len, int path,
+    const cig_allocator_t *a, cig_str_t *out, cig_err_t *err);
+
+/* Query parameters, decoded; a name given twice is ambiguous. */
+
+#define CIG_MAX_PARAMS  32
+
+typedef struct {
+    cig_str_t   name;
+    cig_str_t   value;
+    unsigned    has_value:1;
+} cig_param_t;
+
+typedef struct {
+    cig_param_t  p[CIG_MAX_PARAMS];
+    size_t       n;
+} cig_params_t;
+
+cig_code_t cig_query_parse(cig_str_t q, const cig_allocator_t *a,
+    cig_params_t *out, cig_err_t *err);
+/* The parameter of that exact name, or NULL. */
+const cig_param_t *cig_param(const cig_params_t *ps, const char *name);
+
+/* A condition key of the mapping (dropped past CIG_MAX_REQUEST_KEYS). */
+void cig_set_key_len(cig_mapped_t *out, const char *name, size_t len,
+    cig_str_t value);
+void cig_set_key(cig_mapped_t *out, const char *name, cig_str_t value);
+/* The header keys of h that S3 sets for action. */
+cig_code_t cig_s3_keys(const cig_http_t *h, cig_str_t action,
+    const cig_allocator_t *a, cig_mapped_t *out, cig_err_t *err);
 
 #endif /* CIG_INTERNAL_H */
