@@ -54,7 +54,7 @@ cig_strieq(const char *a, size_t alen, const char *b)
 }
 
 
-/* Request keys the request mappings set (cig_request.c). */
+/* Request keys the request mappings set (cig_request.c, cig_s3_headers.c). */
 
 static const char *const  cig_request_keys[] = {
     "s3:prefix", "s3:delimiter", "s3:max-keys", "s3:versionid",
