@@ -149,6 +149,9 @@ my $srv = start_nginx(<<"CONF");
             cognito_identity_role authenticated $ROLE;
             cognito_identity_role unauthenticated $GUEST_ROLE;
         }
+        location /bucket/ {
+            return 200 "fits\n";
+        }
         location /cognito-nokeys/ {
             cognito_identity_credentials_keys off;
             cognito_identity_local_pool $LPOOL %%ROOT%%/t/keys/k1.pem
@@ -356,6 +359,20 @@ is_deeply([@$s{qw(identity role flags provider)}],
 ($rc, $r) = $lend->('/cognito-nokeys/', 'get-credentials-for-identity', '--identity-id', $gid);
 like(ref $r ? '' : $r, qr/UnknownOperationException/,
      'local pool without keys: GetCredentialsForIdentity not served');
+
+# The bound: a presigned URL of the longest S3 key (1,024 bytes, every one
+# percent-encoded as 3-byte UTF-8 characters would be) with a session token
+# of the largest size fits nginx's default large_client_header_buffers
+# (8k), and so Apache's LimitRequestLine (8190).
+my $key = join '', ('%E2%82%AC') x 341;          # 1,023 bytes of UTF-8
+my $url = "/bucket/$key?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        . '&X-Amz-Credential=ASIAAAAAAAAAAAAAAAAA%2F20261208%2Fap-southeast-2%2Fs3%2Faws4_request'
+        . '&X-Amz-Date=20261208T000000Z&X-Amz-Expires=604800&X-Amz-SignedHeaders=host'
+        . '&X-Amz-Security-Token=' . ('A' x 2048)
+        . '&X-Amz-Signature=' . ('0' x 64);
+my $resp = $srv->request('GET', $url);
+is($resp->{status}, 200, 'a presigned URL with the longest key and token fits nginx\'s defaults');
+cmp_ok(length("GET $url HTTP/1.1"), '<', 8190, '... and Apache\'s LimitRequestLine');
 
 like($srv->error_log, qr/credentials refused/, 'refusals are logged');
 unlike($srv->error_log, qr/\Q$K1\E|\Q$token\E/, 'no key or token in the log');
