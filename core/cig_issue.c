@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -976,6 +977,94 @@ cig_issuer_open(const cig_issuer_t *k, const char *token, size_t len,
 
     cig_issue_ids(&m, akid, secret);
     OPENSSL_cleanse(&m, sizeof(m));
+
+    return CIG_OK;
+}
+
+
+cig_code_t
+cig_session_identity(const cig_session_t *s, const cig_allocator_t *a,
+    cig_identity_t *id, cig_err_t *err)
+{
+    char              *text;
+    size_t             n, size;
+    cig_err_t          jerr;
+    const cig_json_t  *claims, *amr, *e, *tags;
+
+    memset(id, 0, sizeof(cig_identity_t));
+
+    size = sizeof("{\"sub\":,\"aud\":,\"amr\":,\"exp\":,\"iat\":,"
+                  "\"https://aws.amazon.com/tags\":}")
+           + 2 * 24 + 2 + s->identity_id.len + 2 + s->pool.len + s->amr.len
+           + s->principal_tags.len;
+
+    text = a->alloc(a->ctx, size);
+    if (text == NULL) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "out of memory");
+        return CIG_ERR_INTERNAL;
+    }
+
+    /* ids are REGION:UUID and the role an ARN: nothing to escape */
+
+    n = (size_t) snprintf(text, size, "{\"sub\":\"%.*s\",\"aud\":\"%.*s\","
+                          "\"amr\":%.*s,\"exp\":%lld,\"iat\":%lld",
+                          (int) s->identity_id.len, s->identity_id.data,
+                          (int) s->pool.len, s->pool.data,
+                          (int) s->amr.len, s->amr.data,
+                          (long long) s->expires, (long long) s->issued);
+
+    if (s->principal_tags.len) {
+        n += (size_t) snprintf(text + n, size - n,
+                               ",\"https://aws.amazon.com/tags\":%.*s",
+                               (int) s->principal_tags.len,
+                               s->principal_tags.data);
+    }
+
+    n += (size_t) snprintf(text + n, size - n, "}");
+
+    if (n >= size) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "session claims do not fit");
+        return CIG_ERR_INTERNAL;
+    }
+
+    claims = cig_json_parse(text, n, CIG_MAX_JSON_DEPTH, a, &jerr);
+    amr = claims ? cig_json_get(claims, "amr") : NULL;
+    tags = claims ? cig_json_get(claims, "https://aws.amazon.com/tags")
+                  : NULL;
+
+    if (amr == NULL || amr->type != CIG_JSON_ARRAY || amr->count == 0
+        || amr->count > CIG_MAX_AMR
+        || (tags != NULL && tags->type != CIG_JSON_OBJECT))
+    {
+        return cig_issue_invalid(err, "the sealed amr or tags are malformed");
+    }
+
+    for (e = amr->child; e != NULL; e = e->next) {
+        if (e->type != CIG_JSON_STRING || e->str.len == 0) {
+            return cig_issue_invalid(err, "the sealed amr is malformed");
+        }
+
+        id->amr[id->namr++] = e->str;
+    }
+
+    if (!(s->authenticated ? cig_str_is(id->amr[0], "authenticated")
+                           : (cig_str_is(id->amr[0], "unauthenticated")
+                              && id->namr == 1)))
+    {
+        return cig_issue_invalid(err, "the sealed amr does not match");
+    }
+
+    id->sub = cig_json_get(claims, "sub")->str;
+    id->aud = cig_json_get(claims, "aud")->str;
+    id->authenticated = s->authenticated;
+    id->provider = s->authenticated ? s->provider : id->provider;
+    id->exp = (double) s->expires;
+    id->iat = (double) s->issued;
+    id->has_iat = 1;
+    id->alg = CIG_ALG_NONE;
+    id->claims = claims;
+    id->payload.data = text;
+    id->payload.len = n;
 
     return CIG_OK;
 }

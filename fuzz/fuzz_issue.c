@@ -20,6 +20,9 @@
  *     minted with the same keys, and with any one byte changed (position
  *     and value from the input) does not open; a session mint refuses is
  *     CIG_ERR_BAD_REQUEST;
+ *   - the identity of an opened session (cig_session_identity) is its sub
+ *     and pool, or the sealed amr or tags are refused (a fuzzed mint seals
+ *     anything);
  *   - a key ring that loads has 1 to CIG_ISSUER_MAX_KEYS keys and an active
  *     key id; one that does not says why (CIG_ERR_CONFIG).
  */
@@ -106,6 +109,7 @@ open_checked(const char *token, size_t len, const cig_allocator_t *a,
     cig_err_t      err;
     cig_code_t     rc;
     cig_session_t  s2;
+    cig_identity_t id;
 
     rc = cig_issuer_open(ring, token, len, FUZZ_NOW, a, s, akid, secret,
                          &err);
@@ -133,6 +137,18 @@ open_checked(const char *token, size_t len, const cig_allocator_t *a,
     check(strcmp(akid, akid2) == 0 && strcmp(secret, secret2) == 0);
     check(same(s->identity_id, s2.identity_id) && same(s->role, s2.role)
           && same(s->amr, s2.amr) && s->expires == s2.expires);
+
+    rc = cig_session_identity(s, a, &id, &err);
+    check(rc == CIG_OK || rc == CIG_ERR_INVALID_TOKEN);
+
+    if (rc == CIG_OK) {
+        check(same(id.sub, s->identity_id) && same(id.aud, s->pool));
+        check(id.namr >= 1 && id.namr <= CIG_MAX_AMR);
+        check(id.authenticated == s->authenticated);
+        check(id.claims != NULL && id.claims->type == CIG_JSON_OBJECT);
+    }
+
+    rc = CIG_OK;
 
     check(cig_issuer_open(other_deployment, token, len, FUZZ_NOW, a, &s2,
                           akid2, secret2, &err) == CIG_ERR_INVALID_TOKEN);

@@ -873,6 +873,19 @@ cig_code_t cig_issuer_open(const cig_issuer_t *k, const char *token,
     char akid[CIG_ISSUED_AKID_LEN + 1],
     char secret[CIG_ISSUED_SECRET_LEN + 1], cig_err_t *err);
 
+/*
+ * The identity an opened session stands for, as cig_token_verify returned
+ * it for the OpenID token the credentials were issued for: sub, aud (the
+ * pool), amr, provider, exp, iat, and claims holding those and the
+ * principal tags, so that role checks, policy variables and condition keys
+ * read it as they read a bearer token's identity.  iss is empty (the
+ * session does not keep it).  Everything in the allocator.
+ * CIG_ERR_INVALID_TOKEN when the sealed amr or tags are not what
+ * cig_issuer_mint was given by a connector (never for a minted session).
+ */
+cig_code_t cig_session_identity(const cig_session_t *s,
+    const cig_allocator_t *a, cig_identity_t *id, cig_err_t *err);
+
 /* ---- end of issued credentials ----------------------------------------- */
 
 

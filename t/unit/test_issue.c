@@ -96,6 +96,50 @@ is_same(cig_str_t a, cig_str_t b)
 }
 
 
+/* The identity of an opened session reads as a bearer token's would. */
+
+static void
+issue_identity(cig_allocator_t *a, const cig_session_t *o)
+{
+    char             buf[256];
+    size_t           len;
+    cig_err_t        err;
+    cig_code_t       rc;
+    cig_identity_t   id;
+    cig_request_t    req;
+    cig_template_t  *t;
+
+    static const char  tmpl[] =
+        "${cognito-identity.amazonaws.com:sub}/${aws:PrincipalTag/team}/"
+        "${cognito-identity.amazonaws.com:aud}";
+
+    rc = cig_session_identity(o, a, &id, &err);
+    if (!tap_is_int(rc, CIG_OK, "issue: the session's identity")) {
+        tap_diag("%s", err.msg);
+        return;
+    }
+
+    tap_ok(is_same(id.sub, o->identity_id) && is_same(id.aud, o->pool)
+           && id.authenticated && id.namr == 3
+           && cig_str_is(id.amr[0], "authenticated")
+           && is_same(id.amr[1], is_str(IDP)) && is_same(id.provider,
+                                                          is_str(IDP))
+           && id.exp == (double) o->expires && id.iat == (double) o->issued,
+           "issue: sub, aud, amr, provider and times as sealed");
+
+    memset(&req, 0, sizeof(cig_request_t));
+    req.id = &id;
+    req.now = NOW;
+
+    t = cig_template_compile(tmpl, sizeof(tmpl) - 1, 0, a, &err);
+    len = 0;
+    tap_ok(t != NULL && cig_template_expand(t, &req, buf, sizeof(buf), &len)
+           && len == strlen(ID "/blue/" POOL)
+           && memcmp(buf, ID "/blue/" POOL, len) == 0,
+           "issue: policy variables and principal tags read the session");
+}
+
+
 static void
 issue_roundtrip(cig_allocator_t *a)
 {
@@ -151,6 +195,8 @@ issue_roundtrip(cig_allocator_t *a)
     tap_is_str(akid, ak.data, "issue: the same access key id is derived");
     tap_is_str(secret, sk.data, "issue: the same secret key is derived");
 
+    issue_identity(a, &o);
+
     rc = cig_issuer_mint(k, &s, a, &ak2, &sk2, &tok2, &err);
     tap_ok(rc == CIG_OK && !is_same(tok, tok2) && !is_same(ak, ak2)
            && !is_same(sk, sk2),
@@ -171,6 +217,31 @@ issue_roundtrip(cig_allocator_t *a)
            && o.provider.len == 0 && o.principal_tags.len == 0
            && is_same(o.amr, s.amr),
            "issue: a scoped-down guest session comes back whole");
+
+    {
+        cig_identity_t  gid;
+
+        rc = cig_session_identity(&o, a, &gid, &err);
+        tap_ok(rc == CIG_OK && !gid.authenticated && gid.namr == 1
+               && gid.provider.len == 0 && is_same(gid.sub, s.identity_id)
+               && cig_json_get(gid.claims, "https://aws.amazon.com/tags")
+                  == NULL,
+               "issue: a guest session's identity");
+
+        o.amr = is_str("[\"authenticated\"]");
+        tap_is_int(cig_session_identity(&o, a, &gid, &err),
+                   CIG_ERR_INVALID_TOKEN,
+                   "issue: an amr that contradicts the session is refused");
+        o.amr = is_str("\"unauthenticated\"");
+        tap_is_int(cig_session_identity(&o, a, &gid, &err),
+                   CIG_ERR_INVALID_TOKEN,
+                   "issue: an amr that is no array is refused");
+        o.amr = s.amr;
+        o.principal_tags = is_str("[1]");
+        tap_is_int(cig_session_identity(&o, a, &gid, &err),
+                   CIG_ERR_INVALID_TOKEN,
+                   "issue: tags that are no object are refused");
+    }
 
     /* expiry: open until the second before expires, then ExpiredToken */
     rc = cig_issuer_open(k, tok.data, tok.len, NOW + 3599, a, &o, akid,
