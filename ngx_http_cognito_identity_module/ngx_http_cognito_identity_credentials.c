@@ -225,9 +225,12 @@ ngx_http_cognito_identity_credentials(ngx_conf_t *cf, ngx_command_t *cmd,
 
     cilcf->creds = creds;
 
-    cimcf = ngx_http_conf_get_module_main_conf(cf,
+    if (!creds->issue) {
+        /* pass and sts call upstreams: their answers are captured */
+        cimcf = ngx_http_conf_get_module_main_conf(cf,
                                             ngx_http_cognito_identity_module);
-    cimcf->capture = 1;
+        cimcf->capture = 1;
+    }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_cognito_identity_creds_handler;
