@@ -13,6 +13,10 @@
  *       pool's role attachment, STS AssumeRoleWithWebIdentity called
  *       through an internal location (guests scoped down with Cognito's
  *       session policy), the answer given in Cognito's shape.
+ * issue: the same proof of the identity and the same role choice, but the
+ *       credentials are minted here (cig_issue.c) under the key ring of
+ *       cognito_identity_credentials_keys: a session token that any gateway
+ *       holding the same keys opens again, with nothing stored.
  *
  * Upstream calls are subrequests that send only what this module builds;
  * their answers are captured, bounded, never streamed to the client.
@@ -31,9 +35,12 @@
 
 struct ngx_http_cognito_identity_creds_s {
     ngx_uint_t                   sts;
+    ngx_uint_t                   issue;
     ngx_str_t                    uri;
     ngx_uint_t                   ops;
     time_t                       duration;
+    ngx_uint_t                   guest_role;   /* issue: no scope-down */
+    ngx_uint_t                   guest_id;     /* issue: IdentityId alone */
 };
 
 
@@ -51,12 +58,17 @@ typedef struct {
 
 static ngx_int_t ngx_http_cognito_identity_creds_handler(
     ngx_http_request_t *r);
+static void ngx_http_cognito_identity_issuer_cleanup(void *data);
+static ngx_int_t ngx_http_cognito_identity_creds_send(ngx_http_request_t *r,
+    u_char *body, size_t len);
 
 
 /*
  * cognito_identity_credentials pass <uri>
  *     [operations=GetId,GetOpenIdToken,GetCredentialsForIdentity]
- *   | sts <uri> [duration=<time>];
+ *   | sts <uri> [duration=<time>]
+ *   | issue [duration=<time>] [guest_policy=scoped|role]
+ *           [guest_proof=token|id];
  */
 
 char *
@@ -93,23 +105,36 @@ ngx_http_cognito_identity_credentials(ngx_conf_t *cf, ngx_command_t *cmd,
         creds->ops = NGX_HTTP_COGNITO_IDENTITY_OP_CREDS;
         creds->duration = 3600;
 
+    } else if (ngx_strcmp(value[1].data, "issue") == 0) {
+        creds->issue = 1;
+        creds->ops = NGX_HTTP_COGNITO_IDENTITY_OP_CREDS;
+        creds->duration = 3600;
+
     } else {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid mode \"%V\", expected \"pass\" or \"sts\"",
-                           &value[1]);
+                           "invalid mode \"%V\", expected \"pass\", \"sts\" "
+                           "or \"issue\"", &value[1]);
         return NGX_CONF_ERROR;
     }
 
-    if (value[2].len == 0 || value[2].data[0] != '/') {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "upstream URI \"%V\" must be a location of this "
-                           "server, starting with \"/\"", &value[2]);
-        return NGX_CONF_ERROR;
+    i = 2;
+
+    if (!creds->issue) {
+        if (cf->args->nelts < 3 || value[2].len == 0
+            || value[2].data[0] != '/')
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "upstream URI \"%V\" must be a location of "
+                               "this server, starting with \"/\"",
+                               cf->args->nelts < 3 ? &value[1] : &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        creds->uri = value[2];
+        i = 3;
     }
 
-    creds->uri = value[2];
-
-    for (i = 3; i < cf->args->nelts; i++) {
+    for ( /* void */ ; i < cf->args->nelts; i++) {
         v = value[i];
 
         if (!creds->sts && ngx_strncmp(v.data, "operations=", 11) == 0
@@ -154,7 +179,29 @@ ngx_http_cognito_identity_credentials(ngx_conf_t *cf, ngx_command_t *cmd,
             continue;
         }
 
-        if (creds->sts && ngx_strncmp(v.data, "duration=", 9) == 0) {
+        if (creds->issue && ngx_strcmp(v.data, "guest_policy=scoped") == 0) {
+            creds->guest_role = 0;
+            continue;
+        }
+
+        if (creds->issue && ngx_strcmp(v.data, "guest_policy=role") == 0) {
+            creds->guest_role = 1;
+            continue;
+        }
+
+        if (creds->issue && ngx_strcmp(v.data, "guest_proof=token") == 0) {
+            creds->guest_id = 0;
+            continue;
+        }
+
+        if (creds->issue && ngx_strcmp(v.data, "guest_proof=id") == 0) {
+            creds->guest_id = 1;
+            continue;
+        }
+
+        if ((creds->sts || creds->issue)
+            && ngx_strncmp(v.data, "duration=", 9) == 0)
+        {
             v.data += 9;
             v.len -= 9;
             creds->duration = ngx_parse_time(&v, 1);
@@ -178,9 +225,12 @@ ngx_http_cognito_identity_credentials(ngx_conf_t *cf, ngx_command_t *cmd,
 
     cilcf->creds = creds;
 
-    cimcf = ngx_http_conf_get_module_main_conf(cf,
+    if (!creds->issue) {
+        /* pass and sts call upstreams: their answers are captured */
+        cimcf = ngx_http_conf_get_module_main_conf(cf,
                                             ngx_http_cognito_identity_module);
-    cimcf->capture = 1;
+        cimcf->capture = 1;
+    }
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_cognito_identity_creds_handler;
@@ -204,22 +254,182 @@ ngx_http_cognito_identity_credentials_check(ngx_conf_t *cf,
                "the pools it may serve";
     }
 
-    if (conf->creds->sts) {
+    if (conf->creds->sts || conf->creds->issue) {
         if (conf->roleset == NULL) {
-            return "cognito_identity_credentials sts needs roles "
-                   "(cognito_identity_roles or cognito_identity_role)";
+            return conf->creds->sts
+                   ? "cognito_identity_credentials sts needs roles "
+                     "(cognito_identity_roles or cognito_identity_role)"
+                   : "cognito_identity_credentials issue needs roles "
+                     "(cognito_identity_roles or cognito_identity_role)";
         }
 
         if ((conf->keysets == NULL || conf->keysets->nelts == 0)
             && conf->key_requests == NULL)
         {
-            return "cognito_identity_credentials sts needs keys to verify "
-                   "tokens (cognito_identity_key_file or "
-                   "cognito_identity_key_request)";
+            return conf->creds->sts
+                   ? "cognito_identity_credentials sts needs keys to verify "
+                     "tokens (cognito_identity_key_file or "
+                     "cognito_identity_key_request)"
+                   : "cognito_identity_credentials issue needs keys to "
+                     "verify tokens (cognito_identity_key_file or "
+                     "cognito_identity_key_request)";
         }
     }
 
+    if (conf->creds->issue && conf->cred_keys == NULL) {
+        return "cognito_identity_credentials issue needs the keys it mints "
+               "with (cognito_identity_credentials_keys)";
+    }
+
     return NGX_CONF_OK;
+}
+
+
+/* cognito_identity_credentials_keys <file> [deployment=<id>]; */
+
+char *
+ngx_http_cognito_identity_credentials_keys(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_cognito_identity_loc_conf_t  *cilcf = conf;
+
+    ngx_str_t           *value, path;
+    cig_err_t            err;
+    cig_str_t            deployment;
+    cig_issuer_t        *k;
+    ngx_pool_cleanup_t  *cln;
+
+    if (cilcf->cred_keys != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    deployment.data = "";
+    deployment.len = 0;
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "deployment=", 11) != 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\"", &value[2]);
+            return NGX_CONF_ERROR;
+        }
+
+        deployment.data = (char *) value[2].data + 11;
+        deployment.len = value[2].len - 11;
+    }
+
+    if (ngx_strcmp(value[1].data, "off") == 0) {
+        cilcf->cred_keys = NULL;
+        return NGX_CONF_OK;
+    }
+
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    k = cig_issuer_load((char *) path.data, deployment, &err);
+
+    if (k == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s", err.msg);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_cognito_identity_issuer_cleanup;
+    cln->data = k;
+
+    cilcf->cred_keys = k;
+
+    return NGX_CONF_OK;
+}
+
+
+static void
+ngx_http_cognito_identity_issuer_cleanup(void *data)
+{
+    cig_issuer_free(data);
+}
+
+
+/*
+ * Credentials minted for a proven identity and its chosen role, answered
+ * in GetCredentialsForIdentity's shape.  Shared with the local pool.
+ */
+
+ngx_int_t
+ngx_http_cognito_identity_issue_send(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf, const cig_identity_t *id,
+    cig_str_t role, ngx_uint_t scoped_down, time_t duration)
+{
+    cig_err_t          err;
+    cig_str_t          out;
+    cig_code_t         rc;
+    cig_session_t      s;
+    cig_allocator_t    a;
+    cig_sts_creds_t    creds;
+    const cig_json_t  *amr, *tags;
+
+    a.alloc = ngx_http_cognito_identity_alloc;
+    a.ctx = r->pool;
+
+    amr = cig_json_get(id->claims, "amr");
+    tags = cig_json_get(id->claims, "https://aws.amazon.com/tags");
+
+    ngx_memzero(&s, sizeof(cig_session_t));
+
+    s.identity_id = id->sub;
+    s.pool = id->aud;
+    s.role = role;
+    s.amr.data = amr ? amr->raw.data : "[\"unauthenticated\"]";
+    s.amr.len = amr ? amr->raw.len : sizeof("[\"unauthenticated\"]") - 1;
+
+    if (tags != NULL) {
+        s.principal_tags = tags->raw;
+    }
+
+    if (id->authenticated) {
+        s.provider = id->provider;
+        s.authenticated = 1;
+    }
+
+    s.scoped_down = scoped_down ? 1 : 0;
+    s.issued = ngx_time();
+    s.expires = s.issued + duration;
+
+    rc = cig_issuer_mint(conf->cred_keys, &s, &a, &creds.key, &creds.secret,
+                         &creds.session, &err);
+
+    if (rc != CIG_OK) {
+        if (rc == CIG_ERR_INTERNAL) {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "cognito identity: cannot issue credentials: %s",
+                          err.msg);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "cognito identity: credentials refused: %s", err.msg);
+
+        return ngx_http_cognito_identity_aws_error(r, 400,
+                   "InvalidParameterException",
+                   "The identity's session does not fit a session token.");
+    }
+
+    creds.expiration = (double) s.expires;
+
+    if (cig_creds_answer_json(id->sub, &creds, &a, &out) != CIG_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_cognito_identity_creds_send(r, (u_char *) out.data,
+                                                out.len);
 }
 
 
@@ -556,33 +766,141 @@ ngx_http_cognito_identity_form(u_char *p, const char *name, cig_str_t v)
 }
 
 
+/*
+ * issue, guest_proof=id: Cognito's own rule for guests, credentials for an
+ * IdentityId alone, as a guest of the served pool of its region.
+ */
+
 static ngx_int_t
-ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
+ngx_http_cognito_identity_guest_by_id(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf,
-    ngx_http_cognito_identity_ctx_t *ctx,
-    ngx_http_cognito_identity_call_t *call, const cig_json_t *req,
-    cig_allocator_t *a, u_char **form, size_t *form_len, ngx_int_t *answer)
+    ngx_http_cognito_identity_ctx_t *ctx, const cig_json_t *req,
+    cig_allocator_t *a, ngx_int_t *answer)
 {
-    u_char            *p;
+    char              *c;
     size_t             n;
     cig_err_t          err;
+    cig_str_t          id, pool;
+    ngx_uint_t         i, found;
+    cig_json_t        *claims;
+    const cig_json_t  *idj;
+    const char        *colon;
+
+    idj = cig_json_get(req, "IdentityId");
+
+    if (idj == NULL || idj->type != CIG_JSON_STRING
+        || !cig_identity_id_valid(idj->str.data, idj->str.len))
+    {
+        return ngx_http_cognito_identity_refuse(r, answer, 400,
+                   "InvalidParameterException", "IdentityId is required.");
+    }
+
+    id = idj->str;
+    colon = memchr(id.data, ':', id.len);
+    found = 0;
+    pool.data = NULL;
+    pool.len = 0;
+
+    for (i = 0; i < conf->naudiences; i++) {
+        if (conf->audiences[i].len > (size_t) (colon - id.data)
+            && ngx_strncmp(conf->audiences[i].data, id.data,
+                           colon - id.data + 1) == 0)
+        {
+            pool = conf->audiences[i];
+            found++;
+        }
+    }
+
+    if (found != 1) {
+        return ngx_http_cognito_identity_refuse(r, answer, 400,
+                   "InvalidParameterException",
+                   "Logins are required: no single pool of this identity's "
+                   "region is served here.");
+    }
+
+    n = sizeof("{\"sub\":\"\",\"aud\":\"\",\"amr\":[\"unauthenticated\"]}")
+        + id.len + pool.len;
+
+    c = ngx_pnalloc(r->pool, n);
+    if (c == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    n = ngx_sprintf((u_char *) c, "{\"sub\":\"%*s\",\"aud\":\"%*s\","
+                    "\"amr\":[\"unauthenticated\"]}", id.len, id.data,
+                    pool.len, pool.data) - (u_char *) c;
+
+    claims = cig_json_parse(c, n, 4, a, &err);
+    if (claims == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&ctx->identity, sizeof(cig_identity_t));
+    ctx->identity.sub = cig_json_get(claims, "sub")->str;
+    ctx->identity.aud = cig_json_get(claims, "aud")->str;
+    ctx->identity.amr[0] = cig_json_get(claims, "amr")->child->str;
+    ctx->identity.namr = 1;
+    ctx->identity.claims = claims;
+
+    return NGX_OK;
+}
+
+
+/*
+ * sts and issue: the IdentityId proven by its own OpenID token in Logins
+ * (and the provider's token where cognito_identity_login asks for it),
+ * then the role chosen from the pool's role attachment.
+ */
+
+static ngx_int_t
+ngx_http_cognito_identity_creds_prove(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf,
+    ngx_http_cognito_identity_ctx_t *ctx, const cig_json_t *req,
+    cig_allocator_t *a, cig_str_t *token, ngx_int_t *answer)
+{
+    cig_err_t          err;
+    ngx_int_t          grc;
     cig_code_t         rc;
     ngx_str_t          login_token;
-    cig_str_t          duration, session, id, token, role, policy;
+    cig_str_t          id, role;
     cig_refusal_t      no;
     cig_role_input_t   in;
-    const cig_json_t  *lt;
+    const cig_json_t  *lt, *logins;
     const cig_roles_t *roles;
     ngx_http_cognito_identity_login_t  *login;
-    u_char             dbuf[NGX_TIME_T_LEN];
-    char               pbuf[128];
 
-    if (cig_creds_sts_fields(req, &id, &token, &role, &no) != CIG_OK) {
+    logins = cig_json_get(req, "Logins");
+
+    if (conf->creds->issue && conf->creds->guest_id
+        && (logins == NULL
+            || (logins->type == CIG_JSON_OBJECT && logins->count == 0)))
+    {
+        grc = ngx_http_cognito_identity_guest_by_id(r, conf, ctx, req, a,
+                                                    answer);
+        if (grc != NGX_OK) {
+            return grc;
+        }
+
+        role.data = NULL;
+        role.len = 0;
+        lt = cig_json_get(req, "CustomRoleArn");
+
+        if (lt != NULL && lt->type == CIG_JSON_STRING) {
+            role = lt->str;
+        }
+
+        token->data = NULL;
+        token->len = 0;
+
+        goto guest;
+    }
+
+    if (cig_creds_sts_fields(req, &id, token, &role, &no) != CIG_OK) {
         return ngx_http_cognito_identity_refuse(r, answer, no.status,
                                                 no.type, no.message);
     }
 
-    rc = cig_token_verify(&conf->verifier, token.data, token.len,
+    rc = cig_token_verify(&conf->verifier, token->data, token->len,
                           ngx_time(), a, &ctx->identity, &err);
 
     if (rc != CIG_OK || ctx->identity.sub.len != id.len
@@ -599,6 +917,8 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
                                          : "NotAuthorizedException",
                    "Invalid login token.");
     }
+
+guest:
 
     ctx->verified = 1;
 
@@ -669,6 +989,30 @@ ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
         return ngx_http_cognito_identity_refuse(r, answer, 400,
                    "InvalidIdentityPoolConfigurationException",
                    "No role for this identity.");
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cognito_identity_sts_request(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf,
+    ngx_http_cognito_identity_ctx_t *ctx,
+    ngx_http_cognito_identity_call_t *call, const cig_json_t *req,
+    cig_allocator_t *a, u_char **form, size_t *form_len, ngx_int_t *answer)
+{
+    u_char            *p;
+    size_t             n;
+    ngx_int_t          rc;
+    cig_str_t          duration, session, token, policy;
+    u_char             dbuf[NGX_TIME_T_LEN];
+    char               pbuf[128];
+
+    rc = ngx_http_cognito_identity_creds_prove(r, conf, ctx, req, a, &token,
+                                               answer);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     /* guests: Cognito's scope-down, in the role's partition */
@@ -781,6 +1125,24 @@ ngx_http_cognito_identity_creds_body(ngx_http_request_t *r)
     }
 
     call->op = op;
+
+    if (conf->creds->issue) {
+        cig_str_t  token;
+
+        rc = ngx_http_cognito_identity_creds_prove(r, conf, ctx, req, &a,
+                                                   &token, &answer);
+        if (rc != NGX_OK) {
+            ngx_http_finalize_request(r, rc == NGX_DONE ? answer : rc);
+            return;
+        }
+
+        ngx_http_finalize_request(r,
+            ngx_http_cognito_identity_issue_send(r, conf, &ctx->identity,
+                ctx->role.role,
+                !ctx->identity.authenticated && !conf->creds->guest_role,
+                conf->creds->duration));
+        return;
+    }
 
     if (conf->creds->sts) {
         rc = ngx_http_cognito_identity_sts_request(r, conf, ctx, call, req,

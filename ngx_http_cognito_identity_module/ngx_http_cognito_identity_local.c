@@ -3,7 +3,10 @@
  * speaking the Cognito Identity protocol (awsJson1_1) so that the AWS CLI
  * and SDKs work against it with --endpoint-url: GetId, GetOpenIdToken and
  * GetOpenIdTokenForDeveloperIdentity, plus the discovery document and the
- * JWKS under /.well-known/ for cognito_identity_key_request.
+ * JWKS under /.well-known/ for cognito_identity_key_request; and, where
+ * cognito_identity_credentials_keys gives it keys, GetCredentialsForIdentity
+ * with credentials the gateway issues, for an identity proven as for
+ * GetOpenIdToken (a guest by its keyed id, a login by its token again).
  */
 
 #include "ngx_http_cognito_identity_module.h"
@@ -27,6 +30,8 @@ struct ngx_http_cognito_identity_local_s {
     ngx_str_t                    discovery;
     ngx_flag_t                   guests;
     time_t                       ttl;
+    time_t                       credentials;  /* issued credentials' life */
+    ngx_flag_t                   guest_role;   /* no guest scope-down */
     ngx_str_t                    developer;  /* provider name, or empty */
     ngx_array_t                 *tags;       /* ..._tag_t */
 };
@@ -48,7 +53,8 @@ ngx_http_cognito_identity_signer_cleanup(void *data)
 /*
  * cognito_identity_local_pool <pool-id> <key.pem> issuer=<url>
  *     [development] [guests=on|off] [ttl=<time>] [developer=<provider>]
- *     [tag=<key>:<claim>]...;
+ *     [tag=<key>:<claim>]... [credentials=<time>]
+ *     [guest_policy=scoped|role];
  */
 
 char *
@@ -92,6 +98,7 @@ ngx_http_cognito_identity_local_pool(ngx_conf_t *cf, ngx_command_t *cmd,
                         - value[1].data;
     local->guests = 1;
     local->ttl = 600;
+    local->credentials = 3600;
     development = 0;
 
     for (i = 3; i < cf->args->nelts; i++) {
@@ -115,6 +122,33 @@ ngx_http_cognito_identity_local_pool(ngx_conf_t *cf, ngx_command_t *cmd,
 
         if (ngx_strcmp(v.data, "guests=off") == 0) {
             local->guests = 0;
+            continue;
+        }
+
+        if (ngx_strcmp(v.data, "guest_policy=scoped") == 0) {
+            local->guest_role = 0;
+            continue;
+        }
+
+        if (ngx_strcmp(v.data, "guest_policy=role") == 0) {
+            local->guest_role = 1;
+            continue;
+        }
+
+        if (ngx_strncmp(v.data, "credentials=", 12) == 0) {
+            v.data += 12;
+            v.len -= 12;
+            local->credentials = ngx_parse_time(&v, 1);
+
+            if (local->credentials == (time_t) NGX_ERROR
+                || local->credentials < 900 || local->credentials > 43200)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid \"%V\": 15m to 12h, as STS "
+                                   "allows", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
             continue;
         }
 
@@ -568,7 +602,7 @@ static ngx_int_t
 ngx_http_cognito_identity_local_token(ngx_http_request_t *r,
     ngx_http_cognito_identity_local_t *local, const char *id,
     cig_str_t provider, cig_str_t subject, const cig_identity_t *login,
-    time_t ttl, cig_allocator_t *a, cig_str_t *token)
+    time_t ttl, cig_allocator_t *a, cig_str_t *token, cig_str_t *claims)
 {
     char                              *c, *end;
     size_t                             n;
@@ -681,6 +715,12 @@ ngx_http_cognito_identity_local_token(ngx_http_request_t *r,
 #undef cig_put_lit
 #undef cig_put_quoted
 
+    if (token == NULL) {
+        claims->data = c;
+        claims->len = n;
+        return NGX_OK;
+    }
+
     if (cig_token_mint(local->signer, c, n, a, token, &err) != CIG_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "cognito identity: local pool: %s", err.msg);
@@ -716,6 +756,94 @@ ngx_http_cognito_identity_local_reply(ngx_http_request_t *r, const char *id,
     return ngx_http_cognito_identity_aws_send(r, NGX_HTTP_OK, NULL,
                                               "application/x-amz-json-1.1",
                                               p, len);
+}
+
+
+/*
+ * GetCredentialsForIdentity of a proven identity: the claims its OpenID
+ * token would have, the role from the role attachment (CustomRoleArn
+ * included), credentials the gateway issues.
+ */
+
+static ngx_int_t
+ngx_http_cognito_identity_local_creds(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf, const cig_json_t *req,
+    const char *id, cig_str_t provider, cig_str_t subject,
+    const cig_identity_t *login, cig_allocator_t *a)
+{
+    cig_err_t                           err;
+    cig_str_t                           text;
+    cig_identity_t                      oid;
+    cig_role_input_t                    in;
+    cig_role_choice_t                   role;
+    const cig_roles_t                  *roles;
+    const cig_json_t                   *claims, *amr, *e, *rj;
+    ngx_http_cognito_identity_local_t  *local = conf->local;
+
+    if (ngx_http_cognito_identity_local_token(r, local, id, provider,
+                                              subject, login,
+                                              local->credentials, a, NULL,
+                                              &text)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    claims = cig_json_parse(text.data, text.len, CIG_MAX_JSON_DEPTH, a, &err);
+    amr = claims ? cig_json_get(claims, "amr") : NULL;
+
+    if (amr == NULL || amr->count == 0 || amr->count > CIG_MAX_AMR) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&oid, sizeof(cig_identity_t));
+    oid.sub = cig_json_get(claims, "sub")->str;
+    oid.aud = cig_json_get(claims, "aud")->str;
+    oid.claims = claims;
+
+    for (e = amr->child; e != NULL; e = e->next) {
+        oid.amr[oid.namr++] = e->str;
+    }
+
+    if (provider.len) {
+        oid.authenticated = 1;
+        oid.provider = provider;
+    }
+
+    in.claims = login ? login->claims : claims;
+    in.client_id.data = NULL;
+    in.client_id.len = 0;
+
+    if (login != NULL && login->aud.len) {
+        in.client_id = login->aud;
+    }
+
+    in.requested.data = NULL;
+    in.requested.len = 0;
+    rj = cig_json_get(req, "CustomRoleArn");
+
+    if (rj != NULL && rj->type == CIG_JSON_STRING) {
+        in.requested = rj->str;
+    }
+
+    roles = conf->roleset ? cig_roleset_find(conf->roleset, oid.aud) : NULL;
+
+    if (roles == NULL
+        || cig_roles_choose(roles, &oid, &in, &role, &err) != CIG_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "cognito identity: local pool credentials refused: %s",
+                      roles ? err.msg : "no role attachment for the pool");
+
+        return ngx_http_cognito_identity_aws_error(r, 400,
+                   "InvalidIdentityPoolConfigurationException",
+                   "No role for this identity.");
+    }
+
+    return ngx_http_cognito_identity_issue_send(r, conf, &oid, role.role,
+                                                !oid.authenticated
+                                                && !local->guest_role,
+                                                local->credentials);
 }
 
 
@@ -795,7 +923,11 @@ ngx_http_cognito_identity_local_op(ngx_http_request_t *r,
         return ngx_http_cognito_identity_local_reply(r, id, NULL);
     }
 
-    if (op->len == 14 && ngx_strncmp(op->data, "GetOpenIdToken", 14) == 0) {
+    if ((op->len == 14 && ngx_strncmp(op->data, "GetOpenIdToken", 14) == 0)
+        || (op->len == 25
+            && ngx_strncmp(op->data, "GetCredentialsForIdentity", 25) == 0
+            && conf->cred_keys != NULL))
+    {
         idj = ngx_http_cognito_identity_string_member(req, "IdentityId");
 
         if (idj == NULL) {
@@ -854,11 +986,19 @@ ngx_http_cognito_identity_local_op(ngx_http_request_t *r,
             }
         }
 
+        if (op->len == 25) {
+            return ngx_http_cognito_identity_local_creds(r, conf, req, id,
+                                                         provider, subject,
+                                                         provider.len
+                                                         ? &login : NULL, a);
+        }
+
         if (ngx_http_cognito_identity_local_token(r, local, id, provider,
                                                   subject,
                                                   provider.len ? &login
                                                                : NULL,
-                                                  local->ttl, a, &token)
+                                                  local->ttl, a, &token,
+                                                  NULL)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -942,7 +1082,7 @@ ngx_http_cognito_identity_local_op(ngx_http_request_t *r,
 
         if (ngx_http_cognito_identity_local_token(r, local, id, provider,
                                                   subject, NULL, ttl, a,
-                                                  &token)
+                                                  &token, NULL)
             != NGX_OK)
         {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -953,8 +1093,14 @@ ngx_http_cognito_identity_local_op(ngx_http_request_t *r,
 
     return ngx_http_cognito_identity_aws_error(r, 400,
                "UnknownOperationException",
-               "This local pool serves GetId, GetOpenIdToken and "
-               "GetOpenIdTokenForDeveloperIdentity.");
+               conf->cred_keys != NULL
+               ? "This local pool serves GetId, GetOpenIdToken, "
+                 "GetOpenIdTokenForDeveloperIdentity and "
+                 "GetCredentialsForIdentity."
+               : "This local pool serves GetId, GetOpenIdToken and "
+                 "GetOpenIdTokenForDeveloperIdentity; "
+                 "GetCredentialsForIdentity needs "
+                 "cognito_identity_credentials_keys.");
 }
 
 

@@ -173,8 +173,15 @@ static ngx_command_t  ngx_http_cognito_identity_commands[] = {
       NULL },
 
     { ngx_string("cognito_identity_credentials"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_2MORE,
+      NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_cognito_identity_credentials,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("cognito_identity_credentials_keys"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_cognito_identity_credentials_keys,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -397,6 +404,7 @@ ngx_http_cognito_identity_create_loc_conf(ngx_conf_t *cf)
     conf->key_refresh = NGX_CONF_UNSET;
     conf->token_cache = NGX_CONF_UNSET_PTR;
     conf->token_cache_ttl = NGX_CONF_UNSET;
+    conf->cred_keys = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -572,6 +580,8 @@ ngx_http_cognito_identity_merge_loc_conf(ngx_conf_t *cf, void *parent,
     if (ngx_http_cognito_identity_s3_sign_merge(cf, prev, conf) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
+
+    ngx_conf_merge_ptr_value(conf->cred_keys, prev->cred_keys, NULL);
 
     return ngx_http_cognito_identity_credentials_check(cf, conf);
 }

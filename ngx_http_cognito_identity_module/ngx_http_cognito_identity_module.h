@@ -168,6 +168,7 @@ typedef struct {
     ngx_array_t                 *allow_prefix;     /* cig_template_t * */
     struct ngx_http_cognito_identity_local_s  *local;  /* a local pool */
     struct ngx_http_cognito_identity_creds_s  *creds;  /* credential vending */
+    cig_issuer_t                *cred_keys;  /* ..._credentials_keys */
     /* cognito_identity_s3_sign (..._sigv4.c); NULL: unset */
     struct ngx_http_cognito_identity_s3_sign_s  *s3_sign;
 
@@ -294,6 +295,11 @@ char *ngx_http_cognito_identity_credentials(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 char *ngx_http_cognito_identity_credentials_check(ngx_conf_t *cf,
     ngx_http_cognito_identity_loc_conf_t *conf);
+char *ngx_http_cognito_identity_credentials_keys(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+ngx_int_t ngx_http_cognito_identity_issue_send(ngx_http_request_t *r,
+    ngx_http_cognito_identity_loc_conf_t *conf, const cig_identity_t *id,
+    cig_str_t role, ngx_uint_t scoped_down, time_t duration);
 ngx_int_t ngx_http_cognito_identity_aws_send(ngx_http_request_t *r,
     ngx_uint_t status, const char *type, const char *content_type,
     u_char *body, size_t len);

@@ -796,6 +796,99 @@ void cig_arena_destroy(cig_arena_t *arena);
 void cig_arena_allocator(cig_arena_t *arena, cig_allocator_t *a);
 
 
+/* ---- Credentials the gateway issues (cig_issue.c) --------------------- */
+
+/*
+ * A key ring, read once from a JSON file such as
+ *   {"keys":[{"id":"k2","status":"active","secret":"<base64url>"},
+ *            {"id":"k1","status":"verify","secret":"<base64url>"}]}
+ * exactly one key "active" (mints and opens), the others "verify" (only
+ * open); secrets of 32 to 64 random bytes; the file neither group- nor
+ * world-accessible.  Errors name the file and the reason, never a secret.
+ * Immutable once loaded; key material is wiped when freed.
+ */
+
+typedef struct cig_issuer_s  cig_issuer_t;
+
+#define CIG_ISSUER_MAX_KEYS        16
+#define CIG_ISSUER_MAX_KID         32      /* [A-Za-z0-9._-] */
+#define CIG_ISSUER_KEY_MIN         32      /* bytes of a secret */
+#define CIG_ISSUER_KEY_MAX         64
+#define CIG_ISSUER_MAX_DEPLOYMENT  128     /* printable, no spaces */
+
+cig_issuer_t *cig_issuer_load(const char *path, cig_str_t deployment_id,
+    cig_err_t *err);
+/* The same from text (tests, fuzzing): no file, no mode check. */
+cig_issuer_t *cig_issuer_from_json(const char *text, size_t len,
+    cig_str_t deployment_id, cig_err_t *err);
+void cig_issuer_free(cig_issuer_t *k);
+size_t cig_issuer_count(const cig_issuer_t *k);
+cig_str_t cig_issuer_active_kid(const cig_issuer_t *k);
+
+/*
+ * What a session token seals.  amr is the JSON text of the OpenID token's
+ * amr array (e.g. ["unauthenticated"]); principal_tags the JSON text of its
+ * "https://aws.amazon.com/tags" claim, or empty.
+ */
+typedef struct {
+    cig_str_t              identity_id;
+    cig_str_t              pool;
+    cig_str_t              provider;        /* empty for guests */
+    cig_str_t              role;
+    cig_str_t              amr;
+    cig_str_t              principal_tags;
+    int64_t                issued;
+    int64_t                expires;
+    unsigned               authenticated:1;
+    unsigned               scoped_down:1;   /* the guest session policy */
+    unsigned               expired:1;       /* set by cig_issuer_open */
+} cig_session_t;
+
+#define CIG_ISSUED_AKID_LEN      20     /* "ASIA" + 16 base32 characters */
+#define CIG_ISSUED_SECRET_LEN    40     /* base64url */
+#define CIG_ISSUED_TOKEN_MAX     2048   /* base64url characters */
+#define CIG_ISSUED_MAX_LIFETIME  43200  /* seconds: 12 h, as STS's longest */
+#define CIG_ISSUED_SKEW          300    /* issue time after now accepted */
+
+/*
+ * A new session token under the active key, with its access key id and
+ * secret key (derived from the key and the token's salt, not stored), all
+ * NUL-terminated in the allocator.  CIG_ERR_BAD_REQUEST for a session that
+ * is invalid or does not fit CIG_ISSUED_TOKEN_MAX.
+ */
+cig_code_t cig_issuer_mint(const cig_issuer_t *k, const cig_session_t *s,
+    const cig_allocator_t *a, cig_str_t *akid, cig_str_t *secret,
+    cig_str_t *token, cig_err_t *err);
+
+/*
+ * Opens a session token under any key of the ring (GCM's tag compared in
+ * constant time; version, key id, deployment id and pool authenticated),
+ * at `now`: CIG_OK with the session (its strings in the allocator) and the
+ * token's access key id and secret; CIG_ERR_INVALID_TOKEN (S3's
+ * InvalidToken) with the reason; CIG_ERR_FORBIDDEN with s->expired set
+ * when it expired (ExpiredToken; akid and secret are then empty).
+ */
+cig_code_t cig_issuer_open(const cig_issuer_t *k, const char *token,
+    size_t len, int64_t now, const cig_allocator_t *a, cig_session_t *s,
+    char akid[CIG_ISSUED_AKID_LEN + 1],
+    char secret[CIG_ISSUED_SECRET_LEN + 1], cig_err_t *err);
+
+/*
+ * The identity an opened session stands for, as cig_token_verify returned
+ * it for the OpenID token the credentials were issued for: sub, aud (the
+ * pool), amr, provider, exp, iat, and claims holding those and the
+ * principal tags, so that role checks, policy variables and condition keys
+ * read it as they read a bearer token's identity.  iss is empty (the
+ * session does not keep it).  Everything in the allocator.
+ * CIG_ERR_INVALID_TOKEN when the sealed amr or tags are not what
+ * cig_issuer_mint was given by a connector (never for a minted session).
+ */
+cig_code_t cig_session_identity(const cig_session_t *s,
+    const cig_allocator_t *a, cig_identity_t *id, cig_err_t *err);
+
+/* ---- end of issued credentials ----------------------------------------- */
+
+
 /* ---- SigV4 signing toward S3-compatible stores (cig_sigv4.c) ---------- */
 
 /*

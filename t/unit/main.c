@@ -77,6 +77,7 @@ main(int argc, char **argv)
     test_frozen();
     test_target();
     test_s3_delete();
+    test_issue();
 
     return tap_done();
 }

@@ -32,5 +32,6 @@ void test_creds(void);
 void test_frozen(void);
 void test_target(void);
 void test_s3_delete(void);
+void test_issue(void);
 
 #endif /* CIG_UNIT_H */
