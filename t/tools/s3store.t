@@ -1,0 +1,155 @@
+# The S3 stand-in (tools/s3store.py) and the signer of signed chunks
+# (t/lib/s3chunk.py) against AWS's worked examples: the S3 API reference's
+# "Signature Calculations for the Authorization Header: Transferring Payload
+# in Multiple Chunks (Chunked Upload)" and "... Including Trailing Headers"
+# (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html and
+# sigv4-streaming-trailers.html).  The signer must reproduce every published
+# signature; the store must accept each example exactly as published and
+# refuse it with a tampered seed, chunk, chunk signature, trailer or length.
+# Then the signed-chunk forms botocore never sends, with fresh dates, and the
+# unsigned trailer's checksum.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use JSON::PP;
+use Test::More;
+
+use CigS3Store;
+
+my $py = CigS3Store::python();
+plan skip_all => "$py is not installed" unless -x $py;
+my $signer = 't/lib/s3chunk.py';
+
+# the published values
+my %AWS = (
+    plain => {
+        seed   => '4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9',
+        chunks => ['ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648',
+                   '0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497',
+                   'b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9'],
+    },
+    trailer => {
+        seed    => '106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e',
+        chunks  => ['b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2',
+                    '1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7',
+                    '2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992'],
+        trailer => 'd81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435',
+        crc32c  => 'sOO8/Q==',
+    },
+);
+
+for my $form (qw(plain trailer)) {
+    my @flag = $form eq 'trailer' ? ('--trailer') : ();
+    my ($st, $out, $err) = CigS3Store::run_capture({}, $py, $signer,
+                                                   'aws-example', @flag);
+    is($st, 0, "signer runs ($form)") or diag $err;
+    my $got = decode_json($out);
+    is($got->{seed}, $AWS{$form}{seed}, "$form: seed signature as published");
+    for my $i (0 .. 2) {
+        is($got->{chunks}[$i], $AWS{$form}{chunks}[$i],
+           "$form: chunk " . ($i + 1) . " signature as published");
+    }
+    if ($form eq 'trailer') {
+        is($got->{trailer}, $AWS{trailer}{trailer},
+           'trailer: trailer signature as published');
+        is($got->{crc32c}, $AWS{trailer}{crc32c},
+           'trailer: crc32c of the object as published');
+    }
+}
+
+# the store, with the example's credentials and clock
+my $s3 = CigS3Store->start(access_key => 'AKIAIOSFODNN7EXAMPLE',
+                           secret => 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+                           clock => '20130524T000000Z',
+                           buckets => ['examplebucket']);
+
+sub example {
+    my (@args) = @_;
+    my ($st, $out, $err) = CigS3Store::run_capture({}, $py, $signer,
+                                                   'aws-example', '--raw', @args);
+    die "signer: $err" if $st;
+    return $out;
+}
+
+for my $form (qw(plain trailer)) {
+    my @flag = $form eq 'trailer' ? ('--trailer') : ();
+    my $req = example(@flag);
+    # the request carries the published signatures, not merely ours
+    like($req, qr/Signature=$AWS{$form}{seed}\r\n/, "$form: request carries the published seed");
+    like($req, qr/\Q$_\E/, "$form: request carries published $_")
+        for @{ $AWS{$form}{chunks} };
+    my $r = $s3->raw($req);
+    is($r->{status}, 200, "$form: the store accepts AWS's example") or diag $r->{raw};
+    my @tampers = qw(seed chunk1 chunk2 final data decoded-length);
+    push @tampers, qw(trailer-value trailer-signature) if $form eq 'trailer';
+    for my $t (@tampers) {
+        $r = $s3->raw(example(@flag, '--tamper', $t));
+        is("$r->{status} $r->{code}", '403 SignatureDoesNotMatch',
+           "$form: tampered $t refused");
+    }
+}
+
+# the object as stored is the decoded payload, 65 KiB of 'a'
+my $obj = `cat $s3->{root}/examplebucket/*.data`;
+is($obj, 'a' x 66560, 'the stored object is the decoded payload');
+
+my $log = $s3->log;
+like($log, qr{^\S+ PUT /examplebucket/chunkObject\.txt 200 -$}m, 'log: accepted');
+like($log, qr{^\S+ PUT /examplebucket/chunkObject\.txt 403 SignatureDoesNotMatch$}m,
+     'log: refused');
+$s3->stop;
+
+# signed chunks with fresh dates, through the signer's put
+my %cred = (S3CHUNK_ACCESS_KEY => 'AKIDSTANDIN', S3CHUNK_SECRET_KEY => 'standin-secret',
+            S3CHUNK_SESSION_TOKEN => 'standin-token');
+$s3 = CigS3Store->start(access_key => 'AKIDSTANDIN', secret => 'standin-secret',
+                        token => 'standin-token', buckets => ['bucket1']);
+my $file = "$s3->{dir}/upload.bin";
+{
+    open my $fh, '>', $file or die;
+    print {$fh} join('', map { chr(($_ * 7) % 251) } 0 .. 200_000);
+}
+my $url = $s3->url . '/bucket1/dir/obj%20one.bin';
+
+sub put {
+    my ($env, @args) = @_;
+    my ($st, $out, $err) = CigS3Store::run_capture({ %cred, %$env }, $py, $signer,
+                                                   'put', $url, $file, @args);
+    $out .= $err;
+    my ($status) = $out =~ /^(\d{3})/;
+    my ($code) = $out =~ m{<Code>([^<]*)</Code>};
+    return ($status // 0) . ' ' . ($code // '-');
+}
+
+is(put({}, '--chunk-size', 65536), '200 -', 'signed chunks, 64 KiB');
+is(put({}, '--chunk-size', 8192), '200 -', 'signed chunks, 8 KiB');
+for my $alg (qw(crc32 crc32c sha1 sha256)) {
+    is(put({}, '--trailer', $alg), '200 -', "signed chunks with a signed $alg trailer");
+    is(put({}, '--unsigned-trailer', '--trailer', $alg), '200 -',
+       "unsigned chunks with a $alg trailer");
+}
+is(put({}, '--tamper', 'chunk2'), '403 SignatureDoesNotMatch', 'tampered chunk signature');
+is(put({}, '--tamper', 'data'), '403 SignatureDoesNotMatch', 'tampered chunk data');
+is(put({}, '--tamper', 'seed'), '403 SignatureDoesNotMatch', 'tampered seed');
+is(put({}, '--trailer', 'crc32', '--tamper', 'trailer-signature'),
+   '403 SignatureDoesNotMatch', 'tampered trailer signature');
+is(put({}, '--trailer', 'crc32', '--tamper', 'trailer-value'),
+   '403 SignatureDoesNotMatch', 'tampered signed trailer');
+is(put({}, '--unsigned-trailer', '--tamper', 'trailer-value'), '400 BadDigest',
+   'wrong checksum in an unsigned trailer');
+is(put({ S3CHUNK_SECRET_KEY => 'wrong' }), '403 SignatureDoesNotMatch', 'wrong secret');
+is(put({ S3CHUNK_ACCESS_KEY => 'AKIDOTHER' }), '403 InvalidAccessKeyId', 'unknown key id');
+is(put({ S3CHUNK_SESSION_TOKEN => 'other' }), '400 InvalidToken', 'wrong session token');
+is(put({}, '--region', 'eu-west-1'), '400 AuthorizationHeaderMalformed', 'wrong region');
+
+my $stored = do { local $/; open my $fh, '<', $file or die; <$fh> };
+my @objs = glob("$s3->{root}/bucket1/*.data");
+is(scalar @objs, 1, 'one object stored');
+is(do { local $/; open my $fh, '<', $objs[0] or die; <$fh> }, $stored,
+   'stored object equals the file');
+unlike($s3->log, qr/standin-token|standin-secret/, 'no secret in the log');
+$s3->stop;
+
+done_testing();
