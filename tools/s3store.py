@@ -21,7 +21,9 @@ of DIR; --bucket creates one at start.  A request whose Host is
 BUCKET.<vhost-domain> (any port) is virtual-hosted, any other is
 path-style.  --clock fixes the time the signature checks use (for AWS's
 worked examples, dated 2013).  The log gets one line a request: method,
-target (signature and session token masked), status, S3 error code.
+target (signature and session token masked), status, S3 error code, and
+the form of authentication and payload (header:STREAMING-..., presigned:
+UNSIGNED-PAYLOAD, header:sha256...).
 
 Operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket,
 GetBucketLocation, ListObjects (V1 and V2: prefix, delimiter, max-keys,
@@ -151,7 +153,7 @@ def http_date(t):
 
 def mask_target(target):
     return re.sub(r'(?i)((?:X-Amz-Signature|X-Amz-Security-Token|X-Amz-'
-                  r'Credential)=)[^&]*', r'\1***', target)
+                  r'Credential|Signature)=)[^&]*', r'\1***', target)
 
 
 # ------------------------------------------------------------------- storage
@@ -351,6 +353,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def dispatch(self):
         self.body = None
+        self.auth = None
         self.code = '-'
         target = self.path
         self.raw_path, _, self.raw_query = target.partition('?')
@@ -381,8 +384,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error_doc(S3Error('InternalError', 'We encountered an '
                                         'internal error. Please try again.'),
                                 status=500)
-        self.server.log('%s %s %s %s' % (self.command, mask_target(target),
-                                         self.status, self.code))
+        auth = getattr(self, 'auth', None)
+        mode = getattr(auth, 'payload_hash', None) or '-'
+        if re.match(r'^[0-9a-f]{64}$', mode):
+            mode = 'sha256'
+        if auth is not None and auth.form:
+            mode = auth.form + ':' + mode
+        self.server.log('%s %s %s %s %s' % (self.command, mask_target(target),
+                                            self.status, self.code, mode))
 
     def send_error_doc(self, e, status=None):
         status = status or STATUS.get(e.code, 400)
@@ -468,9 +477,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(204)
         if m == 'GET' and 'uploadId' in q:
             return self.list_parts(bucket, key)
-        if set(q) - {'versionId', 'x-id', 'partNumber',
-                     'response-content-type',
-                     'response-content-disposition'}:
+        if {n for n in q if not n.startswith('X-Amz-')} - {
+                'versionId', 'x-id', 'partNumber', 'response-content-type',
+                'response-content-disposition'}:
             raise S3Error('NotImplemented', 'A header or query you provided '
                           'implies functionality that is not implemented.')
         if m == 'PUT' and 'x-amz-copy-source' in self.headers:
@@ -858,6 +867,7 @@ class Auth:
     def __init__(self, h, cfg):
         self.h = h
         self.cfg = cfg
+        self.form = None
         self.bucket, self.key = self.address()
 
     def address(self):
@@ -885,8 +895,10 @@ class Auth:
                           'Signature query string parameter or the '
                           'Authorization header should be specified')
         if authz is not None:
+            self.form = 'header'
             return self.verify_header(authz)
         if presigned:
+            self.form = 'presigned'
             return self.verify_query()
         raise S3Error('AccessDenied', 'Access Denied')
 

@@ -17,10 +17,14 @@ those pages by t/tools/s3store.t.  Python 3 standard library only.
       data, trailer-value, trailer-signature or decoded-length
   s3chunk.py put URL FILE [--chunk-size N] [--trailer crc32|crc32c|sha1|sha256]
                  [--unsigned-trailer] [--tamper WHAT] [--region R]
+                 [--connect ADDRESS]
       signs and sends a PUT of FILE to URL (http or https, path-style or
       virtual-hosted) with the credentials of S3CHUNK_ACCESS_KEY,
       S3CHUNK_SECRET_KEY and S3CHUNK_SESSION_TOKEN (optional); prints the
-      status line and the response body.
+      status line and the response body.  --connect: the address to
+      connect to instead of URL's host (a virtual-hosted name)
+  s3chunk.py presign URL [--expires N] [--date YYYYMMDDTHHMMSSZ]
+      prints a presigned GET URL (same credentials); --date back-dates it
 
 No normalisation: the path and query are signed as given (already
 URI-encoded), which is what S3 verifies.
@@ -263,6 +267,7 @@ def put(args):
     algorithm = option(args, '--trailer')
     region = option(args, '--region', 'us-east-1')
     tamper = option(args, '--tamper')
+    connect = option(args, '--connect')
     unsigned = '--unsigned-trailer' in args
     if unsigned:
         args.remove('--unsigned-trailer')
@@ -289,9 +294,10 @@ def put(args):
     headers['content-length'] = str(len(body))
     if u.scheme == 'https':
         conn = http.client.HTTPSConnection(
-            u.hostname, u.port, context=ssl._create_unverified_context())
+            connect or u.hostname, u.port,
+            context=ssl._create_unverified_context())
     else:
-        conn = http.client.HTTPConnection(u.hostname, u.port)
+        conn = http.client.HTTPConnection(connect or u.hostname, u.port)
     conn.putrequest('PUT', u.path + ('?' + u.query if u.query else ''),
                     skip_host=True, skip_accept_encoding=True)
     for n, v in headers.items():
@@ -301,6 +307,38 @@ def put(args):
     print(resp.status, resp.reason)
     sys.stdout.write(resp.read().decode('utf-8', 'replace') + '\n')
     return 0 if resp.status == 200 else 1
+
+
+def presign(args):
+    """A presigned GET URL; --date back-dates it (an expired URL)."""
+    expires = option(args, '--expires', '3600')
+    region = option(args, '--region', 'us-east-1')
+    amz_date = option(args, '--date') or \
+        time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+    url, = args
+    u = urllib.parse.urlsplit(url)
+    key_id = os.environ['S3CHUNK_ACCESS_KEY']
+    scope = '%s/%s/s3/aws4_request' % (amz_date[:8], region)
+    params = [('X-Amz-Algorithm', ALGORITHM),
+              ('X-Amz-Credential', '%s/%s' % (key_id, scope)),
+              ('X-Amz-Date', amz_date), ('X-Amz-Expires', expires),
+              ('X-Amz-SignedHeaders', 'host')]
+    token = os.environ.get('S3CHUNK_SESSION_TOKEN')
+    if token is not None:
+        params.append(('X-Amz-Security-Token', token))
+    query = '&'.join('%s=%s' % (uri_encode(n), uri_encode(v))
+                     for n, v in params)
+    if u.query:
+        query = u.query + '&' + query
+    creq = '\n'.join(['GET', u.path, canonical_query(query),
+                      'host:%s\n' % u.netloc, 'host', 'UNSIGNED-PAYLOAD'])
+    sts = '\n'.join([ALGORITHM, amz_date, scope,
+                     hashlib.sha256(creq.encode('utf-8')).hexdigest()])
+    key = signing_key(os.environ['S3CHUNK_SECRET_KEY'], amz_date[:8], region)
+    sig = hmac.new(key, sts.encode('utf-8'), hashlib.sha256).hexdigest()
+    print('%s://%s%s?%s&X-Amz-Signature=%s'
+          % (u.scheme, u.netloc, u.path, query, sig))
+    return 0
 
 
 def main(argv):
@@ -325,6 +363,8 @@ def main(argv):
         return 0
     if cmd == 'put':
         return put(args)
+    if cmd == 'presign':
+        return presign(args)
     sys.stderr.write(__doc__)
     return 2
 

@@ -96,8 +96,8 @@ my $obj = `cat $s3->{root}/examplebucket/*.data`;
 is($obj, 'a' x 66560, 'the stored object is the decoded payload');
 
 my $log = $s3->log;
-like($log, qr{^\S+ PUT /examplebucket/chunkObject\.txt 200 -$}m, 'log: accepted');
-like($log, qr{^\S+ PUT /examplebucket/chunkObject\.txt 403 SignatureDoesNotMatch$}m,
+like($log, qr{^\S+ PUT /examplebucket/chunkObject\.txt 200 - header:STREAMING-AWS4-HMAC-SHA256-PAYLOAD$}m, 'log: accepted');
+like($log, qr{^\S+ PUT /examplebucket/chunkObject\.txt 403 SignatureDoesNotMatch header:STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER$}m,
      'log: refused');
 $s3->stop;
 

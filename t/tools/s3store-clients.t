@@ -1,0 +1,182 @@
+# Real S3 clients against the S3 stand-in alone (tools/s3store.py, no
+# gateway): Debian's aws CLI (s3 cp/ls/sync/rm --recursive/presign, s3api
+# put-object/get-object), Debian's boto3 (upload_file 20 MiB multipart,
+# download_file, delete_objects, generate_presigned_url + urllib, curl),
+# and where the pyenv python has a current botocore, the same over TLS,
+# where botocore sends STREAMING-UNSIGNED-PAYLOAD-TRAILER with a checksum.
+# Wrong secret, wrong token, expired presigned URL: refused with S3's codes.
+
+use strict;
+use warnings;
+
+use lib 't/lib';
+use File::Path qw(make_path);
+use JSON::PP;
+use POSIX qw(strftime);
+use Test::More;
+
+use CigS3Store;
+
+my $py = CigS3Store::python();
+my $aws = '/usr/bin/aws';
+plan skip_all => "$aws (Debian's awscli) is not installed" unless -x $aws;
+plan skip_all => "curl is not installed" unless -x '/usr/bin/curl';
+
+my ($KEY, $SECRET, $TOKEN) = ('AKIDCLIENTS', 'clients-secret/+=', 'clients-token+/=');
+my $s3 = CigS3Store->start(access_key => $KEY, secret => $SECRET, token => $TOKEN,
+                           buckets => ['files']);
+my $dir = $s3->dir;
+my $ep = $s3->url;
+my %env = (HOME => $dir, AWS_CONFIG_FILE => "$dir/none",
+           AWS_SHARED_CREDENTIALS_FILE => "$dir/none", AWS_DEFAULT_REGION => 'us-east-1',
+           AWS_ACCESS_KEY_ID => $KEY, AWS_SECRET_ACCESS_KEY => $SECRET,
+           AWS_SESSION_TOKEN => $TOKEN, AWS_EC2_METADATA_DISABLED => 'true',
+           AWS_PAGER => '');
+
+sub aws {
+    my ($extra, @args) = @_;
+    return CigS3Store::run_capture({ %env, %$extra }, $aws, '--endpoint-url', $ep, @args);
+}
+
+sub spew { my ($f, $c) = @_; open my $fh, '>', $f or die "$f: $!"; print {$fh} $c; close $fh }
+sub slurp { my ($f) = @_; open my $fh, '<', $f or return undef; local $/; <$fh> }
+
+# aws s3 cp --recursive / ls / sync / rm --recursive
+make_path("$dir/tree/sub");
+spew("$dir/tree/a.txt", "alpha\n");
+spew("$dir/tree/b c+d.txt", "bravo\n");
+spew("$dir/tree/sub/e.bin", join('', map { chr($_ % 256) } 0 .. 70_000));
+my ($st, $out, $err) = aws({}, 's3', 'cp', '--recursive', "$dir/tree", 's3://files/tree/');
+is($st, 0, 'aws s3 cp --recursive') or diag $err;
+($st, $out, $err) = aws({}, 's3', 'ls', 's3://files/tree/');
+is($st, 0, 'aws s3 ls') or diag $err;
+like($out, qr/^\s+PRE sub\/$/m, 'ls: the common prefix');
+like($out, qr/ 6 a\.txt$/m, 'ls: a.txt');
+like($out, qr/ 6 b c\+d\.txt$/m, 'ls: a key with a space and a plus');
+($st, $out, $err) = aws({}, 's3', 'ls', '--recursive', 's3://files/');
+like($out, qr/ 70001 tree\/sub\/e\.bin$/m, 'ls --recursive');
+($st, $out, $err) = aws({}, 's3', 'sync', "$dir/tree", 's3://files/sync/');
+is($st, 0, 'aws s3 sync') or diag $err;
+($st, $out, $err) = aws({}, 's3', 'sync', "$dir/tree", 's3://files/sync/');
+is($out, '', 'a second sync copies nothing');
+($st, $out, $err) = aws({}, 's3', 'cp', 's3://files/tree/sub/e.bin', "$dir/e.back");
+is(slurp("$dir/e.back"), slurp("$dir/tree/sub/e.bin"), 'aws s3 cp down: same bytes');
+($st, $out, $err) = aws({}, 's3', 'rm', '--recursive', 's3://files/tree/');
+is($st, 0, 'aws s3 rm --recursive') or diag $err;
+($st, $out, $err) = aws({}, 's3', 'ls', '--recursive', 's3://files/tree/');
+is($out, '', 'nothing left under tree/');
+
+# s3api
+($st, $out, $err) = aws({}, 's3api', 'put-object', '--bucket', 'files', '--key',
+                        'api/x~y(1).txt', '--body', "$dir/tree/a.txt");
+is($st, 0, 's3api put-object') or diag $err;
+like($out, qr/"ETag": "\\"[0-9a-f]{32}\\""/, 'put-object: an MD5 ETag');
+($st, $out, $err) = aws({}, 's3api', 'get-object', '--bucket', 'files', '--key',
+                        'api/x~y(1).txt', "$dir/api.out");
+is($st, 0, 's3api get-object') or diag $err;
+is(slurp("$dir/api.out"), "alpha\n", 'get-object: same bytes');
+
+# presigned URLs: aws s3 presign + curl, an expired one, one with a wrong token
+sub curl {
+    my (@args) = @_;
+    my ($st, $out) = CigS3Store::run_capture({}, '/usr/bin/curl', '-sS', '-g',
+                                             '-w', '\n%{http_code}', @args);
+    my ($body, $code) = $out =~ /\A(.*)\n(\d+)\z/s;
+    my ($s3code) = ($body // '') =~ m{<Code>([^<]*)</Code>};
+    return ($code // 0, $body // '', $s3code // '-');
+}
+($st, $out, $err) = aws({}, 's3', 'presign', 's3://files/api/x~y(1).txt', '--expires-in', '300');
+chomp $out;
+like($out, qr/X-Amz-Signature=/, 'aws s3 presign: a SigV4 URL');
+my ($code, $body) = curl($out);
+is("$code $body", "200 alpha\n", 'presigned URL + curl');
+(my $bad = $out) =~ s/(X-Amz-Security-Token=)/$1x/;
+my @r = curl($bad);
+is("$r[0] $r[2]", '400 InvalidToken', 'presigned URL with a wrong token');
+($bad = $out) =~ s/x~y/x~z/;
+@r = curl($bad);
+is("$r[0] $r[2]", '403 SignatureDoesNotMatch', 'presigned URL for another key');
+my %chunk_env = (S3CHUNK_ACCESS_KEY => $KEY, S3CHUNK_SECRET_KEY => $SECRET,
+                 S3CHUNK_SESSION_TOKEN => $TOKEN);
+($st, $out) = CigS3Store::run_capture(\%chunk_env, $py, 't/lib/s3chunk.py', 'presign',
+    "$ep/files/api/x~y(1).txt", '--expires', '60',
+    '--date', strftime('%Y%m%dT%H%M%SZ', gmtime(time - 7200)));
+chomp $out;
+@r = curl($out);
+is("$r[0] $r[2]", '403 AccessDenied', 'expired presigned URL');
+like($r[1], qr/Request has expired/, 'expired: says so');
+
+# virtual-hosted: Host files.localhost:PORT
+my $vh = 'http://files.localhost:' . $s3->port;
+($st, $out) = CigS3Store::run_capture(\%chunk_env, $py, 't/lib/s3chunk.py', 'put',
+    "$vh/vhost/obj.txt", "$dir/tree/a.txt", '--connect', '127.0.0.1');
+like($out, qr/^200 /, 'virtual-hosted signed-chunk PUT') or diag $out;
+($st, $out) = CigS3Store::run_capture(\%chunk_env, $py, 't/lib/s3chunk.py', 'presign',
+                                      "$vh/vhost/obj.txt");
+chomp $out;
+($code, $body) = curl('--resolve', 'files.localhost:' . $s3->port . ':127.0.0.1', $out);
+is("$code $body", "200 alpha\n", 'virtual-hosted presigned GET');
+
+# refusals through the CLI
+($st, $out, $err) = aws({ AWS_SECRET_ACCESS_KEY => 'wrong' }, 's3', 'cp',
+                        "$dir/tree/a.txt", 's3://files/x.txt');
+isnt($st, 0, 'wrong secret: aws fails');
+like($err, qr/SignatureDoesNotMatch/, 'wrong secret: SignatureDoesNotMatch');
+($st, $out, $err) = aws({ AWS_SESSION_TOKEN => 'other' }, 's3', 'ls', 's3://files/');
+like($err, qr/InvalidToken/, 'wrong token: InvalidToken');
+($st, $out, $err) = aws({}, 's3', 'ls', 's3://nosuchbucket/');
+like($err, qr/NoSuchBucket/, 'NoSuchBucket');
+
+# boto3: Debian's over plain HTTP, a current botocore over TLS
+sub boto {
+    my ($python, $endpoint, @ca) = @_;
+    my $work = "$dir/boto-" . ($ca[0] ? 'tls' : 'plain');
+    make_path($work);
+    my ($st, $out, $err) = CigS3Store::run_capture(
+        { %env, AWS_CA_BUNDLE => '' }, $python, 't/tools/s3store_boto.py',
+        $endpoint, 'files', $work, @ca);
+    is($st, 0, "boto3 driver runs ($python)") or diag $err;
+    my $r = eval { decode_json($out) } || {};
+    my $v = $r->{botocore} // '?';
+    is($r->{$_}, 'ok', "botocore $v: $_") for qw(upload_file download_file put_get presigned_get);
+    ok($r->{presigned_sigv4}, "botocore $v: presigned URL is SigV4");
+    is_deeply($r->{list}, ['boto/big.bin', 'boto/small one.txt'], "botocore $v: list");
+    is_deeply($r->{delete_objects}, ['boto/big.bin', 'boto/small one.txt'],
+              "botocore $v: delete_objects");
+    is($r->{after_delete}, 0, "botocore $v: nothing left");
+    is($r->{wrong_secret}, 'SignatureDoesNotMatch', "botocore $v: wrong secret");
+    is($r->{missing}, 'NoSuchKey', "botocore $v: NoSuchKey");
+    return $v;
+}
+my ($have) = CigS3Store::run_capture({}, $py, '-c', 'import boto3');
+SKIP: {
+    skip "$py cannot import boto3 (apt-get install python3-boto3)", 13 if $have;
+    boto($py, $ep);
+}
+like($s3->log, qr{^\S+ POST /files/boto/big\.bin\?uploads 200 }m, 'log: multipart upload');
+
+my $pyenv = '/root/.pyenv/shims/python3';
+my ($pst, $pver) = -x $pyenv
+    ? CigS3Store::run_capture({}, $pyenv, '-c', 'import boto3, botocore; print(botocore.__version__)')
+    : (1, '');
+chomp $pver;
+SKIP: {
+    skip "no current botocore: $pyenv is missing or cannot import boto3", 15 if $pst;
+    my ($maj, $min) = $pver =~ /^(\d+)\.(\d+)/;
+    skip "botocore $pver predates checksum trailers (1.36)", 15
+        unless $maj > 1 || $min >= 36;
+    my $tls = CigS3Store->start(access_key => $KEY, secret => $SECRET, token => $TOKEN,
+                                buckets => ['files'], tls => 1);
+    boto($pyenv, $tls->url, $tls->cert);
+    like($tls->log, qr{^\S+ PUT /files/boto/small%20one\.txt 200 - header:STREAMING-UNSIGNED-PAYLOAD-TRAILER$}m,
+         "botocore $pver over TLS sent STREAMING-UNSIGNED-PAYLOAD-TRAILER, accepted");
+    like($tls->log, qr{ 403 SignatureDoesNotMatch header:STREAMING-UNSIGNED-PAYLOAD-TRAILER$}m,
+         'and with a wrong secret refused');
+    $tls->stop;
+}
+
+unlike($s3->log, qr/\Q$TOKEN\E|\Q$SECRET\E|X-Amz-Signature=[0-9a-f]/, 'log: no token, secret or signature');
+$s3->stop;
+is($s3->stderr, '', 'the store wrote nothing to stderr');
+
+done_testing();
