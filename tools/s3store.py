@@ -640,6 +640,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 after = q.get('start-after', '')
         else:
             after = q.get('marker', '')
+        if delim and after.startswith(prefix) and after.endswith(delim) \
+                and delim in after[len(prefix):]:
+            # after a common prefix: skip the keys it rolled up
+            after += '\U0010ffff'
         enc = (lambda s: escape(urllib.parse.quote(s, safe='/'))) if url \
             else escape
         contents, prefixes = [], []

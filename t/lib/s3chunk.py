@@ -17,12 +17,15 @@ those pages by t/tools/s3store.t.  Python 3 standard library only.
       data, trailer-value, trailer-signature or decoded-length
   s3chunk.py put URL FILE [--chunk-size N] [--trailer crc32|crc32c|sha1|sha256]
                  [--unsigned-trailer] [--tamper WHAT] [--region R]
-                 [--connect ADDRESS]
+                 [--connect ADDRESS] [--payload sha256|unsigned]
+                 [--date YYYYMMDDTHHMMSSZ] [--unsigned-header NAME:VALUE]
       signs and sends a PUT of FILE to URL (http or https, path-style or
       virtual-hosted) with the credentials of S3CHUNK_ACCESS_KEY,
       S3CHUNK_SECRET_KEY and S3CHUNK_SESSION_TOKEN (optional); prints the
       status line and the response body.  --connect: the address to
-      connect to instead of URL's host (a virtual-hosted name)
+      connect to instead of URL's host (a virtual-hosted name);
+      --payload: one body signed by its SHA-256 or UNSIGNED-PAYLOAD
+      instead of chunks; --unsigned-header: added after signing
   s3chunk.py presign URL [--expires N] [--date YYYYMMDDTHHMMSSZ]
       prints a presigned GET URL (same credentials); --date back-dates it
 
@@ -268,6 +271,10 @@ def put(args):
     region = option(args, '--region', 'us-east-1')
     tamper = option(args, '--tamper')
     connect = option(args, '--connect')
+    payload = option(args, '--payload')
+    amz_date = option(args, '--date') or \
+        time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+    extra = option(args, '--unsigned-header')
     unsigned = '--unsigned-trailer' in args
     if unsigned:
         args.remove('--unsigned-trailer')
@@ -276,21 +283,33 @@ def put(args):
     with open(path, 'rb') as f:
         data = f.read()
     u = urllib.parse.urlsplit(url)
-    mode = UNSIGNED_TRAILER if unsigned else \
-        STREAMING_TRAILER if algorithm else STREAMING
-    headers = {'host': u.netloc, 'content-encoding': 'aws-chunked',
-               'x-amz-decoded-content-length': str(len(data))}
-    if algorithm:
-        headers['x-amz-trailer'] = 'x-amz-checksum-' + algorithm
-    amz_date = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())
+    headers = {'host': u.netloc}
+    if payload in ('sha256', 'unsigned'):
+        mode = hashlib.sha256(data).hexdigest() if payload == 'sha256' \
+            else 'UNSIGNED-PAYLOAD'
+    else:
+        mode = UNSIGNED_TRAILER if unsigned else \
+            STREAMING_TRAILER if algorithm else STREAMING
+        headers.update({'content-encoding': 'aws-chunked',
+                        'x-amz-decoded-content-length': str(len(data))})
+        if algorithm:
+            headers['x-amz-trailer'] = 'x-amz-checksum-' + algorithm
     seed, key, scope = sign_headers(
         'PUT', u.path, u.query, headers, mode, os.environ['S3CHUNK_ACCESS_KEY'],
         os.environ['S3CHUNK_SECRET_KEY'], amz_date, region,
         os.environ.get('S3CHUNK_SESSION_TOKEN'))
-    body, _ = chunked_body(data, chunk_size, seed, key, amz_date, scope, mode,
-                           algorithm, tamper)
+    if payload:
+        body = data
+        if tamper == 'data':
+            body = b'b' + data[1:]
+    else:
+        body, _ = chunked_body(data, chunk_size, seed, key, amz_date, scope,
+                               mode, algorithm, tamper)
     if tamper == 'seed':
         headers['authorization'] = headers['authorization'][:-64] + flip(seed)
+    if extra:
+        name, _, value = extra.partition(':')
+        headers[name] = value
     headers['content-length'] = str(len(body))
     if u.scheme == 'https':
         conn = http.client.HTTPSConnection(

@@ -76,6 +76,33 @@ like($out, qr/"ETag": "\\"[0-9a-f]{32}\\""/, 'put-object: an MD5 ETag');
 is($st, 0, 's3api get-object') or diag $err;
 is(slurp("$dir/api.out"), "alpha\n", 'get-object: same bytes');
 
+# listings: pages of two through continuation tokens, start-after, a
+# delimiter whose common prefix ends a page, copy
+for my $k (qw(list/a list/b/1 list/b/2 list/b/3 list/c list/d)) {
+    aws({}, 's3api', 'put-object', '--bucket', 'files', '--key', $k, '--body', "$dir/tree/a.txt");
+}
+($st, $out, $err) = aws({}, 's3api', 'list-objects-v2', '--bucket', 'files', '--prefix',
+                        'list/', '--page-size', '2', '--query', 'Contents[].Key', '--output', 'text');
+is(join(' ', split ' ', $out), 'list/a list/b/1 list/b/2 list/b/3 list/c list/d',
+   'list-objects-v2, pages of two') or diag $err;
+($st, $out, $err) = aws({}, 's3api', 'list-objects-v2', '--bucket', 'files', '--prefix',
+                        'list/', '--delimiter', '/', '--page-size', '2', '--output', 'json');
+my $l = eval { decode_json($out) } || {};
+is(join(' ', map({ $_->{Key} } @{ $l->{Contents} || [] }),
+         map({ $_->{Prefix} } @{ $l->{CommonPrefixes} || [] })),
+   'list/a list/c list/d list/b/', 'delimiter across pages: the prefix once') or diag $err;
+($st, $out, $err) = aws({}, 's3api', 'list-objects-v2', '--bucket', 'files', '--prefix',
+                        'list/', '--start-after', 'list/b/2', '--query', 'Contents[].Key',
+                        '--output', 'text');
+is(join(' ', split ' ', $out), 'list/b/3 list/c list/d', 'start-after');
+($st, $out, $err) = aws({}, 's3', 'cp', 's3://files/list/a', 's3://files/list/copy');
+is($st, 0, 'aws s3 cp between keys (CopyObject)') or diag $err;
+($st, $out, $err) = aws({}, 's3', 'cp', 's3://files/list/copy', "$dir/copy.out");
+is(slurp("$dir/copy.out"), "alpha\n", 'the copy has the bytes');
+($st, $out, $err) = aws({}, 's3api', 'put-object', '--bucket', 'files', '--key', 'md5',
+                        '--body', "$dir/tree/a.txt", '--content-md5', '1B2M2Y8AsgTpgAmY7PhCfg==');
+like($err, qr/BadDigest/, 'a wrong Content-MD5: BadDigest');
+
 # presigned URLs: aws s3 presign + curl, an expired one, one with a wrong token
 sub curl {
     my (@args) = @_;

@@ -14,6 +14,7 @@ use warnings;
 
 use lib 't/lib';
 use JSON::PP;
+use POSIX ();
 use Test::More;
 
 use CigS3Store;
@@ -143,6 +144,26 @@ is(put({ S3CHUNK_SECRET_KEY => 'wrong' }), '403 SignatureDoesNotMatch', 'wrong s
 is(put({ S3CHUNK_ACCESS_KEY => 'AKIDOTHER' }), '403 InvalidAccessKeyId', 'unknown key id');
 is(put({ S3CHUNK_SESSION_TOKEN => 'other' }), '400 InvalidToken', 'wrong session token');
 is(put({}, '--region', 'eu-west-1'), '400 AuthorizationHeaderMalformed', 'wrong region');
+
+# one body, signed by its SHA-256 or unsigned; the header form's refusals
+is(put({}, '--payload', 'sha256'), '200 -', 'payload signed by its SHA-256');
+is(put({}, '--payload', 'unsigned'), '200 -', 'UNSIGNED-PAYLOAD');
+is(put({}, '--payload', 'sha256', '--tamper', 'data'), '400 XAmzContentSHA256Mismatch',
+   'a body that does not match x-amz-content-sha256');
+is(put({}, '--payload', 'unsigned', '--tamper', 'seed'), '403 SignatureDoesNotMatch',
+   'header form: tampered signature');
+is(put({}, '--payload', 'sha256', '--date',
+       POSIX::strftime('%Y%m%dT%H%M%SZ', gmtime(time - 3600))),
+   '403 RequestTimeTooSkewed', 'a date an hour old');
+is(put({}, '--payload', 'unsigned', '--unsigned-header', 'x-amz-meta-extra:1'),
+   '403 AccessDenied', 'an unsigned x-amz-* header');
+my $r = $s3->raw("GET /bucket1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+is("$r->{status} $r->{code}", '403 AccessDenied', 'no signature at all');
+$r = $s3->raw("GET /bucket1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nx-amz-date: 20130524T000000Z\r\n"
+              . "Authorization: AWS4-ECDSA-P256-SHA256 Credential=AKIDSTANDIN/20130524/s3/"
+              . "aws4_request, SignedHeaders=host, Signature=00\r\nConnection: close\r\n\r\n");
+is("$r->{status} $r->{code}", '400 InvalidArgument', 'SigV4a refused');
+like($r->{body}, qr/SigV4a/, 'SigV4a refused by name');
 
 my $stored = do { local $/; open my $fh, '<', $file or die; <$fh> };
 my @objs = glob("$s3->{root}/bucket1/*.data");
