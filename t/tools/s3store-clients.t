@@ -173,11 +173,16 @@ sub boto {
     is($r->{after_delete}, 0, "botocore $v: nothing left");
     is($r->{wrong_secret}, 'SignatureDoesNotMatch', "botocore $v: wrong secret");
     is($r->{missing}, 'NoSuchKey', "botocore $v: NoSuchKey");
+    is_deeply($r->{list_parts}, [[1, 1024, 1], [2, 1024, 1]], "botocore $v: list_parts");
+    is($r->{part_order}, 'InvalidPartOrder', "botocore $v: parts out of order");
+    is($r->{part_small}, 'EntityTooSmall', "botocore $v: a small part not last");
+    is($r->{part_etag}, 'InvalidPart', "botocore $v: another part's ETag");
+    is($r->{aborted}, 'NoSuchUpload', "botocore $v: aborted upload");
     return $v;
 }
 my ($have) = CigS3Store::run_capture({}, $py, '-c', 'import boto3');
 SKIP: {
-    skip "$py cannot import boto3 (apt-get install python3-boto3)", 13 if $have;
+    skip "$py cannot import boto3 (apt-get install python3-boto3)", 18 if $have;
     boto($py, $ep);
 }
 like($s3->log, qr{^\S+ POST /files/boto/big\.bin\?uploads 200 }m, 'log: multipart upload');
@@ -188,9 +193,9 @@ my ($pst, $pver) = -x $pyenv
     : (1, '');
 chomp $pver;
 SKIP: {
-    skip "no current botocore: $pyenv is missing or cannot import boto3", 15 if $pst;
+    skip "no current botocore: $pyenv is missing or cannot import boto3", 20 if $pst;
     my ($maj, $min) = $pver =~ /^(\d+)\.(\d+)/;
-    skip "botocore $pver predates checksum trailers (1.36)", 15
+    skip "botocore $pver predates checksum trailers (1.36)", 20
         unless $maj > 1 || $min >= 36;
     my $tls = CigS3Store->start(access_key => $KEY, secret => $SECRET, token => $TOKEN,
                                 buckets => ['files'], tls => 1);

@@ -79,6 +79,34 @@ def main():
         out['wrong_secret'] = 'accepted'
     except ClientError as e:
         out['wrong_secret'] = code(e)
+    # multipart refusals: parts out of order, a small part not last, an
+    # ETag that is not the part's, an aborted upload
+    up = s3.create_multipart_upload(Bucket=bucket, Key='boto/mp')['UploadId']
+    e1 = s3.upload_part(Bucket=bucket, Key='boto/mp', UploadId=up,
+                        PartNumber=1, Body=b'1' * 1024)['ETag']
+    e2 = s3.upload_part(Bucket=bucket, Key='boto/mp', UploadId=up,
+                        PartNumber=2, Body=b'2' * 1024)['ETag']
+    parts = s3.list_parts(Bucket=bucket, Key='boto/mp', UploadId=up)
+    out['list_parts'] = [(p['PartNumber'], p['Size'], int(p['ETag'] == e))
+                         for p, e in zip(parts['Parts'], (e1, e2))]
+    for name, plist in (('part_order', [(2, e2), (1, e1)]),
+                        ('part_small', [(1, e1), (2, e2)]),
+                        ('part_etag', [(1, e2)])):
+        try:
+            s3.complete_multipart_upload(
+                Bucket=bucket, Key='boto/mp', UploadId=up,
+                MultipartUpload={'Parts': [{'PartNumber': n, 'ETag': e}
+                                           for n, e in plist]})
+            out[name] = 'completed'
+        except ClientError as e:
+            out[name] = code(e)
+    s3.abort_multipart_upload(Bucket=bucket, Key='boto/mp', UploadId=up)
+    try:
+        s3.upload_part(Bucket=bucket, Key='boto/mp', UploadId=up,
+                       PartNumber=3, Body=b'3')
+        out['aborted'] = 'accepted'
+    except ClientError as e:
+        out['aborted'] = code(e)
     try:
         s3.get_object(Bucket=bucket, Key='boto/missing')
         out['missing'] = 'found'
