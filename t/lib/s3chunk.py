@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""s3chunk - a signer of S3 SigV4 requests, signed aws-chunked uploads included.
+"""s3chunk - a signer of S3 SigV4 requests, signed aws-chunked uploads too.
 
 botocore never sends signed chunks (STREAMING-AWS4-HMAC-SHA256-PAYLOAD and
 its -TRAILER form); this signer does, so that tests can send them.  It is
@@ -295,8 +295,9 @@ def put(args):
         if algorithm:
             headers['x-amz-trailer'] = 'x-amz-checksum-' + algorithm
     seed, key, scope = sign_headers(
-        'PUT', u.path, u.query, headers, mode, os.environ['S3CHUNK_ACCESS_KEY'],
-        os.environ['S3CHUNK_SECRET_KEY'], amz_date, region,
+        'PUT', u.path, u.query, headers, mode,
+        os.environ['S3CHUNK_ACCESS_KEY'], os.environ['S3CHUNK_SECRET_KEY'],
+        amz_date, region,
         os.environ.get('S3CHUNK_SESSION_TOKEN'))
     if payload:
         body = data

@@ -144,6 +144,18 @@ chomp $out;
 ($code, $body) = curl('--resolve', 'files.localhost:' . $s3->port . ':127.0.0.1', $out);
 is("$code $body", "200 alpha\n", 'virtual-hosted presigned GET');
 
+# buckets: mb, head-bucket, ls (ListBuckets), rb
+($st, $out, $err) = aws({}, 's3', 'mb', 's3://made-here');
+is($st, 0, 'aws s3 mb (CreateBucket)') or diag $err;
+($st, $out, $err) = aws({}, 's3api', 'head-bucket', '--bucket', 'made-here');
+is($st, 0, 'head-bucket') or diag $err;
+($st, $out, $err) = aws({}, 's3', 'ls');
+like($out, qr/ files\n.* made-here$/sm, 'aws s3 ls lists both buckets');
+($st, $out, $err) = aws({}, 's3', 'rb', 's3://made-here');
+is($st, 0, 'aws s3 rb') or diag $err;
+($st, $out, $err) = aws({}, 's3api', 'head-bucket', '--bucket', 'made-here');
+like($err, qr/404|Not Found/, 'head-bucket after rb: 404');
+
 # refusals through the CLI
 ($st, $out, $err) = aws({ AWS_SECRET_ACCESS_KEY => 'wrong' }, 's3', 'cp',
                         "$dir/tree/a.txt", 's3://files/x.txt');
