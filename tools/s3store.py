@@ -292,6 +292,7 @@ class Store:
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 's3store'
+    timeout = 120                   # an idle or stalled connection
     sys_version = ''
 
     def log_message(self, fmt, *args):
@@ -351,6 +352,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
                               'Content-Length HTTP header')
         return self.body
 
+    def drain(self):
+        """Reads and drops a body not read yet (up to MAX_BODY)."""
+        length = self.headers.get('Content-Length', '')
+        if 'chunked' in self.headers.get('Transfer-Encoding', '').lower() \
+                or not length.isdigit() or int(length) > MAX_BODY:
+            try:
+                self.read_body()
+            except S3Error:
+                self.close_connection = True
+            return
+        left = int(length)
+        while left > 0:
+            got = self.rfile.read(min(left, 65536))
+            if not got:
+                self.close_connection = True
+                return
+            left -= len(got)
+        self.body = b''
+
     def dispatch(self):
         self.body = None
         self.auth = None
@@ -371,10 +391,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.body is None:
                 # read what the client sends anyway, so that it gets the
                 # answer instead of a reset connection
-                try:
-                    self.read_body()
-                except S3Error:
-                    self.close_connection = True
+                self.drain()
             self.send_error_doc(e)
         except Exception as e:            # a bug here: say so, fail closed
             self.code = 'InternalError'
@@ -1290,7 +1307,9 @@ def main(argv):
     if a.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.tls_cert, a.tls_key)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+        # the handshake in the connection's thread, not in accept()
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
     if a.pid:
         with open(a.pid, 'w') as f:
             f.write('%d\n' % os.getpid())
