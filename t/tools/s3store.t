@@ -106,6 +106,30 @@ for my $form (qw(plain trailer)) {
     is($r->{status}, 200, 'trailer example inside HTTP chunked encoding') or diag $r->{raw};
 }
 
+# malformed bodies of the trailer example (its Content-Length is not signed)
+{
+    my ($head, $body) = split /\r\n\r\n/, example('--trailer'), 2;
+    my $send = sub {
+        my ($b) = @_;
+        (my $h = $head) =~ s/(\r\ncontent-length: )\d+/$1 . length $b/ie;
+        return $s3->raw("$h\r\n\r\n$b");
+    };
+    my $r = $send->(substr($body, 0, 60000));
+    is("$r->{status} $r->{code}", '400 IncompleteBody', 'a body cut inside a chunk');
+    (my $b = $body) =~ s/x-amz-checksum-crc32c:/x-amz-checksum-crc32:/ or die;
+    $r = $send->($b);
+    is("$r->{status} $r->{code}", '400 MalformedTrailerError', 'a trailer x-amz-trailer does not declare');
+    ($b = $body) =~ s/\r\nx-amz-trailer-signature:[0-9a-f]+// or die;
+    $r = $send->($b);
+    is("$r->{status} $r->{code}", '403 SignatureDoesNotMatch', 'a trailer without its signature');
+    ($b = $body) =~ s/^10000;/10000 ;/ or die;
+    $r = $send->($b);
+    is("$r->{status} $r->{code}", '400 IncompleteBody', 'a malformed chunk header');
+    ($b = $body) =~ s/;chunk-signature=[0-9a-f]+\r\n/\r\n/ or die;
+    $r = $send->($b);
+    is("$r->{status} $r->{code}", '403 SignatureDoesNotMatch', 'a chunk without a signature');
+}
+
 # the object as stored is the decoded payload, 65 KiB of 'a'
 my $obj = `cat $s3->{root}/examplebucket/*.data`;
 is($obj, 'a' x 66560, 'the stored object is the decoded payload');
@@ -178,6 +202,27 @@ $r = $s3->raw("GET /bucket1/ HTTP/1.1\r\nHost: 127.0.0.1\r\nx-amz-date: 20130524
               . "aws4_request, SignedHeaders=host, Signature=00\r\nConnection: close\r\n\r\n");
 is("$r->{status} $r->{code}", '400 InvalidArgument', 'SigV4a refused');
 like($r->{body}, qr/SigV4a/, 'SigV4a refused by name');
+
+# presigned URLs: limits of X-Amz-Expires and X-Amz-Date, region
+sub presigned {
+    my (@args) = @_;
+    my ($st, $out, $err) = CigS3Store::run_capture(\%cred, $py, $signer, 'presign',
+                                                   $url, @args);
+    chomp $out;
+    my ($path) = $out =~ m{^https?://[^/]+(/.*)$} or die "presign: $err";
+    my $r = $s3->raw("GET $path HTTP/1.1\r\nHost: 127.0.0.1:" . $s3->port
+                     . "\r\nConnection: close\r\n\r\n");
+    return "$r->{status} $r->{code}";
+}
+is(presigned(), '200 ', 'presigned GET');
+is(presigned('--expires', '604801'), '400 AuthorizationQueryParametersError',
+   'X-Amz-Expires over a week');
+is(presigned('--date', POSIX::strftime('%Y%m%dT%H%M%SZ', gmtime(time + 3600))),
+   '403 AccessDenied', 'a presigned URL dated an hour ahead');
+is(presigned('--date', POSIX::strftime('%Y%m%dT%H%M%SZ', gmtime(time - 7200)),
+             '--expires', '3600'), '403 AccessDenied', 'an expired presigned URL');
+is(presigned('--region', 'eu-west-1'), '400 AuthorizationQueryParametersError',
+   'a presigned URL for another region');
 
 my $stored = do { local $/; open my $fh, '<', $file or die; <$fh> };
 my @objs = glob("$s3->{root}/bucket1/*.data");
