@@ -64,7 +64,8 @@ for my $form (qw(plain trailer)) {
 my $s3 = CigS3Store->start(access_key => 'AKIAIOSFODNN7EXAMPLE',
                            secret => 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
                            clock => '20130524T000000Z',
-                           buckets => ['examplebucket']);
+                           buckets => ['examplebucket'],
+                           args => ['--vhost-domain', 's3.amazonaws.com']);
 
 sub example {
     my (@args) = @_;
@@ -133,6 +134,51 @@ for my $form (qw(plain trailer)) {
 # the object as stored is the decoded payload, 65 KiB of 'a'
 my $obj = `cat $s3->{root}/examplebucket/*.data`;
 is($obj, 'a' x 66560, 'the stored object is the decoded payload');
+
+# the single-chunk and presigned examples of the same reference
+# (sig-v4-header-based-auth.html, sigv4-query-string-auth.html), virtual-
+# hosted; test.txt is put first, signed by our signer for that date
+{
+    my $f = "$s3->{dir}/test.txt";
+    open my $fh, '>', $f or die;
+    print {$fh} "Welcome to Amazon S3.\n";
+    close $fh;
+    my ($st, $out, $err) = CigS3Store::run_capture(
+        { S3CHUNK_ACCESS_KEY => 'AKIAIOSFODNN7EXAMPLE',
+          S3CHUNK_SECRET_KEY => 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+        $py, $signer, 'put', 'http://examplebucket.s3.amazonaws.com:' . $s3->port . '/test.txt',
+        $f, '--payload', 'sha256', '--date', '20130524T000000Z', '--connect', '127.0.0.1');
+    like($out, qr/^200 /, 'virtual-hosted PUT of test.txt') or diag "$out$err";
+    my $r = $s3->raw("GET /test.txt HTTP/1.1\r\nHost: examplebucket.s3.amazonaws.com\r\n"
+        . "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
+        . "aws4_request,SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,Signature="
+        . "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41\r\n"
+        . "Range: bytes=0-9\r\nx-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\n"
+        . "x-amz-date: 20130524T000000Z\r\nConnection: close\r\n\r\n");
+    is("$r->{status} $r->{body}", '206 Welcome to', "AWS's GET Object example (header form, range)");
+    $r = $s3->raw("GET /?max-keys=2&prefix=J HTTP/1.1\r\nHost: examplebucket.s3.amazonaws.com\r\n"
+        . "Authorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
+        . "aws4_request,SignedHeaders=host;x-amz-content-sha256;x-amz-date,Signature="
+        . "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7\r\n"
+        . "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\r\n"
+        . "x-amz-date: 20130524T000000Z\r\nConnection: close\r\n\r\n");
+    like("$r->{status} $r->{body}", qr{^200 .*<Prefix>J</Prefix><MaxKeys>2</MaxKeys>}s,
+         "AWS's GET Bucket (List Objects) example");
+    my $q = 'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524'
+          . '%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400'
+          . '&X-Amz-SignedHeaders=host&X-Amz-Signature='
+          . 'aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404';
+    $r = $s3->raw("GET /test.txt?$q HTTP/1.1\r\nHost: examplebucket.s3.amazonaws.com\r\n"
+                  . "Connection: close\r\n\r\n");
+    is("$r->{status} $r->{body}", "200 Welcome to Amazon S3.\n", "AWS's presigned URL example");
+    (my $bad = $q) =~ s/Expires=86400/Expires=86401/;
+    $r = $s3->raw("GET /test.txt?$bad HTTP/1.1\r\nHost: examplebucket.s3.amazonaws.com\r\n"
+                  . "Connection: close\r\n\r\n");
+    is("$r->{status} $r->{code}", '403 SignatureDoesNotMatch', 'presigned example, X-Amz-Expires changed');
+    $r = $s3->raw("GET /test.txt?$q HTTP/1.1\r\nHost: examplebucket.s3.amazonaws.com:80\r\n"
+                  . "Connection: close\r\n\r\n");
+    is("$r->{status} $r->{code}", '403 SignatureDoesNotMatch', 'presigned example, a port added to Host');
+}
 
 my $log = $s3->log;
 like($log, qr{^\S+ PUT /examplebucket/chunkObject\.txt 200 - header:STREAMING-AWS4-HMAC-SHA256-PAYLOAD$}m, 'log: accepted');
