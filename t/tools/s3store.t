@@ -171,6 +171,21 @@ is($obj, 'a' x 66560, 'the stored object is the decoded payload');
     $r = $s3->raw("GET /test.txt?$q HTTP/1.1\r\nHost: examplebucket.s3.amazonaws.com\r\n"
                   . "Connection: close\r\n\r\n");
     is("$r->{status} $r->{body}", "200 Welcome to Amazon S3.\n", "AWS's presigned URL example");
+    my $put = sub {
+        my ($body) = @_;
+        return $s3->raw("PUT /test%24file.text HTTP/1.1\r\nHost: examplebucket.s3.amazonaws.com\r\n"
+            . "Date: Fri, 24 May 2013 00:00:00 GMT\r\nAuthorization: AWS4-HMAC-SHA256 Credential="
+            . "AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,SignedHeaders=date;host;"
+            . "x-amz-content-sha256;x-amz-date;x-amz-storage-class,Signature="
+            . "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd\r\n"
+            . "x-amz-date: 20130524T000000Z\r\nx-amz-storage-class: REDUCED_REDUNDANCY\r\n"
+            . "x-amz-content-sha256: 44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072\r\n"
+            . "Content-Length: " . length($body) . "\r\nConnection: close\r\n\r\n$body");
+    };
+    $r = $put->('Welcome to Amazon S3.');
+    is($r->{status}, 200, "AWS's PUT Object example (payload hash, \$ encoded in the path)");
+    $r = $put->('Welcome to Amazon S4.');
+    is("$r->{status} $r->{code}", '400 XAmzContentSHA256Mismatch', 'the same with another body');
     (my $bad = $q) =~ s/Expires=86400/Expires=86401/;
     $r = $s3->raw("GET /test.txt?$bad HTTP/1.1\r\nHost: examplebucket.s3.amazonaws.com\r\n"
                   . "Connection: close\r\n\r\n");
