@@ -61,6 +61,18 @@ def main():
     except urllib.error.HTTPError as e:
         out['presigned_get'] = 'HTTP %d' % e.code
 
+    url = s3.generate_presigned_url('put_object', Params={
+        'Bucket': bucket, 'Key': 'boto/presigned-put'}, ExpiresIn=300)
+    req = urllib.request.Request(url, data=b'put by URL', method='PUT')
+    try:
+        urllib.request.urlopen(req, context=ctx).read()
+        got = s3.get_object(Bucket=bucket,
+                            Key='boto/presigned-put')['Body'].read()
+        out['presigned_put'] = 'ok' if got == b'put by URL' else repr(got)
+    except urllib.error.HTTPError as e:
+        out['presigned_put'] = 'HTTP %d %s' % (e.code, e.read()[:200])
+    s3.delete_object(Bucket=bucket, Key='boto/presigned-put')
+
     listing = s3.list_objects_v2(Bucket=bucket, Prefix='boto/')
     out['list'] = sorted(o['Key'] for o in listing.get('Contents', []))
     r = s3.delete_objects(Bucket=bucket, Delete={'Objects': [
