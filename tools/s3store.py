@@ -79,7 +79,8 @@ STATUS = {
     'IncompleteBody': 400, 'InvalidAccessKeyId': 403, 'InvalidArgument': 400,
     'InvalidBucketName': 400, 'InvalidDigest': 400, 'InvalidPart': 400,
     'InvalidPartOrder': 400, 'InvalidRange': 416, 'InvalidRequest': 400,
-    'InvalidToken': 400, 'MalformedTrailerError': 400, 'MalformedXML': 400,
+    'InvalidToken': 400, 'KeyTooLongError': 400,
+    'MalformedTrailerError': 400, 'MalformedXML': 400,
     'MethodNotAllowed': 405, 'MissingContentLength': 411,
     'NoSuchBucket': 404, 'NoSuchKey': 404, 'NoSuchUpload': 404,
     'NotImplemented': 501, 'RequestTimeTooSkewed': 403,
@@ -213,6 +214,9 @@ class Store:
 
     def put(self, bucket, key, data, meta, etag=None):
         self.need_bucket(bucket)
+        if len(key.encode('utf-8')) > 1024:
+            raise S3Error('KeyTooLongError', 'Your key is too long',
+                          Size=len(key.encode('utf-8')), MaxSizeAllowed=1024)
         data_path, meta_path = self._paths(bucket, key)
         meta = dict(meta, key=key, size=len(data),
                     etag=etag or hashlib.md5(data).hexdigest(),
@@ -238,10 +242,11 @@ class Store:
                           Key=key)
 
     def get(self, bucket, key):
-        meta = self.meta(bucket, key)
-        data_path, _ = self._paths(bucket, key)
-        with open(data_path, 'rb') as f:
-            return meta, f.read()
+        with self.lock:             # data and metadata of the same put
+            meta = self.meta(bucket, key)
+            data_path, _ = self._paths(bucket, key)
+            with open(data_path, 'rb') as f:
+                return meta, f.read()
 
     def delete(self, bucket, key):
         self.need_bucket(bucket)

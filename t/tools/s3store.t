@@ -285,9 +285,20 @@ is(presigned('--date', POSIX::strftime('%Y%m%dT%H%M%SZ', gmtime(time - 7200)),
 is(presigned('--region', 'eu-west-1'), '400 AuthorizationQueryParametersError',
    'a presigned URL for another region');
 
+# keys: 1,024 bytes at most, as S3
+{
+    my $long = $url =~ s{/dir/obj%20one\.bin$}{}r;
+    my ($st, $out) = CigS3Store::run_capture(\%cred, $py, $signer, 'put',
+        "$long/" . ('k' x 1024), $file, '--payload', 'unsigned');
+    like($out, qr/^200 /, 'a 1,024-byte key');
+    ($st, $out) = CigS3Store::run_capture(\%cred, $py, $signer, 'put',
+        "$long/" . ('k' x 1025), $file, '--payload', 'unsigned');
+    like($out, qr{^400 .*<Code>KeyTooLongError</Code>}s, 'a 1,025-byte key: KeyTooLongError');
+}
+
 my $stored = do { local $/; open my $fh, '<', $file or die; <$fh> };
-my @objs = glob("$s3->{root}/bucket1/*.data");
-is(scalar @objs, 1, 'one object stored');
+my @objs = grep { -s $_ == length $stored } glob("$s3->{root}/bucket1/*.data");
+is(scalar @objs, 2, 'two objects stored: the file and the long key');
 is(do { local $/; open my $fh, '<', $objs[0] or die; <$fh> }, $stored,
    'stored object equals the file');
 unlike($s3->log, qr/standin-token|standin-secret/, 'no secret in the log');
