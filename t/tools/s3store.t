@@ -296,6 +296,42 @@ is(presigned('--region', 'eu-west-1'), '400 AuthorizationQueryParametersError',
     like($out, qr{^400 .*<Code>KeyTooLongError</Code>}s, 'a 1,025-byte key: KeyTooLongError');
 }
 
+# malformed requests: an S3 error each, never an internal one
+{
+    my $auth = 'Authorization: AWS4-HMAC-SHA256 ';
+    my $date = POSIX::strftime('%Y%m%dT%H%M%SZ', gmtime);
+    my $cred = 'Credential=AKIDSTANDIN/' . substr($date, 0, 8) . '/us-east-1/s3/aws4_request';
+    my %bad = (
+        'no fields'         => [$auth, 'AuthorizationHeaderMalformed'],
+        'a field twice'     => ["$auth$cred,$cred,SignedHeaders=host,Signature=00",
+                                'AuthorizationHeaderMalformed'],
+        'short credential'  => ["${auth}Credential=AKIDSTANDIN/x,SignedHeaders=host,Signature=00",
+                                'AuthorizationHeaderMalformed'],
+        'host not signed'   => ["$auth$cred,SignedHeaders=x-amz-date,Signature=00",
+                                'AuthorizationHeaderMalformed'],
+        'unsorted headers'  => ["$auth$cred,SignedHeaders=x-amz-date;host,Signature=00",
+                                'AuthorizationHeaderMalformed'],
+        'another service'   => ["${auth}Credential=AKIDSTANDIN/" . substr($date, 0, 8)
+                                . '/us-east-1/iam/aws4_request,SignedHeaders=host,Signature=00',
+                                'AuthorizationHeaderMalformed'],
+    );
+    for my $name (sort keys %bad) {
+        my ($line, $code) = @{ $bad{$name} };
+        my $r = $s3->raw("GET /bucket1/ HTTP/1.1\r\nHost: 127.0.0.1\r\n$line\r\n"
+                         . "x-amz-date: $date\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n"
+                         . "x-amz-security-token: standin-token\r\n"
+                         . "Connection: close\r\n\r\n");
+        is("$r->{status} $r->{code}", "400 $code", "malformed Authorization: $name");
+    }
+    my $r = $s3->raw("GET /bucket1/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=$date HTTP/1.1\r\n"
+                     . "Host: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    is("$r->{status} $r->{code}", '400 AuthorizationQueryParametersError',
+       'presigned without its other parameters');
+    $r = $s3->raw("PUT /bucket1/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -5\r\n"
+                  . "Connection: close\r\n\r\n");
+    is($r->{status}, 403, 'a negative Content-Length, unsigned: refused');
+}
+
 my $stored = do { local $/; open my $fh, '<', $file or die; <$fh> };
 my @objs = grep { -s $_ == length $stored } glob("$s3->{root}/bucket1/*.data");
 is(scalar @objs, 2, 'two objects stored: the file and the long key');
@@ -303,5 +339,6 @@ is(do { local $/; open my $fh, '<', $objs[0] or die; <$fh> }, $stored,
    'stored object equals the file');
 unlike($s3->log, qr/standin-token|standin-secret/, 'no secret in the log');
 $s3->stop;
+is($s3->stderr, '', 'the store wrote nothing to stderr (no internal error)');
 
 done_testing();
