@@ -145,7 +145,9 @@ def amz_time(s):
 
 
 def iso(t):
-    return time.strftime('%Y-%m-%dT%H:%M:%S.000Z', time.gmtime(t))
+    # milliseconds kept: aws s3 sync compares them with local mtimes
+    return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(t)) + \
+        '.%03dZ' % (int(t * 1000) % 1000)
 
 
 def http_date(t):
