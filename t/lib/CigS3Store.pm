@@ -8,6 +8,7 @@ package CigS3Store;
 #                              buckets => [...], tls => 1, args => [...]);
 #       skips nothing itself: dies if the store does not come up
 #   $s3->port, $s3->root (its directory of buckets), $s3->dir (temp dir),
+#   $s3->pid, $s3->pid_file (the store's --pid file),
 #   $s3->url ("http://127.0.0.1:PORT" or https), $s3->log (its request log)
 #   $s3->raw($bytes) -> { status, code, body, raw }  (one request, own socket)
 #   $s3->stop        (also on destruction)
@@ -66,7 +67,8 @@ sub start {
     my $self = bless { dir => $dir, root => "$dir/root", log => "$dir/s3.log",
                        scheme => $o{tls} ? 'https' : 'http' }, $class;
     mkdir $self->{root} or die "mkdir: $!";
-    my @args = ('--root', $self->{root}, '--log', $self->{log});
+    my @args = ('--root', $self->{root}, '--log', $self->{log},
+                '--pid', "$dir/s3store.pid");
     push @args, '--clock', $o{clock} if $o{clock};
     push @args, map { ('--bucket', $_) } @{ $o{buckets} || [] };
     push @args, @{ $o{args} || [] };
@@ -112,6 +114,8 @@ sub start {
     die "s3store did not start: " . (<$fh> // '');
 }
 
+sub pid  { $_[0]{pid} }
+sub pid_file { "$_[0]{dir}/s3store.pid" }
 sub port { $_[0]{port} }
 sub root { $_[0]{root} }
 sub dir  { $_[0]{dir} }

@@ -67,6 +67,9 @@ my $s3 = CigS3Store->start(access_key => 'AKIAIOSFODNN7EXAMPLE',
                            buckets => ['examplebucket'],
                            args => ['--vhost-domain', 's3.amazonaws.com']);
 
+is(do { local $/; open my $fh, '<', $s3->pid_file or die; <$fh> }, $s3->pid . "\n",
+   '--pid writes the process id');
+
 sub example {
     my (@args) = @_;
     my ($st, $out, $err) = CigS3Store::run_capture({}, $py, $signer,
