@@ -146,6 +146,41 @@ json_str(const char *s, size_t len)
 }
 
 
+/*
+ * "{" of the answer, with the location of the configuration it comes from
+ * (--nginx-config): the chain as --location takes it, how nginx chose it,
+ * and nginx's $uri it chose it by.
+ */
+
+static void
+json_open(void)
+{
+    size_t  i;
+
+    printf("{");
+
+    if (opt.nginx_config == NULL) {
+        return;
+    }
+
+    printf("\"locations\":[");
+
+    for (i = 0; i < opt.conf.nlocations; i++) {
+        printf("%s", i ? "," : "");
+        json_str(opt.conf.locations[i], strlen(opt.conf.locations[i]));
+    }
+
+    printf("],\"location_how\":\"%s\",", opt.conf.location_how
+           ? opt.conf.location_how : "none");
+
+    if (opt.conf.uri != NULL) {
+        printf("\"nginx_uri\":");
+        json_str(opt.conf.uri, strlen(opt.conf.uri));
+        printf(",");
+    }
+}
+
+
 static void
 trace(void *ctx, const cig_trace_t *t)
 {
@@ -346,11 +381,34 @@ from_nginx(void)
     char    err[2048];
 
     if (sim_nginx_load(opt.nginx_config, opt.server, opt.locations,
-                       opt.nlocations, opt.method, &opt.conf, err,
+                       opt.nlocations, opt.method, opt.uri, &opt.conf, err,
                        sizeof(err))
         != 0)
     {
         die("%s", err);
+    }
+
+    if (!opt.json) {
+        printf("location:");
+
+        for (i = 0; i < opt.conf.nlocations; i++) {
+            printf("%s\"%s\"", i ? " > " : " ", opt.conf.locations[i]);
+        }
+
+        if (opt.conf.nlocations == 0) {
+            printf(" none, the server's own configuration");
+        }
+
+        if (opt.conf.location_how != NULL
+            && strcmp(opt.conf.location_how, "given") == 0)
+        {
+            printf(" (given)\n");
+        } else if (opt.conf.uri == NULL) {
+            printf(" (nginx could not read the target)\n");
+        } else {
+            printf(" (%s, for $uri \"%s\")\n", opt.conf.location_how,
+                   opt.conf.uri);
+        }
     }
 
     if (opt.conf.skipped_if) {
@@ -458,8 +516,12 @@ verdict_early(int allow, const char *status, const char *what,
     const char *why, int open_object)
 {
     if (opt.json) {
-        printf("%s\"decision\":\"%s\"", open_object ? "{" : ",",
-               allow ? "allow" : "deny");
+        if (open_object) {
+            json_open();
+        } else {
+            printf(",");
+        }
+        printf("\"decision\":\"%s\"", allow ? "allow" : "deny");
         if (!allow) {
             printf(",\"status\":%s", status);
         }
@@ -624,6 +686,19 @@ main(int argc, char **argv)
     if (opt.nginx_config != NULL) {
         from_nginx();
 
+        if (opt.conf.refused != NULL) {
+            return verdict_early(0, "400", "request target",
+                                 opt.conf.refused, 1);
+        }
+
+        if (opt.conf.redirect != NULL) {
+            char  why[1024];
+
+            snprintf(why, sizeof(why), "nginx redirects to %s (301) before "
+                     "any access check", opt.conf.redirect);
+            return verdict_early(1, "", "location", why, 1);
+        }
+
         if (!opt.conf.enabled) {
             char  why[1024];
 
@@ -722,7 +797,8 @@ main(int argc, char **argv)
                 cig_keyset_free(ks[i]);
             }
             if (opt.json) {
-                printf("{\"decision\":\"deny\",\"error\":");
+                json_open();
+                printf("\"decision\":\"deny\",\"error\":");
                 json_str(err.msg, strlen(err.msg));
                 printf("}\n");
             } else {
@@ -749,7 +825,8 @@ main(int argc, char **argv)
     }
 
     if (opt.json) {
-        printf("{\"identity\":");
+        json_open();
+        printf("\"identity\":");
         json_str(id.sub.data, id.sub.len);
         printf(",\"pool\":");
         json_str(id.aud.data, id.aud.len);

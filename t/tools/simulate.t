@@ -242,6 +242,146 @@ DUMP
     is($brc, 0, 'a 10 MB plain configuration is read') or diag(substr($bout, 0, 500));
 }
 
+# --- the location nginx chooses for a URI (no --location) ---------------
+#
+# The oracle is nginx itself: every location answers with its own name
+# ("return" runs before any access check), and the simulator must name the
+# same location for every URI: exact, then a "/x/" *_pass location that
+# redirects "/x", then the longest prefix, stopping there with ^~; else the
+# regular expressions nested in that prefix, then the outer ones, in
+# configuration order; else the longest prefix.  Named locations never
+# match; the URI is nginx's $uri (decoded, dot segments, merge_slashes).
+{
+    # [ "location args", name, [ nested ... ], extra directives ]
+    my @locs = (
+        ['= /', 'exact-root'],
+        ['/', 'root'],
+        ['= /exact', 'exact'],
+        ['/exact', 'exact-prefix'],
+        ['/docs/', 'docs', [
+            ['/docs/deep/', 'docs-deep'],
+            ['~ \.txt$', 'docs-txt'],
+            ['^~ /docs/raw/', 'docs-raw'],
+            ['/docs/api/', 'docs-api', [], 'proxy_pass http://127.0.0.1:1;'],
+        ]],
+        ['^~ /static/', 'static', [
+            ['~ \.png$', 'static-png'],
+        ]],
+        ['~ \.txt$', 'txt'],
+        ['~* \.JPG$', 'jpg-caseless'],
+        ['~ ^/case/[A-Z]+$', 'case-sensitive'],
+        ['~ ^/a', 'regex-a'],
+        ['~ ^/ab', 'regex-ab'],
+        ['/abc/', 'abc'],
+        ['~ "^/re(g)ex/(?<word>\w+)$"', 'regex-named-capture', [
+            ['~ x$', 'regex-in-regex'],
+        ]],
+        ['~* "^/ci/(\d{2,})/"', 'regex-pcre-class'],
+        ['@named', 'named'],
+        ['/files/', 'files', [], 'proxy_pass http://127.0.0.1:1;'],
+        ['=/nospace', 'exact-nospace'],
+        ['^~/nospace-ne/', 'noregex-nospace'],
+        ['~*\.GIF$', 'regex-nospace'],
+    );
+
+    my %by_chain;
+    my $gen;
+    $gen = sub {
+        my ($list, $outer, $indent) = @_;
+        my $text = '';
+        for my $l (@$list) {
+            my ($args, $name, $nested, $extra) = @$l;
+            (my $joined = $args) =~ s/"//g;
+            my $chain = $outer ? "$outer > $joined" : $joined;
+            $by_chain{$chain} = $name;
+            $text .= "${indent}location $args {\n"
+                   . "$indent    return 200 \"$name\";\n"
+                   . ($extra ? "$indent    $extra\n" : '')
+                   . $gen->($nested // [], $chain, "$indent    ")
+                   . "$indent}\n";
+        }
+        return $text;
+    };
+    my $locations = $gen->(\@locs, '', '        ');
+
+    my @uris = (
+        '/', '/x', '/exact', '/exact/', '/exactly', '/exact?a=1',
+        '/docs/', '/docs/a', '/docs/a.txt', '/docs/a.TXT', '/docs/deep/a',
+        '/docs/deep/a.txt', '/docs/raw/a', '/docs/raw/a.txt',
+        '/docs/api', '/docs/api/', '/docs/api?x=1', '/docs/ap',
+        '/static/a', '/static/a.txt', '/static/a.png', '/img/A.jpg',
+        '/img/a.JPG', '/img/a.jpeg', '/case/ABC', '/case/abc', '/a', '/ab',
+        '/abc', '/abc/', '/abc/x', '/b/abc/', '/regex/word', '/regex/wordx',
+        '/regex/', '/ci/12/', '/CI/123/x', '/ci/1/', '/@named', '/files',
+        '/files?a=b', '/files/', '/fil', '/nospace', '/nospace-ne/a.gif',
+        '/x.GiF', '/Docs/a',
+        # nginx's $uri: decoded, dot segments, merged slashes
+        '/%64ocs/a', '/docs%2Fa.txt', '/docs/a%2etxt', '/docs/./a.txt',
+        '/docs/x/../a', '/docs/..', '/docs/%2e%2e/exact', '//docs//a',
+        '/docs//deep/a', '/a%3Fb.txt', '/x%23y', '/x%25y', '/x#frag',
+        '/ex%61ct', '/docs/deep/..%2F..%2Fexact',
+        # refused by nginx
+        '/..', '/../x', '/docs/../../x', '/%zz', '/x%00', '/x%2',
+    );
+
+    for my $merge ('on', 'off') {
+        my $srv = CigTest::Nginx->new(no_module => 1, http => <<"CONF");
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        merge_slashes $merge;
+$locations
+    }
+CONF
+        my ($st, $dump) = $srv->_cmd('-T');
+        is($st, 0, "merge_slashes $merge: nginx -T");
+        spew("$tmp/loc-$merge.txt", $dump);
+
+        my %seen;
+        for my $uri (@uris) {
+            my $r = $srv->request('GET', $uri);
+            my ($rc, $out) = run('--nginx-config', "$tmp/loc-$merge.txt",
+                                 '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                                 '--uri', $uri, '--json');
+            my $j = eval { decode_json($out) } // {};
+            my $chain = join ' > ', @{ $j->{locations} // [] };
+            my $label = "merge_slashes $merge: $uri";
+            ok($rc == 0 || $rc == 1, "$label: a decision (exit status $rc)");
+
+            if ($r->{status} == 400) {
+                is($j->{status}, 400, "$label: nginx refuses it (400), the simulator too")
+                    or diag($out);
+            } elsif ($r->{status} == 301) {
+                my ($to) = ($r->{headers}{location} // '') =~ m{^https?://[^/]+(/.*)$};
+                is($j->{location_how}, 'redirect', "$label: nginx redirects, the simulator too")
+                    or diag($out);
+                like($j->{why} // '', qr/redirects to \Q$to\E /, "$label: to $to")
+                    or diag($out);
+            } else {
+                is($r->{status}, 200, "$label: nginx answers from a location");
+                is($by_chain{$chain} // "?? ($chain)", $r->{body},
+                   "$label: the simulator names nginx's location ($r->{body})")
+                    or diag($out);
+            }
+            $seen{$r->{status} == 200 ? $r->{body} : $r->{status}}++;
+        }
+
+        # every location was someone's answer (but those that cannot be:
+        # the named one, and two behind "~ ^/a"), and both refusals happened
+        my %never = map { ($_ => 1) } qw(named regex-ab abc);
+        my @missing = sort grep { !$seen{$_} && !$never{$_} } values %by_chain;
+        is("@missing", '', "merge_slashes $merge: every location was chosen once");
+        ok($seen{301} && $seen{400}, "merge_slashes $merge: redirects and refusals seen");
+        $srv->stop;
+    }
+
+    # the text output says which location, how, and for which $uri
+    my ($rc, $out) = run('--nginx-config', "$tmp/loc-on.txt",
+                         '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                         '--uri', '/docs/x/../a.txt');
+    like($out, qr{^location: "/docs/" > "~ \\\.txt\$" \(regex, for \$uri "/docs/a\.txt"\)$}m,
+         'text output: the location chain, how it was chosen, $uri') or diag($out);
+}
+
 SKIP: {
     skip CigTest::module_missing_reason(), 1 if CigTest::module_missing_reason();
     require CigToken;
