@@ -8,7 +8,8 @@
  *
  * With --nginx-config, the roles, policies, keys, pools and how requests
  * are authorized come from a location of an nginx configuration as
- * `nginx -T` prints it (simulate_nginx.c), and the steps the module takes
+ * `nginx -T` prints it (simulate_nginx.c): the one given, or the one nginx
+ * takes for the URI, which the report names; and the steps the module takes
  * before the policies (the guest check, allow_prefix, the path nginx
  * normalises) are simulated too.
  *
@@ -97,7 +98,8 @@ usage(void)
         "  location of a configuration as `nginx -T` prints it:\n"
         "             --nginx-config FILE|- [--server NAME[:PORT]]\n"
         "               [--location LOCATION]... (nested: outermost first;\n"
-        "               as written after \"location\": '/files/', '= /x')\n"
+        "               as written after \"location\": '/files/', '= /x';\n"
+        "               default: the one nginx takes for --uri)\n"
         "               [--keys JWKS] (for keys of cognito_identity_key_request)\n"
         "  output:    [--json]\n"
         "exit status: 0 allow, 1 deny, 2 bad input\n");

@@ -1,7 +1,8 @@
 /*
  * The effective cognito_identity_* configuration of one location, from an
  * nginx configuration as `nginx -T` prints it.  Levels are http, server,
- * the named locations from the outermost in, and a limit_except that does
+ * the locations from the outermost in (named, or those nginx chooses for
+ * the request target: sim_choose_location), and a limit_except that does
  * not list the request's method.  Each directive is inherited as the
  * module merges it:
  *

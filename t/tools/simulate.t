@@ -527,6 +527,18 @@ CONF
         is($rc, $server_allows ? 0 : 1, "$label: the simulator agrees with nginx ($r->{status})")
             or diag($out);
         $seen{$server_allows}++;
+
+        # the same without --location: the one nginx took for the URI
+        my @auto = @args;
+        for (my $i = 0; $i < @auto; $i++) {
+            splice(@auto, $i, 2), $i-- if $auto[$i] eq '--location';
+        }
+        ($rc, $out) = run(@auto);
+        is($rc, $server_allows ? 0 : 1, "$label, its location from the URI: agrees")
+            or diag($out);
+        my $j = eval { decode_json($out) } // {};
+        is(join(' > ', @{ $j->{locations} // [] }), join(' > ', @$locs),
+           "$label: the location from the URI is the one nginx took");
     }
     ok($seen{0} && $seen{1}, 'cases of both outcomes');
 
