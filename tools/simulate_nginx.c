@@ -250,13 +250,6 @@ sim_level(sim_ctx_t *c, const ncf_node_t *level, sim_nginx_t *o)
             continue;
         }
 
-        if (sim_is(n, "merge_slashes")) {
-            if (sim_flag(c, n, &o->merge_slashes) != 0) {
-                return -1;
-            }
-            continue;
-        }
-
         if (!sim_ours(n) || n->block) {
             continue;
         }
@@ -1339,10 +1332,85 @@ sim_find_uri_location(sim_ctx_t *c, const ncf_node_t *parent,
 
 
 /*
- * The location for the request target, chosen as nginx chooses it on $uri;
- * merge_slashes is the server's (nginx takes it from the default server of
- * the address the request came to: the same unless they differ in it).
+ * The server whose configuration reads the request line: the default server
+ * of the port srv listens on first (nginx has not seen Host yet); addresses
+ * are not told apart.
  */
+
+static const ncf_node_t *
+sim_default_server(const ncf_node_t *http, const ncf_node_t *srv)
+{
+    long               port;
+    size_t             i;
+    int                dflt;
+    const ncf_node_t  *n, *first;
+
+    port = 80;
+
+    for (i = 0; i < srv->nchildren; i++) {
+        n = srv->children[i];
+
+        if (sim_is(n, "listen") && n->nargs >= 2) {
+            port = sim_listen_port(n->args[1]);
+            break;
+        }
+    }
+
+    if (port < 0) {
+        return srv;
+    }
+
+    first = NULL;
+
+    for (i = 0; i < http->nchildren; i++) {
+        n = http->children[i];
+
+        if (!sim_is(n, "server") || !n->block
+            || !sim_server_port(n, port, &dflt))
+        {
+            continue;
+        }
+
+        if (dflt) {
+            return n;
+        }
+
+        if (first == NULL) {
+            first = n;
+        }
+    }
+
+    return first ? first : srv;
+}
+
+
+/* merge_slashes of the server that reads the request line for srv's */
+
+static int
+sim_merge_slashes(sim_ctx_t *c, const ncf_node_t *http,
+    const ncf_node_t *srv, int *merge)
+{
+    size_t             i;
+    const ncf_node_t  *level, *line, *d;
+
+    *merge = 1;
+    line = sim_default_server(http, srv);
+
+    for (level = http; level != NULL; level = (level == http) ? line : NULL) {
+        for (i = 0; i < level->nchildren; i++) {
+            d = level->children[i];
+
+            if (sim_is(d, "merge_slashes") && sim_flag(c, d, merge) != 0) {
+                return -1;
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+/* the location for the request target, chosen as nginx chooses it */
 
 static int
 sim_choose_location(sim_ctx_t *c, const ncf_node_t *http,
@@ -1351,21 +1419,12 @@ sim_choose_location(sim_ctx_t *c, const ncf_node_t *http,
 {
     int                rc, merge, kind;
     char              *u, *q;
-    size_t             i, len;
+    size_t             len;
     ssize_t            ulen;
     const char        *name;
-    const ncf_node_t  *level, *d;
 
-    merge = 1;
-
-    for (level = http; level != NULL; level = (level == http) ? srv : NULL) {
-        for (i = 0; i < level->nchildren; i++) {
-            d = level->children[i];
-
-            if (sim_is(d, "merge_slashes") && sim_flag(c, d, &merge) != 0) {
-                return -1;
-            }
-        }
+    if (sim_merge_slashes(c, http, srv, &merge) != 0) {
+        return -1;
     }
 
     *n = 0;
@@ -1573,6 +1632,12 @@ sim_nginx_load(const char *path, const char *server,
         if (sim_level(&c, levels[i], out) != 0) {
             goto done;
         }
+    }
+
+    /* $uri was made before nginx knew the server: by the default one */
+
+    if (sim_merge_slashes(&c, http, srv, &out->merge_slashes) != 0) {
+        goto done;
     }
 
     out->where = sim_strdup(where);

@@ -374,6 +374,46 @@ CONF
         $srv->stop;
     }
 
+    # $uri is made before nginx knows the server (Host comes after the
+    # request line): with the merge_slashes of the port's default server
+    for my $dflt ('off', 'on') {
+        my $other = $dflt eq 'on' ? 'off' : 'on';
+        my $srv = CigTest::Nginx->new(no_module => 1, http => <<"CONF");
+    server {
+        listen 127.0.0.1:%%PORT%% default_server;
+        server_name a.test;
+        merge_slashes $dflt;
+        location / { return 200 "a-root"; }
+        location /docs/ { return 200 "a-docs"; }
+    }
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        server_name b.test;
+        merge_slashes $other;
+        location / { return 200 "b-root"; }
+        location /docs/ { return 200 "b-docs"; }
+    }
+CONF
+        my ($st, $dump) = $srv->_cmd('-T');
+        spew("$tmp/dflt.txt", $dump);
+        for my $host ('a.test', 'b.test') {
+            for my $server ($host, "$host:" . $srv->port) {
+                my $r = $srv->request('GET', '//docs//a', { Host => $host });
+                my ($rc, $out) = run('--nginx-config', "$tmp/dflt.txt", '--server', $server,
+                                     '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                                     '--uri', '//docs//a', '--json');
+                my $j = eval { decode_json($out) } // {};
+                my $loc = join ' > ', @{ $j->{locations} // [] };
+                (my $prefix = $host) =~ s/\..*//;
+                my %name = ('/' => "$prefix-root", '/docs/' => "$prefix-docs");
+                is($name{$loc} // "?? $loc", $r->{body},
+                   "default server's merge_slashes $dflt, --server $server: as nginx ($r->{body})")
+                    or diag($out);
+            }
+        }
+        $srv->stop;
+    }
+
     # the text output says which location, how, and for which $uri
     my ($rc, $out) = run('--nginx-config', "$tmp/loc-on.txt",
                          '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
