@@ -63,7 +63,7 @@ typedef struct {
     char         *prefixes[SIM_MAX_ITEMS];
     size_t        nprefixes;
 
-    int           merge_slashes;    /* of the server reading the request line */
+    int           merge_slashes;    /* the default server's (request line) */
     char         *skipped_if;       /* an "if" with our directives, ignored */
 } sim_nginx_t;
 
