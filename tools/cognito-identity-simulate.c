@@ -398,7 +398,8 @@ from_nginx(void)
         }
 
         if (opt.conf.nlocations == 0) {
-            printf(" none, the server's own configuration");
+            printf(" none%s", opt.conf.uri ? ", the server's own "
+                                              "configuration" : "");
         }
 
         if (opt.conf.location_how != NULL
@@ -408,8 +409,9 @@ from_nginx(void)
         } else if (opt.conf.uri == NULL) {
             printf(" (nginx could not read the target)\n");
         } else {
-            printf(" (%s, for $uri \"%s\")\n", opt.conf.location_how,
-                   opt.conf.uri);
+            printf(" (%s%sfor $uri \"%s\")\n",
+                   opt.conf.nlocations ? opt.conf.location_how : "",
+                   opt.conf.nlocations ? ", " : "", opt.conf.uri);
         }
     }
 

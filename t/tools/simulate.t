@@ -420,6 +420,17 @@ CONF
                          '--uri', '/docs/x/../a.txt');
     like($out, qr{^location: "/docs/" > "~ \\\.txt\$" \(regex, for \$uri "/docs/a\.txt"\)$}m,
          'text output: the location chain, how it was chosen, $uri') or diag($out);
+    ($rc, $out) = run('--nginx-config', "$tmp/dump.txt", '--server', 'a.test',
+                      '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                      '--uri', '/elsewhere/%2e%2e/x');
+    like($out, qr{^location: none, the server's own configuration \(for \$uri "/x"\)$}m,
+         'text output: no location matches') or diag($out);
+    ($rc, $out) = run('--nginx-config', "$tmp/dump.txt", '--server', 'a.test',
+                      '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                      '--uri', '/p/../../x');
+    is($rc, 1, 'a target nginx refuses: denied');
+    like($out, qr{^location: none \(nginx could not read the target\)$}m, 'text output: says so');
+    like($out, qr{^decision: deny \(400\)$}m, 'text output: with 400');
 }
 
 SKIP: {
