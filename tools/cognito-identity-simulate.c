@@ -180,6 +180,12 @@ json_open(void)
         json_str(opt.conf.uri, strlen(opt.conf.uri));
         printf(",");
     }
+
+    if (opt.conf.nginx_takes != NULL) {
+        printf("\"nginx_takes\":");
+        json_str(opt.conf.nginx_takes, strlen(opt.conf.nginx_takes));
+        printf(",");
+    }
 }
 
 
@@ -413,6 +419,12 @@ from_nginx(void)
                    opt.conf.nlocations ? opt.conf.location_how : "",
                    opt.conf.nlocations ? ", " : "", opt.conf.uri);
         }
+    }
+
+    if (opt.conf.nginx_takes) {
+        fprintf(stderr, "cognito-identity-simulate: warning: for this URI "
+                "nginx takes %s, not the location given\n",
+                opt.conf.nginx_takes);
     }
 
     if (opt.conf.skipped_if) {

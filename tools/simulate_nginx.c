@@ -1475,6 +1475,61 @@ sim_choose_location(sim_ctx_t *c, const ncf_node_t *http,
 }
 
 
+/* out->nginx_takes: where nginx takes the URI, if not to the given one */
+
+static int
+sim_given_location(sim_ctx_t *c, const ncf_node_t *http,
+    const ncf_node_t *srv, const char *uri, const ncf_node_t **given,
+    size_t ngiven, sim_nginx_t *out)
+{
+    char              *joined, buf[1024];
+    size_t             i, n, len;
+    sim_nginx_t        took;
+    const ncf_node_t  *chain[SIM_MAX_LEVELS];
+
+    memset(&took, 0, sizeof(took));
+
+    if (sim_choose_location(c, http, srv, uri, chain, &n, &took) != 0) {
+        return -1;
+    }
+
+    if (took.refused != NULL) {
+        out->nginx_takes = sim_strdup("a 400 (it refuses the target)");
+        return 0;
+    }
+
+    out->uri = took.uri;
+
+    if (took.redirect == NULL && n == ngiven) {
+        for (i = 0; i < n && chain[i] == given[i]; i++) { /* void */ }
+
+        if (i == n) {
+            return 0;
+        }
+    }
+
+    if (took.redirect != NULL) {
+        snprintf(buf, sizeof(buf), "a redirect to %s", took.redirect);
+        out->nginx_takes = sim_strdup(buf);
+        return 0;
+    }
+
+    len = snprintf(buf, sizeof(buf), "%s", n ? "location " : "no location "
+                   "(the server's own configuration)");
+
+    for (i = 0; i < n && len < sizeof(buf); i++) {
+        joined = ncf_args_joined(chain[i]);
+        len += snprintf(buf + len, sizeof(buf) - len, "%s\"%s\"",
+                        i ? " > " : "", joined);
+        free(joined);
+    }
+
+    out->nginx_takes = sim_strdup(buf);
+
+    return 0;
+}
+
+
 int
 sim_nginx_load(const char *path, const char *server,
     char *const *locations, size_t nlocations, const char *method,
@@ -1616,6 +1671,13 @@ sim_nginx_load(const char *path, const char *server,
             snprintf(where + len, sizeof(where) - len, ", location %s "
                      "(%s:%u)", out->locations[i], level->file, level->line);
         }
+    }
+
+    if (nlocations > 0 && uri != NULL
+        && sim_given_location(&c, http, srv, uri, levels + 2, nlocations, out)
+           != 0)
+    {
+        goto done;
     }
 
     if (level != srv) {

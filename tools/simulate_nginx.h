@@ -24,7 +24,8 @@ typedef struct {
      * "exact", "prefix", "prefix ^~", "regex", "none" (the server's own
      * configuration); nginx's $uri it was chosen by.  Or nginx answers the
      * request itself: a 301 to redirect (a *_pass location "URI/"), or a
-     * 400 (refused says why).
+     * 400 (refused says why).  With --location, nginx_takes says where
+     * nginx takes the URI instead, if elsewhere.
      */
     char         *locations[SIM_MAX_LEVELS];
     size_t        nlocations;
@@ -32,6 +33,7 @@ typedef struct {
     char         *uri;
     char         *redirect;
     char         *refused;
+    char         *nginx_takes;      /* given, but nginx takes this one */
 
     int           enabled;          /* cognito_identity on here */
     char         *enabled_at;       /* file:line */

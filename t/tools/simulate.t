@@ -431,6 +431,13 @@ CONF
     is($rc, 1, 'a target nginx refuses: denied');
     like($out, qr{^location: none \(nginx could not read the target\)$}m, 'text output: says so');
     like($out, qr{^decision: deny \(400\)$}m, 'text output: with 400');
+    ($rc, $out) = run_err('--nginx-config', "$tmp/dump.txt", '--server', 'a.test',
+                          '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                          '--location', '/p/', '--uri', '/q%22uoted/x', '--json');
+    like($out, qr{warning: for this URI nginx takes location "/q"uoted/", not the location given},
+         'a location given that nginx would not take: a warning') or diag($out);
+    like($out, qr{"nginx_takes":"location \\"/q\\"uoted/\\""}, 'and in the JSON')
+        or diag($out);
 }
 
 SKIP: {
@@ -578,6 +585,9 @@ CONF
         is($rc, $server_allows ? 0 : 1, "$label: the simulator agrees with nginx ($r->{status})")
             or diag($out);
         $seen{$server_allows}++;
+        my $given = eval { decode_json($out) } // {};
+        ok(!exists $given->{nginx_takes}, "$label: the location given is nginx's")
+            or diag($out);
 
         # the same without --location: the one nginx took for the URI
         my @auto = @args;
