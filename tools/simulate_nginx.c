@@ -1419,7 +1419,7 @@ sim_choose_location(sim_ctx_t *c, const ncf_node_t *http,
 {
     int                rc, merge, kind;
     char              *u, *q;
-    size_t             len;
+    size_t             len, args;
     ssize_t            ulen;
     const char        *name;
 
@@ -1457,12 +1457,14 @@ sim_choose_location(sim_ctx_t *c, const ncf_node_t *http,
     if (rc == SIM_FIND_DONE) {
         out->location_how = "redirect";
 
-        /* the location's name, and the arguments */
+        /* the location's name, and the arguments, if any (to a '#') */
 
         q = strchr(target, '?');
-        len = strlen(name) + (q ? strlen(q) : 0) + 1;
+        args = q ? strcspn(q + 1, "#") : 0;
+        len = strlen(name) + args + 2;
         out->redirect = sim_keep(malloc(len));
-        snprintf(out->redirect, len, "%s%s", name, q ? q : "");
+        snprintf(out->redirect, len, "%s%s%.*s", name, args ? "?" : "",
+                 (int) args, q ? q + 1 : "");
 
         return 0;
     }

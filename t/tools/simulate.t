@@ -313,7 +313,7 @@ DUMP
         '/img/a.JPG', '/img/a.jpeg', '/case/ABC', '/case/abc', '/a', '/ab',
         '/abc', '/abc/', '/abc/x', '/b/abc/', '/regex/word', '/regex/wordx',
         '/regex/', '/ci/12/', '/CI/123/x', '/ci/1/', '/@named', '/files',
-        '/files?a=b', '/files/', '/fil', '/nospace', '/nospace-ne/a.gif',
+        '/files?a=b', '/files?', '/files?a#b', '/files/', '/fil', '/nospace', '/nospace-ne/a.gif',
         '/x.GiF', '/Docs/a',
         # nginx's $uri: decoded, dot segments, merged slashes
         '/%64ocs/a', '/docs%2Fa.txt', '/docs/a%2etxt', '/docs/./a.txt',
