@@ -51,7 +51,7 @@ DEB_PACKAGES := build-essential nginx nginx-dev libssl-dev openssl perl \
                 curl python3 python3-jwt clang libclang-rt-14-dev \
                 apache2 apache2-dev libcurl4-openssl-dev awscli \
                 python3-boto3 python3-botocore wrk gnuplot-nox valgrind \
-                debhelper dpkg-dev fakeroot lintian
+                debhelper dpkg-dev fakeroot lintian libpcre2-dev
 
 PROVE        := prove -I t/lib -r t/
 
@@ -121,14 +121,14 @@ $(BUILD)/cognito-identity-simulate: $(CORE_SRCS) $(CORE_HDRS) $(SIM_SRCS) \
         tools/simulate_nginx.h tools/nginx_conf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE -o $@ $(CORE_SRCS) \
-	    $(SIM_SRCS) $(EXTRA_LDFLAGS) -lcrypto -lm
+	    $(SIM_SRCS) $(EXTRA_LDFLAGS) -lpcre2-8 -lcrypto -lm
 
 # the same with AddressSanitizer + UBSan, for the sanitized test run
 $(BUILD)/unit-asan/cognito-identity-simulate: $(CORE_SRCS) $(CORE_HDRS) \
         $(SIM_SRCS) tools/simulate_nginx.h tools/nginx_conf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CORE_CFLAGS) $(SAN_FLAGS) -D_GNU_SOURCE -o $@ $(CORE_SRCS) \
-	    $(SIM_SRCS) -lcrypto -lm
+	    $(SIM_SRCS) -lpcre2-8 -lcrypto -lm
 
 $(BUILD)/unit/cig-unit: $(CORE_SRCS) $(CORE_HDRS) $(UNIT_SRCS)
 	@mkdir -p $(dir $@)

@@ -67,7 +67,9 @@ nginx is running on http://127.0.0.1:$port/ (config: $run/nginx.conf,
 log: $run/error.log).  Try, with the AWS CLI and curl:
 
   # an identity and its token from the local identity pool
-  export AWS_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null
+  # AWS CLI v2 reads AWS_REGION, v1 AWS_DEFAULT_REGION: both are set
+  export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+  export AWS_CONFIG_FILE=/dev/null
   POOL=us-east-1:0d0d0d0d-0000-4000-8000-000000000001
   EP=http://127.0.0.1:$port/cognito/
   ID=\$(aws cognito-identity get-id --identity-pool-id \$POOL \\

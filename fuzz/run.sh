@@ -106,7 +106,7 @@ for t in "${targets[@]}"; do
 
     echo "== $t: building" >&2
 
-    if ! "$cc" "${cflags[@]}" core/*.c "$src" -lcrypto -lm -o "$bin" \
+    if ! "$cc" "${cflags[@]}" core/*.c "$src" -lpcre2-8 -lcrypto -lm -o "$bin" \
             >"$out/$t.build.log" 2>&1
     then
         cat "$out/$t.build.log" >&2

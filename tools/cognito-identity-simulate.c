@@ -8,7 +8,8 @@
  *
  * With --nginx-config, the roles, policies, keys, pools and how requests
  * are authorized come from a location of an nginx configuration as
- * `nginx -T` prints it (simulate_nginx.c), and the steps the module takes
+ * `nginx -T` prints it (simulate_nginx.c): the one given, or the one nginx
+ * takes for the URI, which the report names; and the steps the module takes
  * before the policies (the guest check, allow_prefix, the path nginx
  * normalises) are simulated too.
  *
@@ -97,7 +98,8 @@ usage(void)
         "  location of a configuration as `nginx -T` prints it:\n"
         "             --nginx-config FILE|- [--server NAME[:PORT]]\n"
         "               [--location LOCATION]... (nested: outermost first;\n"
-        "               as written after \"location\": '/files/', '= /x')\n"
+        "               as written after \"location\": '/files/', '= /x';\n"
+        "               default: the one nginx takes for --uri)\n"
         "               [--keys JWKS] (for keys of cognito_identity_key_request)\n"
         "  output:    [--json]\n"
         "exit status: 0 allow, 1 deny, 2 bad input\n");
@@ -143,6 +145,47 @@ json_str(const char *s, size_t len)
 
     n = cig_json_quote(s, len, buf, sizeof(buf));
     fwrite(n ? buf : "\"\"", 1, n ? n : 2, stdout);
+}
+
+
+/*
+ * "{" of the answer, with the location of the configuration it comes from
+ * (--nginx-config): the chain as --location takes it, how nginx chose it,
+ * and nginx's $uri it chose it by.
+ */
+
+static void
+json_open(void)
+{
+    size_t  i;
+
+    printf("{");
+
+    if (opt.nginx_config == NULL) {
+        return;
+    }
+
+    printf("\"locations\":[");
+
+    for (i = 0; i < opt.conf.nlocations; i++) {
+        printf("%s", i ? "," : "");
+        json_str(opt.conf.locations[i], strlen(opt.conf.locations[i]));
+    }
+
+    printf("],\"location_how\":\"%s\",", opt.conf.location_how
+           ? opt.conf.location_how : "none");
+
+    if (opt.conf.uri != NULL) {
+        printf("\"nginx_uri\":");
+        json_str(opt.conf.uri, strlen(opt.conf.uri));
+        printf(",");
+    }
+
+    if (opt.conf.nginx_takes != NULL) {
+        printf("\"nginx_takes\":");
+        json_str(opt.conf.nginx_takes, strlen(opt.conf.nginx_takes));
+        printf(",");
+    }
 }
 
 
@@ -346,11 +389,42 @@ from_nginx(void)
     char    err[2048];
 
     if (sim_nginx_load(opt.nginx_config, opt.server, opt.locations,
-                       opt.nlocations, opt.method, &opt.conf, err,
+                       opt.nlocations, opt.method, opt.uri, &opt.conf, err,
                        sizeof(err))
         != 0)
     {
         die("%s", err);
+    }
+
+    if (!opt.json) {
+        printf("location:");
+
+        for (i = 0; i < opt.conf.nlocations; i++) {
+            printf("%s\"%s\"", i ? " > " : " ", opt.conf.locations[i]);
+        }
+
+        if (opt.conf.nlocations == 0) {
+            printf(" none%s", opt.conf.uri ? ", the server's own "
+                                              "configuration" : "");
+        }
+
+        if (opt.conf.location_how != NULL
+            && strcmp(opt.conf.location_how, "given") == 0)
+        {
+            printf(" (given)\n");
+        } else if (opt.conf.uri == NULL) {
+            printf(" (nginx could not read the target)\n");
+        } else {
+            printf(" (%s%sfor $uri \"%s\")\n",
+                   opt.conf.nlocations ? opt.conf.location_how : "",
+                   opt.conf.nlocations ? ", " : "", opt.conf.uri);
+        }
+    }
+
+    if (opt.conf.nginx_takes) {
+        fprintf(stderr, "cognito-identity-simulate: warning: for this URI "
+                "nginx takes %s, not the location given\n",
+                opt.conf.nginx_takes);
     }
 
     if (opt.conf.skipped_if) {
@@ -458,8 +532,12 @@ verdict_early(int allow, const char *status, const char *what,
     const char *why, int open_object)
 {
     if (opt.json) {
-        printf("%s\"decision\":\"%s\"", open_object ? "{" : ",",
-               allow ? "allow" : "deny");
+        if (open_object) {
+            json_open();
+        } else {
+            printf(",");
+        }
+        printf("\"decision\":\"%s\"", allow ? "allow" : "deny");
         if (!allow) {
             printf(",\"status\":%s", status);
         }
@@ -624,6 +702,19 @@ main(int argc, char **argv)
     if (opt.nginx_config != NULL) {
         from_nginx();
 
+        if (opt.conf.refused != NULL) {
+            return verdict_early(0, "400", "request target",
+                                 opt.conf.refused, 1);
+        }
+
+        if (opt.conf.redirect != NULL) {
+            char  why[1024];
+
+            snprintf(why, sizeof(why), "nginx redirects to %s (301) before "
+                     "any access check", opt.conf.redirect);
+            return verdict_early(1, "", "location", why, 1);
+        }
+
         if (!opt.conf.enabled) {
             char  why[1024];
 
@@ -722,7 +813,8 @@ main(int argc, char **argv)
                 cig_keyset_free(ks[i]);
             }
             if (opt.json) {
-                printf("{\"decision\":\"deny\",\"error\":");
+                json_open();
+                printf("\"decision\":\"deny\",\"error\":");
                 json_str(err.msg, strlen(err.msg));
                 printf("}\n");
             } else {
@@ -749,7 +841,8 @@ main(int argc, char **argv)
     }
 
     if (opt.json) {
-        printf("{\"identity\":");
+        json_open();
+        printf("\"identity\":");
         json_str(id.sub.data, id.sub.len);
         printf(",\"pool\":");
         json_str(id.aud.data, id.aud.len);

@@ -10,11 +10,31 @@
 
 #include <stddef.h>
 
-#define SIM_MAX_ITEMS  64
+#define SIM_MAX_ITEMS   64
+#define SIM_MAX_LEVELS  16              /* nested locations */
 
 
 typedef struct {
     char         *where;            /* "server ... location ..." */
+
+    /*
+     * The location, as nginx chooses it for the URI when none was given
+     * (sim_nginx_load): the chain from the outermost in, each as written
+     * after "location" (what --location takes); how it was chosen: "given",
+     * "exact", "prefix", "prefix ^~", "regex", "none" (the server's own
+     * configuration); nginx's $uri it was chosen by.  Or nginx answers the
+     * request itself: a 301 to redirect (a *_pass location "URI/"), or a
+     * 400 (refused says why).  With --location, nginx_takes says where
+     * nginx takes the URI instead, if elsewhere.
+     */
+    char         *locations[SIM_MAX_LEVELS];
+    size_t        nlocations;
+    const char   *location_how;
+    char         *uri;
+    char         *redirect;
+    char         *refused;
+    char         *nginx_takes;      /* given, but nginx takes this one */
+
     int           enabled;          /* cognito_identity on here */
     char         *enabled_at;       /* file:line */
 
@@ -45,7 +65,7 @@ typedef struct {
     char         *prefixes[SIM_MAX_ITEMS];
     size_t        nprefixes;
 
-    int           merge_slashes;
+    int           merge_slashes;    /* the default server's (request line) */
     char         *skipped_if;       /* an "if" with our directives, ignored */
 } sim_nginx_t;
 
@@ -53,12 +73,12 @@ typedef struct {
 /*
  * Reads the configuration at path ("-": standard input), finds the server
  * (name[:port], NULL: the only one) and the location (nested ones in
- * order, outermost first; none: the server level), and fills out.
- * Returns 0, or -1 with the reason in err.
+ * order, outermost first; none: the one nginx chooses for the request
+ * target uri), and fills out.  Returns 0, or -1 with the reason in err.
  */
 int sim_nginx_load(const char *path, const char *server,
     char *const *locations, size_t nlocations, const char *method,
-    sim_nginx_t *out, char *err, size_t errlen);
+    const char *uri, sim_nginx_t *out, char *err, size_t errlen);
 
 
 #endif /* SIMULATE_NGINX_H */

@@ -25,6 +25,16 @@ sub sh {
     return ($? >> 8, $out);
 }
 
+# NAME=VALUE of every "export" line of a text
+sub exports {
+    my ($text) = @_;
+    my %env;
+    for my $line ($text =~ /^\s*export\s+(.*)$/mg) {
+        $env{$1} = $2 while $line =~ /\b([A-Z_][A-Z0-9_]*)=(\S+)/g;
+    }
+    return %env;
+}
+
 # curl -i: status line and headers, like a user sees them
 sub curl {
     my (@args) = @_;
@@ -41,6 +51,7 @@ local $ENV{CIG_RUN} = $run;
 my ($rc, $out) = sh("$root/examples/run-quickstart.sh start $port $app");
 is($rc, 0, 'quick start starts') or diag($out);
 like($out, qr/aws cognito-identity get-id/, 'it prints the next commands to try');
+my $out_start = $out;
 
 my $token = `$root/examples/dev/dev-token.sh`;
 chomp $token;
@@ -75,17 +86,45 @@ unlike($resp, qr/"identity":"admin"/, 'walkthrough: spoofed header replaced');
 ($status) = curl("$url/");
 is($status, 200, 'walkthrough: public page');
 
+# The variables the README's walkthrough and `make run` export: AWS CLI v2
+# reads AWS_REGION, v1 only AWS_DEFAULT_REGION, so both must be set.
+my %readme_env = exports(do { local (@ARGV, $/) = "$root/README.md"; <> });
+my %run_env = exports($out_start);
+for my $v (qw(AWS_REGION AWS_DEFAULT_REGION)) {
+    is($readme_env{$v}, 'us-east-1', "README walkthrough exports $v");
+    is($run_env{$v}, 'us-east-1', "make run prints an export of $v");
+}
+
 # The local identity pool, with the AWS CLI as the README shows it.
 SKIP: {
 my $AWS = '/usr/bin/aws';
-skip "Debian's AWS CLI ($AWS) is not installed", 14 unless -x $AWS;
+skip "Debian's AWS CLI ($AWS) is not installed", 17 unless -x $AWS;
 
-local $ENV{AWS_CONFIG_FILE} = '/dev/null';
 local $ENV{AWS_SHARED_CREDENTIALS_FILE} = '/dev/null';
-local $ENV{AWS_REGION} = 'us-east-1';
+local $ENV{AWS_CONFIG_FILE};
+local $ENV{AWS_REGION};
+local $ENV{AWS_DEFAULT_REGION};
 my $pool = 'us-east-1:0d0d0d0d-0000-4000-8000-000000000001';
 my $ep = "$url/cognito/";
 my $aws = "$AWS cognito-identity --endpoint-url $ep --no-sign-request --output text";
+
+# No AWS CLI v1 is packaged here (Debian 12's awscli is v2): v1 is stood in
+# for by the v2 CLI seeing only what v1 reads, AWS_DEFAULT_REGION.
+delete $ENV{AWS_REGION};
+delete $ENV{AWS_DEFAULT_REGION};
+$ENV{AWS_CONFIG_FILE} = '/dev/null';
+my ($v1rc, $v1out) = sh("$aws get-id --identity-pool-id $pool --query IdentityId");
+isnt($v1rc, 0, 'walkthrough: without a region the CLI refuses (control)');
+like($v1out, qr/region/i, 'walkthrough: and says it needs a region');
+# (an empty region passes with --endpoint-url: an unset one is left unset)
+$ENV{AWS_DEFAULT_REGION} = $readme_env{AWS_DEFAULT_REGION}
+    if defined $readme_env{AWS_DEFAULT_REGION};
+($v1rc, $v1out) = sh("$aws get-id --identity-pool-id $pool --query IdentityId");
+like($v1out, qr/^us-east-1:[0-9a-f-]{36}$/,
+     'walkthrough: aws get-id with only AWS_DEFAULT_REGION, as v1 reads it');
+
+# then as the README has it
+$ENV{$_} = $readme_env{$_} for keys %readme_env;
 
 my $id = `$aws get-id --identity-pool-id $pool --query IdentityId`;
 chomp $id;

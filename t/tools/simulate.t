@@ -242,6 +242,204 @@ DUMP
     is($brc, 0, 'a 10 MB plain configuration is read') or diag(substr($bout, 0, 500));
 }
 
+# --- the location nginx chooses for a URI (no --location) ---------------
+#
+# The oracle is nginx itself: every location answers with its own name
+# ("return" runs before any access check), and the simulator must name the
+# same location for every URI: exact, then a "/x/" *_pass location that
+# redirects "/x", then the longest prefix, stopping there with ^~; else the
+# regular expressions nested in that prefix, then the outer ones, in
+# configuration order; else the longest prefix.  Named locations never
+# match; the URI is nginx's $uri (decoded, dot segments, merge_slashes).
+{
+    # [ "location args", name, [ nested ... ], extra directives ]
+    my @locs = (
+        ['= /', 'exact-root'],
+        ['/', 'root'],
+        ['= /exact', 'exact'],
+        ['/exact', 'exact-prefix'],
+        ['/docs/', 'docs', [
+            ['/docs/deep/', 'docs-deep'],
+            ['~ \.txt$', 'docs-txt'],
+            ['^~ /docs/raw/', 'docs-raw'],
+            ['/docs/api/', 'docs-api', [], 'proxy_pass http://127.0.0.1:1;'],
+        ]],
+        ['^~ /static/', 'static', [
+            ['~ \.png$', 'static-png'],
+        ]],
+        ['~ \.txt$', 'txt'],
+        ['~* \.JPG$', 'jpg-caseless'],
+        ['~ ^/case/[A-Z]+$', 'case-sensitive'],
+        ['~ ^/a', 'regex-a'],
+        ['~ ^/ab', 'regex-ab'],
+        ['/abc/', 'abc'],
+        ['~ "^/re(g)ex/(?<word>\w+)$"', 'regex-named-capture', [
+            ['~ x$', 'regex-in-regex'],
+        ]],
+        ['~* "^/ci/(\d{2,})/"', 'regex-pcre-class'],
+        ['@named', 'named'],
+        ['/files/', 'files', [], 'proxy_pass http://127.0.0.1:1;'],
+        ['=/nospace', 'exact-nospace'],
+        ['^~/nospace-ne/', 'noregex-nospace'],
+        ['~*\.GIF$', 'regex-nospace'],
+    );
+
+    my %by_chain;
+    my $gen;
+    $gen = sub {
+        my ($list, $outer, $indent) = @_;
+        my $text = '';
+        for my $l (@$list) {
+            my ($args, $name, $nested, $extra) = @$l;
+            (my $joined = $args) =~ s/"//g;
+            my $chain = $outer ? "$outer > $joined" : $joined;
+            $by_chain{$chain} = $name;
+            $text .= "${indent}location $args {\n"
+                   . "$indent    return 200 \"$name\";\n"
+                   . ($extra ? "$indent    $extra\n" : '')
+                   . $gen->($nested // [], $chain, "$indent    ")
+                   . "$indent}\n";
+        }
+        return $text;
+    };
+    my $locations = $gen->(\@locs, '', '        ');
+
+    my @uris = (
+        '/', '/x', '/exact', '/exact/', '/exactly', '/exact?a=1',
+        '/docs/', '/docs/a', '/docs/a.txt', '/docs/a.TXT', '/docs/deep/a',
+        '/docs/deep/a.txt', '/docs/raw/a', '/docs/raw/a.txt',
+        '/docs/api', '/docs/api/', '/docs/api?x=1', '/docs/ap',
+        '/static/a', '/static/a.txt', '/static/a.png', '/img/A.jpg',
+        '/img/a.JPG', '/img/a.jpeg', '/case/ABC', '/case/abc', '/a', '/ab',
+        '/abc', '/abc/', '/abc/x', '/b/abc/', '/regex/word', '/regex/wordx',
+        '/regex/', '/ci/12/', '/CI/123/x', '/ci/1/', '/@named', '/files',
+        '/files?a=b', '/files?', '/files?a#b', '/files/', '/fil', '/nospace', '/nospace-ne/a.gif',
+        '/x.GiF', '/Docs/a',
+        # nginx's $uri: decoded, dot segments, merged slashes
+        '/%64ocs/a', '/docs%2Fa.txt', '/docs/a%2etxt', '/docs/./a.txt',
+        '/docs/x/../a', '/docs/..', '/docs/%2e%2e/exact', '//docs//a',
+        '/docs//deep/a', '/a%3Fb.txt', '/x%23y', '/x%25y', '/x#frag',
+        '/ex%61ct', '/docs/deep/..%2F..%2Fexact',
+        # refused by nginx
+        '/..', '/../x', '/docs/../../x', '/%zz', '/x%00', '/x%2',
+    );
+
+    for my $merge ('on', 'off') {
+        my $srv = CigTest::Nginx->new(no_module => 1, http => <<"CONF");
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        merge_slashes $merge;
+$locations
+    }
+CONF
+        my ($st, $dump) = $srv->_cmd('-T');
+        is($st, 0, "merge_slashes $merge: nginx -T");
+        spew("$tmp/loc-$merge.txt", $dump);
+
+        my %seen;
+        for my $uri (@uris) {
+            my $r = $srv->request('GET', $uri);
+            my ($rc, $out) = run('--nginx-config', "$tmp/loc-$merge.txt",
+                                 '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                                 '--uri', $uri, '--json');
+            my $j = eval { decode_json($out) } // {};
+            my $chain = join ' > ', @{ $j->{locations} // [] };
+            my $label = "merge_slashes $merge: $uri";
+            ok($rc == 0 || $rc == 1, "$label: a decision (exit status $rc)");
+
+            if ($r->{status} == 400) {
+                is($j->{status}, 400, "$label: nginx refuses it (400), the simulator too")
+                    or diag($out);
+            } elsif ($r->{status} == 301) {
+                my ($to) = ($r->{headers}{location} // '') =~ m{^https?://[^/]+(/.*)$};
+                is($j->{location_how}, 'redirect', "$label: nginx redirects, the simulator too")
+                    or diag($out);
+                like($j->{why} // '', qr/redirects to \Q$to\E /, "$label: to $to")
+                    or diag($out);
+            } else {
+                is($r->{status}, 200, "$label: nginx answers from a location");
+                is($by_chain{$chain} // "?? ($chain)", $r->{body},
+                   "$label: the simulator names nginx's location ($r->{body})")
+                    or diag($out);
+            }
+            $seen{$r->{status} == 200 ? $r->{body} : $r->{status}}++;
+        }
+
+        # every location was someone's answer (but those that cannot be:
+        # the named one, and two behind "~ ^/a"), and both refusals happened
+        my %never = map { ($_ => 1) } qw(named regex-ab abc);
+        my @missing = sort grep { !$seen{$_} && !$never{$_} } values %by_chain;
+        is("@missing", '', "merge_slashes $merge: every location was chosen once");
+        ok($seen{301} && $seen{400}, "merge_slashes $merge: redirects and refusals seen");
+        $srv->stop;
+    }
+
+    # $uri is made before nginx knows the server (Host comes after the
+    # request line): with the merge_slashes of the port's default server
+    for my $dflt ('off', 'on') {
+        my $other = $dflt eq 'on' ? 'off' : 'on';
+        my $srv = CigTest::Nginx->new(no_module => 1, http => <<"CONF");
+    server {
+        listen 127.0.0.1:%%PORT%% default_server;
+        server_name a.test;
+        merge_slashes $dflt;
+        location / { return 200 "a-root"; }
+        location /docs/ { return 200 "a-docs"; }
+    }
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        server_name b.test;
+        merge_slashes $other;
+        location / { return 200 "b-root"; }
+        location /docs/ { return 200 "b-docs"; }
+    }
+CONF
+        my ($st, $dump) = $srv->_cmd('-T');
+        spew("$tmp/dflt.txt", $dump);
+        for my $host ('a.test', 'b.test') {
+            for my $server ($host, "$host:" . $srv->port) {
+                my $r = $srv->request('GET', '//docs//a', { Host => $host });
+                my ($rc, $out) = run('--nginx-config', "$tmp/dflt.txt", '--server', $server,
+                                     '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                                     '--uri', '//docs//a', '--json');
+                my $j = eval { decode_json($out) } // {};
+                my $loc = join ' > ', @{ $j->{locations} // [] };
+                (my $prefix = $host) =~ s/\..*//;
+                my %name = ('/' => "$prefix-root", '/docs/' => "$prefix-docs");
+                is($name{$loc} // "?? $loc", $r->{body},
+                   "default server's merge_slashes $dflt, --server $server: as nginx ($r->{body})")
+                    or diag($out);
+            }
+        }
+        $srv->stop;
+    }
+
+    # the text output says which location, how, and for which $uri
+    my ($rc, $out) = run('--nginx-config', "$tmp/loc-on.txt",
+                         '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                         '--uri', '/docs/x/../a.txt');
+    like($out, qr{^location: "/docs/" > "~ \\\.txt\$" \(regex, for \$uri "/docs/a\.txt"\)$}m,
+         'text output: the location chain, how it was chosen, $uri') or diag($out);
+    ($rc, $out) = run('--nginx-config', "$tmp/dump.txt", '--server', 'a.test',
+                      '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                      '--uri', '/elsewhere/%2e%2e/x');
+    like($out, qr{^location: none, the server's own configuration \(for \$uri "/x"\)$}m,
+         'text output: no location matches') or diag($out);
+    ($rc, $out) = run('--nginx-config', "$tmp/dump.txt", '--server', 'a.test',
+                      '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                      '--uri', '/p/../../x');
+    is($rc, 1, 'a target nginx refuses: denied');
+    like($out, qr{^location: none \(nginx could not read the target\)$}m, 'text output: says so');
+    like($out, qr{^decision: deny \(400\)$}m, 'text output: with 400');
+    ($rc, $out) = run_err('--nginx-config', "$tmp/dump.txt", '--server', 'a.test',
+                          '--claims', '{"sub":"eu-west-1:1","aud":"eu-west-1:2","amr":["authenticated"]}',
+                          '--location', '/p/', '--uri', '/q%22uoted/x', '--json');
+    like($out, qr{warning: for this URI nginx takes location "/q"uoted/", not the location given},
+         'a location given that nginx would not take: a warning') or diag($out);
+    like($out, qr{"nginx_takes":"location \\"/q\\"uoted/\\""}, 'and in the JSON')
+        or diag($out);
+}
+
 SKIP: {
     skip CigTest::module_missing_reason(), 1 if CigTest::module_missing_reason();
     require CigToken;
@@ -387,6 +585,21 @@ CONF
         is($rc, $server_allows ? 0 : 1, "$label: the simulator agrees with nginx ($r->{status})")
             or diag($out);
         $seen{$server_allows}++;
+        my $given = eval { decode_json($out) } // {};
+        ok(!exists $given->{nginx_takes}, "$label: the location given is nginx's")
+            or diag($out);
+
+        # the same without --location: the one nginx took for the URI
+        my @auto = @args;
+        for (my $i = 0; $i < @auto; $i++) {
+            splice(@auto, $i, 2), $i-- if $auto[$i] eq '--location';
+        }
+        ($rc, $out) = run(@auto);
+        is($rc, $server_allows ? 0 : 1, "$label, its location from the URI: agrees")
+            or diag($out);
+        my $j = eval { decode_json($out) } // {};
+        is(join(' > ', @{ $j->{locations} // [] }), join(' > ', @$locs),
+           "$label: the location from the URI is the one nginx took");
     }
     ok($seen{0} && $seen{1}, 'cases of both outcomes');
 
