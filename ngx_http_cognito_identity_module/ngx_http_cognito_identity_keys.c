@@ -558,6 +558,7 @@ ngx_http_cognito_identity_fetch_done(ngx_http_request_t *sr, void *data,
             slot->generation++;
             slot->fetched = ngx_time();
             slot->fails = 0;
+            slot->nkeys = cig_keyset_count(ks);
         }
     }
 
