@@ -34,7 +34,14 @@ typedef struct {
 
 
 typedef struct {
+    ngx_str_t                     file;
+    time_t                        mtime;
+} ngx_http_cognito_identity_status_store_t;
+
+
+typedef struct {
     ngx_shm_zone_t               *zone;
+    ngx_array_t                  *store_files;   /* ..._status_store_t */
 } ngx_http_cognito_identity_status_main_conf_t;
 
 
@@ -464,11 +471,13 @@ ngx_http_cognito_identity_status_extra_len(
     return len;
 }
 
+
 static u_char *
 ngx_http_cognito_identity_status_json(u_char *p,
     ngx_http_cognito_identity_status_sh_t *sh,
     ngx_http_cognito_identity_status_keys_t *k, ngx_uint_t nk,
-    ngx_http_cognito_identity_status_cache_t *c, ngx_uint_t nc)
+    ngx_http_cognito_identity_status_cache_t *c, ngx_uint_t nc,
+    ngx_http_cognito_identity_status_store_t *f, ngx_uint_t ns)
 {
     ngx_uint_t   i;
     const char  *ssl;
@@ -522,6 +531,15 @@ ngx_http_cognito_identity_status_json(u_char *p,
                         c[i].entries, c[i].evictions);
     }
 
+    p = ngx_sprintf(p, "],\"store_credentials\":[");
+
+    for (i = 0; i < ns; i++) {
+        p = ngx_sprintf(p, "%s{\"file\":\"", i ? "," : "");
+        p = ngx_http_cognito_identity_status_quote(p, f[i].file.data,
+                                                   f[i].file.len);
+        p = ngx_sprintf(p, "\",\"written\":%T}", f[i].mtime);
+    }
+
     ssl = cig_openssl_version();
 
     p = ngx_sprintf(p, "],\"build\":{\"version\":\"%s\",\"openssl\":\"",
@@ -572,7 +590,8 @@ static u_char *
 ngx_http_cognito_identity_status_prometheus(u_char *p,
     ngx_http_cognito_identity_status_sh_t *sh,
     ngx_http_cognito_identity_status_keys_t *k, ngx_uint_t nk,
-    ngx_http_cognito_identity_status_cache_t *c, ngx_uint_t nc)
+    ngx_http_cognito_identity_status_cache_t *c, ngx_uint_t nc,
+    ngx_http_cognito_identity_status_store_t *f, ngx_uint_t ns)
 {
     time_t                               now;
     ngx_uint_t                           i;
@@ -689,6 +708,23 @@ ngx_http_cognito_identity_status_prometheus(u_char *p,
         p = ngx_sprintf(p, "\"} %ui\n", c[i].evictions);
     }
 
+    /* what is known of the store credentials' expiry */
+
+    p = ngx_sprintf(p, "# HELP cognito_identity_store_credentials_written_"
+                    "timestamp_seconds When the session token file of "
+                    "cognito_identity_s3_sign in use was written, in seconds "
+                    "since the epoch.\n"
+                    "# TYPE cognito_identity_store_credentials_written_"
+                    "timestamp_seconds gauge\n");
+
+    for (i = 0; i < ns; i++) {
+        p = ngx_sprintf(p, "cognito_identity_store_credentials_written_"
+                        "timestamp_seconds{file=\"");
+        p = ngx_http_cognito_identity_status_quote(p, f[i].file.data,
+                                                   f[i].file.len);
+        p = ngx_sprintf(p, "\"} %T\n", f[i].mtime);
+    }
+
     ssl = cig_openssl_version();
 
     p = ngx_sprintf(p, "# HELP cognito_identity_build_info The module's "
@@ -711,12 +747,14 @@ ngx_http_cognito_identity_status_handler(ngx_http_request_t *r)
     size_t                                        len;
     ngx_int_t                                     rc;
     ngx_str_t                                     arg;
-    ngx_uint_t                                    format, nk, nc;
+    ngx_uint_t                                    format, nk, nc, ns, i;
     const char                                   *type;
     ngx_http_cognito_identity_status_sh_t        *sh;
     ngx_http_cognito_identity_status_keys_t      *k;
     ngx_http_cognito_identity_status_cache_t     *c;
+    ngx_http_cognito_identity_status_store_t     *f;
     ngx_http_cognito_identity_status_loc_conf_t  *slcf;
+    ngx_http_cognito_identity_status_main_conf_t *smcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -770,6 +808,21 @@ ngx_http_cognito_identity_status_handler(ngx_http_request_t *r)
                  * (128 + NGX_ATOMIC_T_LEN)
           + ngx_http_cognito_identity_status_extra_len(k, nk, c, nc);
 
+    smcf = ngx_http_get_module_main_conf(r,
+                                     ngx_http_cognito_identity_status_module);
+
+    f = NULL;
+    ns = 0;
+
+    if (smcf->store_files != NULL) {
+        f = smcf->store_files->elts;
+        ns = smcf->store_files->nelts;
+    }
+
+    for (i = 0; i < ns; i++) {
+        len += 2 * (2 * f[i].file.len + 128 + NGX_TIME_T_LEN);
+    }
+
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -777,11 +830,12 @@ ngx_http_cognito_identity_status_handler(ngx_http_request_t *r)
 
     if (format == NGX_HTTP_COGNITO_IDENTITY_STATUS_PROMETHEUS) {
         p = ngx_http_cognito_identity_status_prometheus(body, sh, k, nk,
-                                                        c, nc);
+                                                        c, nc, f, ns);
         type = "text/plain; version=0.0.4; charset=utf-8";
 
     } else {
-        p = ngx_http_cognito_identity_status_json(body, sh, k, nk, c, nc);
+        p = ngx_http_cognito_identity_status_json(body, sh, k, nk, c, nc,
+                                                  f, ns);
         type = "application/json";
     }
 
@@ -791,6 +845,63 @@ ngx_http_cognito_identity_status_handler(ngx_http_request_t *r)
 
 
 /* ---- configuration ---- */
+
+/*
+ * What is known of the store credentials' age: when the session token file
+ * that cognito_identity_s3_sign read was last written.  Once per file.
+ */
+
+ngx_int_t
+ngx_http_cognito_identity_status_store_file(ngx_conf_t *cf, ngx_str_t *name)
+{
+    ngx_str_t                                      path;
+    ngx_uint_t                                     i;
+    ngx_file_info_t                                fi;
+    ngx_http_cognito_identity_status_store_t      *f;
+    ngx_http_cognito_identity_status_main_conf_t  *smcf;
+
+    path = *name;
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf,
+                                     ngx_http_cognito_identity_status_module);
+
+    if (smcf->store_files == NULL) {
+        smcf->store_files = ngx_array_create(cf->pool, 2,
+                               sizeof(ngx_http_cognito_identity_status_store_t));
+        if (smcf->store_files == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    f = smcf->store_files->elts;
+
+    for (i = 0; i < smcf->store_files->nelts; i++) {
+        if (f[i].file.len == path.len
+            && ngx_strncmp(f[i].file.data, path.data, path.len) == 0)
+        {
+            return NGX_OK;
+        }
+    }
+
+    f = ngx_array_push(smcf->store_files);
+    if (f == NULL) {
+        return NGX_ERROR;
+    }
+
+    f->file = path;
+    f->mtime = 0;
+
+    if (ngx_file_info(path.data, &fi) != NGX_FILE_ERROR) {
+        f->mtime = ngx_file_mtime(&fi);
+    }
+
+    return NGX_OK;
+}
+
 
 static ngx_int_t
 ngx_http_cognito_identity_status_init_zone(ngx_shm_zone_t *shm_zone,

@@ -10,6 +10,7 @@ use warnings;
 use lib 't/lib';
 use CigTest;
 use CigToken;
+use File::Temp ();
 use JSON::PP;
 use Test::More;
 
@@ -18,6 +19,19 @@ my $OTHER = 'arn:aws:iam::123456789012:role/Other';
 my $POOL = POOL;
 my $ID = IDENTITY;
 my $root = repo_root();
+
+# store credentials with a session token file written at a known time
+my $credir = File::Temp::tempdir(CLEANUP => 1);
+chmod 0755, $credir;
+my $written = time - 1000;
+for (['store.secret', "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"],
+     ['store.token', "FwoGZXIvYXdzEJr//////////wEaDOnx3K0+TYqv\n"]) {
+    open(my $fh, '>', "$credir/$_->[0]") or die "$_->[0]: $!";
+    print $fh $_->[1];
+    close $fh;
+    chmod 0600, "$credir/$_->[0]";
+}
+utime $written, $written, "$credir/store.token" or die "utime: $!";
 
 my $srv = start_nginx(<<"CONF", workers => 2);
     log_format cig '\$cognito_identity_result|\$cognito_identity_reason|'
@@ -41,6 +55,13 @@ my $srv = start_nginx(<<"CONF", workers => 2);
 
         location = /metrics {
             cognito_identity_status prometheus;
+        }
+
+        location /signed/ {
+            cognito_identity "signed";
+            cognito_identity_s3_sign AKIDEXAMPLE $credir/store.secret eu-west-1
+                                     session_token_file=$credir/store.token;
+            return 204;
         }
 
         location = /status-closed {
@@ -315,6 +336,10 @@ is_deeply($now->{key_sources},
 is_deeply($now->{token_caches}, [ { zone => 'tc', entries => $entries, evictions => 0 } ],
           'JSON token_caches');
 is($now->{build}{version}, $version, 'JSON build version');
+is($m->{"cognito_identity_store_credentials_written_timestamp_seconds{file=$credir/store.token}"},
+   $written, 'when the session token file in use was written');
+is_deeply($now->{store_credentials}, [ { file => "$credir/store.token", written => $written } ],
+          'JSON store_credentials');
 like($now->{build}{openssl}, qr/^OpenSSL \d/, 'JSON build openssl');
 
 # ?format= chooses, in both directions
