@@ -19,6 +19,14 @@
 #define NGX_HTTP_COGNITO_IDENTITY_STATUS_PROMETHEUS  2
 
 
+/* metric names too long to be written in one line */
+
+#define NGX_HTTP_COGNITO_IDENTITY_M_KEYS_SUCCESS                              \
+    "cognito_identity_keys_last_success_timestamp_seconds"
+#define NGX_HTTP_COGNITO_IDENTITY_M_STORE_WRITTEN                             \
+    "cognito_identity_store_credentials_written_timestamp_seconds"
+
+
 /* the zone: request counters by reason, then the others */
 
 #define NGX_HTTP_COGNITO_IDENTITY_C_CACHE_HIT   CIG_REASON_N
@@ -636,15 +644,14 @@ ngx_http_cognito_identity_status_prometheus(u_char *p,
         p = ngx_sprintf(p, "\"} %ui\n", k[i].nkeys);
     }
 
-    p = ngx_sprintf(p, "# HELP cognito_identity_keys_last_success_timestamp_"
-                    "seconds When the key set in use was fetched, in seconds "
-                    "since the epoch (0: never).\n"
-                    "# TYPE cognito_identity_keys_last_success_timestamp_"
-                    "seconds gauge\n");
+    p = ngx_sprintf(p, "# HELP %s When the key set in use was fetched, in "
+                    "seconds since the epoch (0: never).\n# TYPE %s gauge\n",
+                    NGX_HTTP_COGNITO_IDENTITY_M_KEYS_SUCCESS,
+                    NGX_HTTP_COGNITO_IDENTITY_M_KEYS_SUCCESS);
 
     for (i = 0; i < nk; i++) {
-        p = ngx_sprintf(p, "cognito_identity_keys_last_success_timestamp_"
-                        "seconds{source=\"");
+        p = ngx_sprintf(p, "%s{source=\"",
+                        NGX_HTTP_COGNITO_IDENTITY_M_KEYS_SUCCESS);
         p = ngx_http_cognito_identity_status_quote(p, k[i].uri.data,
                                                    k[i].uri.len);
         p = ngx_sprintf(p, "\"} %T\n", k[i].fetched);
@@ -710,16 +717,15 @@ ngx_http_cognito_identity_status_prometheus(u_char *p,
 
     /* what is known of the store credentials' expiry */
 
-    p = ngx_sprintf(p, "# HELP cognito_identity_store_credentials_written_"
-                    "timestamp_seconds When the session token file of "
+    p = ngx_sprintf(p, "# HELP %s When the session token file of "
                     "cognito_identity_s3_sign in use was written, in seconds "
-                    "since the epoch.\n"
-                    "# TYPE cognito_identity_store_credentials_written_"
-                    "timestamp_seconds gauge\n");
+                    "since the epoch.\n# TYPE %s gauge\n",
+                    NGX_HTTP_COGNITO_IDENTITY_M_STORE_WRITTEN,
+                    NGX_HTTP_COGNITO_IDENTITY_M_STORE_WRITTEN);
 
     for (i = 0; i < ns; i++) {
-        p = ngx_sprintf(p, "cognito_identity_store_credentials_written_"
-                        "timestamp_seconds{file=\"");
+        p = ngx_sprintf(p, "%s{file=\"",
+                        NGX_HTTP_COGNITO_IDENTITY_M_STORE_WRITTEN);
         p = ngx_http_cognito_identity_status_quote(p, f[i].file.data,
                                                    f[i].file.len);
         p = ngx_sprintf(p, "\"} %T\n", f[i].mtime);
