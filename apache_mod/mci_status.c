@@ -431,7 +431,8 @@ mci_status_prometheus(request_rec *r)
                           "Keys in the key set in use, by key source "
                           "(0: none yet).", 0);
     mci_status_keys_gauge(r, k, n,
-                          "cognito_identity_keys_last_success_timestamp_seconds",
+                          "cognito_identity_keys_last_success_"
+                          "timestamp_seconds",
                           "When the key set in use was fetched, in seconds "
                           "since the epoch (0: never).", 1);
     mci_status_keys_gauge(r, k, n, "cognito_identity_keys_age_seconds",

@@ -860,6 +860,7 @@ ngx_http_cognito_identity_status_handler(ngx_http_request_t *r)
 ngx_int_t
 ngx_http_cognito_identity_status_store_file(ngx_conf_t *cf, ngx_str_t *name)
 {
+    size_t                                         n;
     ngx_str_t                                      path;
     ngx_uint_t                                     i;
     ngx_file_info_t                                fi;
@@ -876,8 +877,9 @@ ngx_http_cognito_identity_status_store_file(ngx_conf_t *cf, ngx_str_t *name)
                                      ngx_http_cognito_identity_status_module);
 
     if (smcf->store_files == NULL) {
-        smcf->store_files = ngx_array_create(cf->pool, 2,
-                               sizeof(ngx_http_cognito_identity_status_store_t));
+        n = sizeof(ngx_http_cognito_identity_status_store_t);
+
+        smcf->store_files = ngx_array_create(cf->pool, 2, n);
         if (smcf->store_files == NULL) {
             return NGX_ERROR;
         }
