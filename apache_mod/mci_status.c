@@ -2,7 +2,8 @@
  * Counters of what the check decided and why, and of key fetches, in an
  * anonymous shared memory segment that every child inherits, reported by
  * "SetHandler cognito-identity-status" in JSON or in Prometheus's text
- * format, like the nginx module's cognito_identity_status.
+ * format, like the nginx module's cognito_identity_status, with the keys in
+ * use by key URL (from the key segment) and the build.
  *
  * The segment is made once per server run, in the parent, from the process
  * pool, and found again through ap_retained_data on a restart: the counters

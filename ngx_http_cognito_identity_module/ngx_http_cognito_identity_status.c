@@ -2,7 +2,10 @@
  * ngx_http_cognito_identity_status_module: counters of what the access
  * check decided and why, of the token cache, key fetches and credential
  * calls, summed over all workers in a small shared memory zone, and a
- * handler that reports them in JSON or in Prometheus's text format.  Also
+ * handler that reports them in JSON or in Prometheus's text format, with
+ * what alerting needs beside them: the keys in use by key source (read
+ * from the key zone), the token cache zones' entries and evictions, when
+ * the store's session token files were written, and the build.  Also
  * the log variables $cognito_identity_result and $cognito_identity_reason.
  *
  * The zone exists only where some location has cognito_identity_status;

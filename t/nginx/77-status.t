@@ -2,7 +2,9 @@
 # Prometheus's text format, for allowed requests, each kind of refusal, the
 # token cache, key fetches; the status location under allow/deny and deaf
 # to client headers; counters through a reload; and the log variables
-# $cognito_identity_result and $cognito_identity_reason.
+# $cognito_identity_result and $cognito_identity_reason.  Also what alerting
+# needs: keys by key source, token cache entries, the store's session token
+# file, build_info.
 
 use strict;
 use warnings;
