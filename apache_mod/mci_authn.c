@@ -150,9 +150,15 @@ mci_fail(request_rec *r, const mci_dir_conf_t *conf, mci_req_t *st,
         break;
     }
 
+    /*
+     * a server fault or a key outage is the operator's to see at the
+     * default LogLevel; a client's refusal is not (LogLevel info shows it)
+     */
+
     ap_log_rerror(APLOG_MARK,
-                  status == HTTP_INTERNAL_SERVER_ERROR ? APLOG_ERR
-                                                       : APLOG_INFO,
+                  (status == HTTP_INTERNAL_SERVER_ERROR
+                   || status == HTTP_SERVICE_UNAVAILABLE) ? APLOG_ERR
+                                                          : APLOG_INFO,
                   0, r, "cognito identity: %d, %s", status, reason);
 
     st->status = status;

@@ -39,6 +39,8 @@ typedef struct {
     volatile apr_uint32_t    last_attempt; /* last fetch started */
     volatile apr_uint32_t    last_kid;     /* last fetch for unknown kid */
     volatile apr_uint32_t    len;
+    volatile apr_uint32_t    nkeys;        /* in the last good fetch */
+    volatile apr_uint32_t    fails;        /* since the last good fetch */
     char                     data[MCI_MAX_JWKS];
 } mci_slot_t;
 
@@ -402,6 +404,7 @@ mci_fetch(request_rec *r, mci_source_t *src, mci_slot_t *slot,
                       "the last good keys, if any", src->url, MCI_MAX_JWKS);
         free(body.data);
         mci_status_count(MCI_STAT_KEY_FETCH_FAIL);
+        apr_atomic_inc32(&slot->fails);
         return 0;
     }
 
@@ -414,6 +417,7 @@ mci_fetch(request_rec *r, mci_source_t *src, mci_slot_t *slot,
                       : apr_psprintf(r->pool, "status %ld", code));
         free(body.data);
         mci_status_count(MCI_STAT_KEY_FETCH_FAIL);
+        apr_atomic_inc32(&slot->fails);
         return 0;
     }
 
@@ -424,6 +428,7 @@ mci_fetch(request_rec *r, mci_source_t *src, mci_slot_t *slot,
                       "keys, if any", src->url, err.msg);
         free(body.data);
         mci_status_count(MCI_STAT_KEY_FETCH_FAIL);
+        apr_atomic_inc32(&slot->fails);
         return 0;
     }
 
@@ -451,6 +456,9 @@ mci_fetch(request_rec *r, mci_source_t *src, mci_slot_t *slot,
     }
 
     free(body.data);
+
+    apr_atomic_set32(&slot->nkeys, (apr_uint32_t) cig_keyset_count(ks));
+    apr_atomic_set32(&slot->fails, 0);
 
     mci_install(src, ks, seq);
     src->fetched = now;
@@ -626,4 +634,47 @@ mci_keys_missing(const mci_dir_conf_t *conf)
     }
 
     return NULL;
+}
+
+
+/* For the status page: each key URL of this configuration, by slot. */
+
+int
+mci_keys_status(request_rec *r, mci_key_status_t **out)
+{
+    int                 n;
+    void               *h;
+    mci_slot_t         *slot;
+    mci_source_t       *src;
+    apr_hash_index_t   *hi;
+    mci_key_status_t   *k;
+
+    apr_pool_userdata_get(&h, "mci_sources", r->server->process->pconf);
+
+    n = h ? (int) apr_hash_count(h) : 0;
+
+    if (n == 0 || mci_shm_slots == NULL) {
+        return 0;
+    }
+
+    k = apr_pcalloc(r->pool, n * sizeof(mci_key_status_t));
+
+    for (hi = apr_hash_first(r->pool, h); hi; hi = apr_hash_next(hi)) {
+        src = apr_hash_this_val(hi);
+
+        if (src->slot >= (unsigned) n || src->slot >= mci_shm_nslots) {
+            continue;
+        }
+
+        slot = &mci_shm_slots[src->slot];
+        k[src->slot].url = src->url;
+        k[src->slot].fetched = apr_atomic_read32(&slot->fetched);
+        k[src->slot].fails = apr_atomic_read32(&slot->fails);
+        k[src->slot].nkeys = k[src->slot].fetched
+                             ? apr_atomic_read32(&slot->nkeys) : 0;
+    }
+
+    *out = k;
+
+    return n;
 }

@@ -2,7 +2,8 @@
  * Counters of what the check decided and why, and of key fetches, in an
  * anonymous shared memory segment that every child inherits, reported by
  * "SetHandler cognito-identity-status" in JSON or in Prometheus's text
- * format, like the nginx module's cognito_identity_status.
+ * format, like the nginx module's cognito_identity_status, with the keys in
+ * use by key URL (from the key segment) and the build.
  *
  * The segment is made once per server run, in the parent, from the process
  * pool, and found again through ap_retained_data on a restart: the counters
@@ -252,10 +253,35 @@ mci_get(int i)
 }
 
 
+/*
+ * A label value or JSON string from the configuration (a key URL) or the
+ * library: backslash and quote escaped, which both formats read the same
+ * way, and a control character replaced.
+ */
+
+static void
+mci_status_quoted(request_rec *r, const char *s)
+{
+    for ( /* void */ ; *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            ap_rputc('\\', r);
+            ap_rputc(*s, r);
+
+        } else if ((unsigned char) *s < 0x20 || *s == 0x7f) {
+            ap_rputc('?', r);
+
+        } else {
+            ap_rputc(*s, r);
+        }
+    }
+}
+
+
 static void
 mci_status_json(request_rec *r)
 {
-    int  i;
+    int                i, n;
+    mci_key_status_t  *k;
 
     ap_rprintf(r, "{\"since\":%" APR_UINT64_T_FMT ",\"requests\":"
                "{\"allow\":{", mci_status_sh->start);
@@ -271,19 +297,82 @@ mci_status_json(request_rec *r)
                "\"key_fetches\":{\"total\":%" APR_UINT64_T_FMT
                ",\"failures\":%" APR_UINT64_T_FMT "},"
                "\"credential_calls\":{\"total\":%" APR_UINT64_T_FMT
-               ",\"failures\":%" APR_UINT64_T_FMT "}}\n",
+               ",\"failures\":%" APR_UINT64_T_FMT "},",
                mci_get(MCI_C_CACHE_HIT), mci_get(MCI_C_CACHE_MISS),
                mci_get(MCI_C_OTHER + MCI_STAT_KEY_FETCH),
                mci_get(MCI_C_OTHER + MCI_STAT_KEY_FETCH_FAIL),
                mci_get(MCI_C_OTHER + MCI_STAT_CRED_CALL),
                mci_get(MCI_C_OTHER + MCI_STAT_CRED_FAIL));
+
+    ap_rputs("\"key_sources\":[", r);
+
+    k = NULL;
+    n = mci_keys_status(r, &k);
+
+    for (i = 0; i < n; i++) {
+        if (k[i].url == NULL) {
+            continue;
+        }
+
+        ap_rputs(i ? ",{\"source\":\"" : "{\"source\":\"", r);
+        mci_status_quoted(r, k[i].url);
+        ap_rprintf(r, "\",\"keys\":%u,\"fetched\":%u,"
+                   "\"consecutive_failures\":%u}", k[i].nkeys, k[i].fetched,
+                   k[i].fails);
+    }
+
+    ap_rprintf(r, "],\"build\":{\"version\":\"%s\",\"openssl\":\"",
+               CIG_VERSION);
+    mci_status_quoted(r, cig_openssl_version());
+    ap_rputs("\",\"server\":\"apache\"}}\n", r);
+}
+
+
+/* one gauge by key URL */
+
+static void
+mci_status_keys_gauge(request_rec *r, mci_key_status_t *k, int n,
+    const char *name, const char *help, int which)
+{
+    int           i;
+    apr_uint32_t  v, now;
+
+    ap_rprintf(r, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+
+    now = (apr_uint32_t) apr_time_sec(apr_time_now());
+
+    for (i = 0; i < n; i++) {
+        if (k[i].url == NULL || (which == 2 && k[i].fetched == 0)) {
+            continue;
+        }
+
+        switch (which) {
+        case 0:
+            v = k[i].nkeys;
+            break;
+        case 1:
+            v = k[i].fetched;
+            break;
+        case 2:
+            v = now > k[i].fetched ? now - k[i].fetched : 0;
+            break;
+        default:
+            v = k[i].fails;
+            break;
+        }
+
+        ap_rprintf(r, "%s{source=\"", name);
+        mci_status_quoted(r, k[i].url);
+        ap_rprintf(r, "\"} %u\n", v);
+    }
 }
 
 
 static void
 mci_status_prometheus(request_rec *r)
 {
-    int  i;
+    int                i, n;
+    mci_key_status_t  *k;
 
     static const struct {
         const char  *name;
@@ -333,6 +422,35 @@ mci_status_prometheus(request_rec *r)
                "# TYPE cognito_identity_start_time_seconds gauge\n"
                "cognito_identity_start_time_seconds %" APR_UINT64_T_FMT
                "\n", mci_status_sh->start);
+
+    /* by key URL: what alerting on stale or missing keys needs */
+
+    k = NULL;
+    n = mci_keys_status(r, &k);
+
+    mci_status_keys_gauge(r, k, n, "cognito_identity_keys",
+                          "Keys in the key set in use, by key source "
+                          "(0: none yet).", 0);
+    mci_status_keys_gauge(r, k, n,
+                          "cognito_identity_keys_last_success_"
+                          "timestamp_seconds",
+                          "When the key set in use was fetched, in seconds "
+                          "since the epoch (0: never).", 1);
+    mci_status_keys_gauge(r, k, n, "cognito_identity_keys_age_seconds",
+                          "Seconds since the key set in use was fetched "
+                          "(none: never fetched).", 2);
+    mci_status_keys_gauge(r, k, n,
+                          "cognito_identity_key_fetch_consecutive_failures",
+                          "Key set fetches failed since the last good one, "
+                          "by key source.", 3);
+
+    ap_rprintf(r, "# HELP cognito_identity_build_info The module's release "
+               "and the OpenSSL library it runs with.\n"
+               "# TYPE cognito_identity_build_info gauge\n"
+               "cognito_identity_build_info{version=\"%s\",openssl=\"",
+               CIG_VERSION);
+    mci_status_quoted(r, cig_openssl_version());
+    ap_rputs("\",server=\"apache\"} 1\n", r);
 }
 
 

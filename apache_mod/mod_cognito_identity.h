@@ -290,6 +290,15 @@ const char *mci_keys_missing(const mci_dir_conf_t *conf);
 #define MCI_STAT_CRED_CALL       2
 #define MCI_STAT_CRED_FAIL       3
 void mci_status_count(int counter);
+
+typedef struct {
+    const char              *url;         /* NULL: a slot not in use */
+    apr_uint32_t             fetched;     /* last good fetch, 0: never */
+    apr_uint32_t             fails;       /* since then */
+    apr_uint32_t             nkeys;
+} mci_key_status_t;
+
+int mci_keys_status(request_rec *r, mci_key_status_t **out);
 void mci_status_register_hooks(apr_pool_t *p);
 
 

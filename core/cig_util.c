@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cig.h"
 #include "cig_internal.h"
 
@@ -380,4 +382,11 @@ failed:
     free(buf);
 
     return NULL;
+}
+
+
+const char *
+cig_openssl_version(void)
+{
+    return OpenSSL_version(OPENSSL_VERSION);
 }

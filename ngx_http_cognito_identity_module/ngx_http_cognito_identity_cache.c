@@ -99,8 +99,8 @@ ngx_http_cognito_identity_cache_init_zone(ngx_shm_zone_t *shm_zone,
         return NGX_OK;
     }
 
-    ctx->sh = ngx_slab_alloc(ctx->shpool,
-                             sizeof(ngx_http_cognito_identity_cache_sh_t));
+    ctx->sh = ngx_slab_calloc(ctx->shpool,
+                              sizeof(ngx_http_cognito_identity_cache_sh_t));
     if (ctx->sh == NULL) {
         return NGX_ERROR;
     }
@@ -307,6 +307,7 @@ ngx_http_cognito_identity_cache_remove(ngx_http_cognito_identity_cache_t *c,
     ngx_explicit_memzero(e->data, e->frozen_len + e->token_len);
 
     ngx_slab_free_locked(c->shpool, e);
+    c->sh->entries--;
 }
 
 
@@ -329,8 +330,12 @@ ngx_http_cognito_identity_cache_expire(ngx_http_cognito_identity_cache_t *c,
         q = ngx_queue_last(&c->sh->queue);
         e = ngx_queue_data(q, ngx_http_cognito_identity_entry_t, queue);
 
-        if (!force && e->expires > now) {
-            return;
+        if (e->expires > now) {
+            if (!force) {
+                return;
+            }
+
+            c->sh->evictions++;
         }
 
         ngx_http_cognito_identity_cache_remove(c, e);
@@ -484,6 +489,39 @@ ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
     e->next = *bucket;
     *bucket = e;
     ngx_queue_insert_head(&c->sh->queue, &e->queue);
+    c->sh->entries++;
 
     ngx_shmtx_unlock(&c->shpool->mutex);
+}
+
+
+/*
+ * For the status page: NGX_DECLINED where the zone is not a token cache's
+ * (or not yet initialized), else its entries and evictions.
+ */
+
+ngx_int_t
+ngx_http_cognito_identity_cache_stats(ngx_shm_zone_t *shm_zone,
+    ngx_uint_t *entries, ngx_uint_t *evictions)
+{
+    ngx_http_cognito_identity_cache_t  *c;
+
+    if (shm_zone->init != ngx_http_cognito_identity_cache_init_zone
+        || shm_zone->data == NULL)
+    {
+        return NGX_DECLINED;
+    }
+
+    c = shm_zone->data;
+
+    if (c->sh == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_shmtx_lock(&c->shpool->mutex);
+    *entries = c->sh->entries;
+    *evictions = c->sh->evictions;
+    ngx_shmtx_unlock(&c->shpool->mutex);
+
+    return NGX_OK;
 }

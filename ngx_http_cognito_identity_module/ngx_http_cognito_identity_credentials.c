@@ -906,7 +906,8 @@ ngx_http_cognito_identity_creds_prove(ngx_http_request_t *r,
     if (rc != CIG_OK || ctx->identity.sub.len != id.len
         || ngx_strncmp(ctx->identity.sub.data, id.data, id.len))
     {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+        ngx_log_error((rc == CIG_ERR_NO_KEYS ? NGX_LOG_ERR : NGX_LOG_INFO),
+                      r->connection->log, 0,
                       "cognito identity: credentials refused: %s",
                       rc != CIG_OK ? err.msg : "the token is for another "
                       "identity");
@@ -963,7 +964,9 @@ guest:
         rc = ngx_http_cognito_identity_login_check(login, ctx, &login_token,
                                                    &in, a, &err);
         if (rc != CIG_OK) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+            ngx_log_error((rc == CIG_ERR_NO_KEYS ? NGX_LOG_ERR
+                                                 : NGX_LOG_INFO),
+                          r->connection->log, 0,
                           "cognito identity: credentials refused: %s",
                           err.msg);
 

@@ -328,8 +328,14 @@ ngx_http_cognito_identity_fail(ngx_http_request_t *r,
         break;
     }
 
-    level = (status == NGX_HTTP_INTERNAL_SERVER_ERROR) ? NGX_LOG_ERR
-                                                       : NGX_LOG_INFO;
+    /*
+     * a server fault or a key outage is the operator's to see at the
+     * default error_log level; a client's refusal is not ("info" shows it)
+     */
+
+    level = (status == NGX_HTTP_INTERNAL_SERVER_ERROR
+             || status == NGX_HTTP_SERVICE_UNAVAILABLE) ? NGX_LOG_ERR
+                                                        : NGX_LOG_INFO;
 
     ngx_log_error(level, r->connection->log, 0,
                   "cognito identity: %i, %s", status, reason);

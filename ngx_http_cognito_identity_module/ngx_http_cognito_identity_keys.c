@@ -456,7 +456,7 @@ ngx_http_cognito_identity_fetch_cleanup(void *data)
     ngx_http_cognito_identity_status_count(
                                NGX_HTTP_COGNITO_IDENTITY_STAT_KEY_FETCH_FAIL);
 
-    ngx_log_error(NGX_LOG_INFO, ngx_cycle->log, 0,
+    ngx_log_error(NGX_LOG_ERR, ngx_cycle->log, 0,
                   "cognito identity: key fetch from \"%V\" abandoned",
                   &f->source->uri);
 }
@@ -558,6 +558,7 @@ ngx_http_cognito_identity_fetch_done(ngx_http_request_t *sr, void *data,
             slot->generation++;
             slot->fetched = ngx_time();
             slot->fails = 0;
+            slot->nkeys = cig_keyset_count(ks);
         }
     }
 

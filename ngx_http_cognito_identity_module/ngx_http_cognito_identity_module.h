@@ -52,7 +52,8 @@ typedef struct {
     time_t                       last_kid_fetch;  /* for an unknown kid */
     time_t                       last_attempt;
     time_t                       fetch_started;   /* 0: none under way */
-    ngx_uint_t                   fails;
+    ngx_uint_t                   fails;       /* since the last good one */
+    ngx_uint_t                   nkeys;       /* in the stored key set */
     u_char                      *jwks;        /* in the slab */
     size_t                       jwks_len;
 } ngx_http_cognito_identity_key_slot_t;
@@ -82,6 +83,8 @@ typedef struct {
     ngx_queue_t                  queue;       /* least recently used last */
     ngx_uint_t                   hits;
     ngx_uint_t                   misses;
+    ngx_uint_t                   entries;
+    ngx_uint_t                   evictions;   /* unexpired, for room */
 } ngx_http_cognito_identity_cache_sh_t;
 
 typedef struct {
@@ -318,6 +321,8 @@ ngx_int_t ngx_http_cognito_identity_cache_get(ngx_http_request_t *r,
 void ngx_http_cognito_identity_cache_put(ngx_http_request_t *r,
     ngx_http_cognito_identity_loc_conf_t *conf, uint64_t key,
     ngx_str_t *token, cig_identity_t *id);
+ngx_int_t ngx_http_cognito_identity_cache_stats(ngx_shm_zone_t *shm_zone,
+    ngx_uint_t *entries, ngx_uint_t *evictions);
 void *ngx_http_cognito_identity_alloc(void *pool, size_t size);
 cig_code_t ngx_http_cognito_identity_target(ngx_http_request_t *r,
     ngx_http_cognito_identity_ctx_t *ctx, const cig_target_t **target,

@@ -283,7 +283,10 @@ ngx_http_cognito_identity_s3_sign(ngx_conf_t *cf, ngx_command_t *cmd,
         OPENSSL_cleanse(tbuf, CIG_SIGV4_MAX_TOKEN + 1);
         ngx_free(tbuf);
 
-        if (rc != NGX_OK) {
+        if (rc != NGX_OK
+            || ngx_http_cognito_identity_status_store_file(cf, &token_file)
+               != NGX_OK)
+        {
             return NGX_CONF_ERROR;
         }
     }

@@ -2,7 +2,10 @@
  * ngx_http_cognito_identity_status_module: counters of what the access
  * check decided and why, of the token cache, key fetches and credential
  * calls, summed over all workers in a small shared memory zone, and a
- * handler that reports them in JSON or in Prometheus's text format.  Also
+ * handler that reports them in JSON or in Prometheus's text format, with
+ * what alerting needs beside them: the keys in use by key source (read
+ * from the key zone), the token cache zones' entries and evictions, when
+ * the store's session token files were written, and the build.  Also
  * the log variables $cognito_identity_result and $cognito_identity_reason.
  *
  * The zone exists only where some location has cognito_identity_status;
@@ -17,6 +20,14 @@
 
 #define NGX_HTTP_COGNITO_IDENTITY_STATUS_JSON        1
 #define NGX_HTTP_COGNITO_IDENTITY_STATUS_PROMETHEUS  2
+
+
+/* metric names too long to be written in one line */
+
+#define NGX_HTTP_COGNITO_IDENTITY_M_KEYS_SUCCESS                              \
+    "cognito_identity_keys_last_success_timestamp_seconds"
+#define NGX_HTTP_COGNITO_IDENTITY_M_STORE_WRITTEN                             \
+    "cognito_identity_store_credentials_written_timestamp_seconds"
 
 
 /* the zone: request counters by reason, then the others */
@@ -34,7 +45,14 @@ typedef struct {
 
 
 typedef struct {
+    ngx_str_t                     file;
+    time_t                        mtime;
+} ngx_http_cognito_identity_status_store_t;
+
+
+typedef struct {
     ngx_shm_zone_t               *zone;
+    ngx_array_t                  *store_files;   /* ..._status_store_t */
 } ngx_http_cognito_identity_status_main_conf_t;
 
 
@@ -300,11 +318,180 @@ ngx_http_cognito_identity_status_preconfiguration(ngx_conf_t *cf)
 
 /* ---- the report ---- */
 
+/*
+ * A label value or JSON string from the configuration (a key source's URI,
+ * a zone's name): backslash and quote escaped, which both formats read the
+ * same way, and a control character replaced.  At most 2 * len bytes.
+ */
+
+static u_char *
+ngx_http_cognito_identity_status_quote(u_char *p, u_char *s, size_t len)
+{
+    while (len--) {
+        if (*s == '"' || *s == '\\') {
+            *p++ = '\\';
+            *p++ = *s;
+
+        } else if (*s < 0x20 || *s == 0x7f) {
+            *p++ = '?';
+
+        } else {
+            *p++ = *s;
+        }
+
+        s++;
+    }
+
+    return p;
+}
+
+
+/* the key sources' slots, copied under the zone's lock */
+
+typedef struct {
+    ngx_str_t                     uri;
+    time_t                        fetched;
+    ngx_uint_t                    fails;
+    ngx_uint_t                    nkeys;
+} ngx_http_cognito_identity_status_keys_t;
+
+
+static ngx_uint_t
+ngx_http_cognito_identity_status_sources(ngx_http_request_t *r,
+    ngx_http_cognito_identity_status_keys_t **out)
+{
+    ngx_uint_t                                i, n;
+    ngx_http_cognito_identity_key_slot_t     *slot;
+    ngx_http_cognito_identity_key_source_t  **src;
+    ngx_http_cognito_identity_main_conf_t    *cimcf;
+    ngx_http_cognito_identity_status_keys_t  *k;
+
+    cimcf = ngx_http_get_module_main_conf(r, ngx_http_cognito_identity_module);
+
+    n = (cimcf != NULL && cimcf->keys_sh != NULL) ? cimcf->sources.nelts : 0;
+
+    if (n == 0) {
+        return 0;
+    }
+
+    k = ngx_pcalloc(r->pool,
+                    n * sizeof(ngx_http_cognito_identity_status_keys_t));
+    if (k == NULL) {
+        return 0;
+    }
+
+    src = cimcf->sources.elts;
+
+    ngx_shmtx_lock(&cimcf->keys_shpool->mutex);
+
+    for (i = 0; i < n; i++) {
+        k[i].uri = src[i]->uri;
+
+        if (src[i]->slot < NGX_HTTP_COGNITO_IDENTITY_MAX_SOURCES) {
+            slot = &cimcf->keys_sh->slots[src[i]->slot];
+            k[i].fetched = slot->fetched;
+            k[i].fails = slot->fails;
+            k[i].nkeys = slot->jwks ? slot->nkeys : 0;
+        }
+    }
+
+    ngx_shmtx_unlock(&cimcf->keys_shpool->mutex);
+
+    *out = k;
+
+    return n;
+}
+
+
+/* the token cache zones, found among the cycle's shared memory zones */
+
+typedef struct {
+    ngx_str_t                     name;
+    ngx_uint_t                    entries;
+    ngx_uint_t                    evictions;
+} ngx_http_cognito_identity_status_cache_t;
+
+
+static ngx_uint_t
+ngx_http_cognito_identity_status_caches(ngx_http_request_t *r,
+    ngx_http_cognito_identity_status_cache_t **out)
+{
+    ngx_uint_t                                 i, n;
+    ngx_cycle_t                               *cycle;
+    ngx_list_part_t                           *part;
+    ngx_shm_zone_t                            *zone;
+    ngx_http_cognito_identity_status_cache_t  *c;
+
+    cycle = (ngx_cycle_t *) ngx_cycle;
+    n = 0;
+
+    for (part = &cycle->shared_memory.part; part; part = part->next) {
+        n += part->nelts;
+    }
+
+    if (n == 0) {
+        return 0;
+    }
+
+    c = ngx_pcalloc(r->pool,
+                    n * sizeof(ngx_http_cognito_identity_status_cache_t));
+    if (c == NULL) {
+        return 0;
+    }
+
+    n = 0;
+
+    for (part = &cycle->shared_memory.part; part; part = part->next) {
+        zone = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (ngx_http_cognito_identity_cache_stats(&zone[i],
+                                                      &c[n].entries,
+                                                      &c[n].evictions)
+                == NGX_OK)
+            {
+                c[n++].name = zone[i].shm.name;
+            }
+        }
+    }
+
+    *out = c;
+
+    return n;
+}
+
+
+static size_t
+ngx_http_cognito_identity_status_extra_len(
+    ngx_http_cognito_identity_status_keys_t *k, ngx_uint_t nk,
+    ngx_http_cognito_identity_status_cache_t *c, ngx_uint_t nc)
+{
+    size_t      len;
+    ngx_uint_t  i;
+
+    len = 2 * ngx_strlen(cig_openssl_version()) + 1024;
+
+    for (i = 0; i < nk; i++) {
+        len += 4 * (2 * k[i].uri.len + 128 + NGX_ATOMIC_T_LEN);
+    }
+
+    for (i = 0; i < nc; i++) {
+        len += 2 * (2 * c[i].name.len + 128 + NGX_ATOMIC_T_LEN);
+    }
+
+    return len;
+}
+
+
 static u_char *
 ngx_http_cognito_identity_status_json(u_char *p,
-    ngx_http_cognito_identity_status_sh_t *sh)
+    ngx_http_cognito_identity_status_sh_t *sh,
+    ngx_http_cognito_identity_status_keys_t *k, ngx_uint_t nk,
+    ngx_http_cognito_identity_status_cache_t *c, ngx_uint_t nc,
+    ngx_http_cognito_identity_status_store_t *f, ngx_uint_t ns)
 {
-    ngx_uint_t  i;
+    ngx_uint_t   i;
+    const char  *ssl;
 
     p = ngx_sprintf(p, "{\"since\":%uA,\"requests\":{\"allow\":{",
                     sh->start);
@@ -322,7 +509,7 @@ ngx_http_cognito_identity_status_json(u_char *p,
 
     p = ngx_sprintf(p, "}},\"token_cache\":{\"hits\":%uA,\"misses\":%uA},"
                     "\"key_fetches\":{\"total\":%uA,\"failures\":%uA},"
-                    "\"credential_calls\":{\"total\":%uA,\"failures\":%uA}}\n",
+                    "\"credential_calls\":{\"total\":%uA,\"failures\":%uA},",
                     sh->c[NGX_HTTP_COGNITO_IDENTITY_C_CACHE_HIT],
                     sh->c[NGX_HTTP_COGNITO_IDENTITY_C_CACHE_MISS],
                     sh->c[NGX_HTTP_COGNITO_IDENTITY_C_OTHER
@@ -333,6 +520,44 @@ ngx_http_cognito_identity_status_json(u_char *p,
                           + NGX_HTTP_COGNITO_IDENTITY_STAT_CRED_CALL],
                     sh->c[NGX_HTTP_COGNITO_IDENTITY_C_OTHER
                           + NGX_HTTP_COGNITO_IDENTITY_STAT_CRED_FAIL]);
+
+    p = ngx_sprintf(p, "\"key_sources\":[");
+
+    for (i = 0; i < nk; i++) {
+        p = ngx_sprintf(p, "%s{\"source\":\"", i ? "," : "");
+        p = ngx_http_cognito_identity_status_quote(p, k[i].uri.data,
+                                                   k[i].uri.len);
+        p = ngx_sprintf(p, "\",\"keys\":%ui,\"fetched\":%T,"
+                        "\"consecutive_failures\":%ui}",
+                        k[i].nkeys, k[i].fetched, k[i].fails);
+    }
+
+    p = ngx_sprintf(p, "],\"token_caches\":[");
+
+    for (i = 0; i < nc; i++) {
+        p = ngx_sprintf(p, "%s{\"zone\":\"", i ? "," : "");
+        p = ngx_http_cognito_identity_status_quote(p, c[i].name.data,
+                                                   c[i].name.len);
+        p = ngx_sprintf(p, "\",\"entries\":%ui,\"evictions\":%ui}",
+                        c[i].entries, c[i].evictions);
+    }
+
+    p = ngx_sprintf(p, "],\"store_credentials\":[");
+
+    for (i = 0; i < ns; i++) {
+        p = ngx_sprintf(p, "%s{\"file\":\"", i ? "," : "");
+        p = ngx_http_cognito_identity_status_quote(p, f[i].file.data,
+                                                   f[i].file.len);
+        p = ngx_sprintf(p, "\",\"written\":%T}", f[i].mtime);
+    }
+
+    ssl = cig_openssl_version();
+
+    p = ngx_sprintf(p, "],\"build\":{\"version\":\"%s\",\"openssl\":\"",
+                    CIG_VERSION);
+    p = ngx_http_cognito_identity_status_quote(p, (u_char *) ssl,
+                                               ngx_strlen(ssl));
+    p = ngx_sprintf(p, "\",\"server\":\"nginx\"}}\n");
 
     return p;
 }
@@ -374,9 +599,14 @@ static ngx_http_cognito_identity_metric_t
 
 static u_char *
 ngx_http_cognito_identity_status_prometheus(u_char *p,
-    ngx_http_cognito_identity_status_sh_t *sh)
+    ngx_http_cognito_identity_status_sh_t *sh,
+    ngx_http_cognito_identity_status_keys_t *k, ngx_uint_t nk,
+    ngx_http_cognito_identity_status_cache_t *c, ngx_uint_t nc,
+    ngx_http_cognito_identity_status_store_t *f, ngx_uint_t ns)
 {
+    time_t                               now;
     ngx_uint_t                           i;
+    const char                          *ssl;
     ngx_http_cognito_identity_metric_t  *m;
 
     p = ngx_sprintf(p, "# HELP cognito_identity_requests_total Requests "
@@ -402,6 +632,119 @@ ngx_http_cognito_identity_status_prometheus(u_char *p,
                     "# TYPE cognito_identity_start_time_seconds gauge\n"
                     "cognito_identity_start_time_seconds %uA\n", sh->start);
 
+    /* by key source: what alerting on stale or missing keys needs */
+
+    now = ngx_time();
+
+    p = ngx_sprintf(p, "# HELP cognito_identity_keys Keys in the key set in "
+                    "use, by key source (0: none yet).\n"
+                    "# TYPE cognito_identity_keys gauge\n");
+
+    for (i = 0; i < nk; i++) {
+        p = ngx_sprintf(p, "cognito_identity_keys{source=\"");
+        p = ngx_http_cognito_identity_status_quote(p, k[i].uri.data,
+                                                   k[i].uri.len);
+        p = ngx_sprintf(p, "\"} %ui\n", k[i].nkeys);
+    }
+
+    p = ngx_sprintf(p, "# HELP %s When the key set in use was fetched, in "
+                    "seconds since the epoch (0: never).\n# TYPE %s gauge\n",
+                    NGX_HTTP_COGNITO_IDENTITY_M_KEYS_SUCCESS,
+                    NGX_HTTP_COGNITO_IDENTITY_M_KEYS_SUCCESS);
+
+    for (i = 0; i < nk; i++) {
+        p = ngx_sprintf(p, "%s{source=\"",
+                        NGX_HTTP_COGNITO_IDENTITY_M_KEYS_SUCCESS);
+        p = ngx_http_cognito_identity_status_quote(p, k[i].uri.data,
+                                                   k[i].uri.len);
+        p = ngx_sprintf(p, "\"} %T\n", k[i].fetched);
+    }
+
+    p = ngx_sprintf(p, "# HELP cognito_identity_keys_age_seconds Seconds "
+                    "since the key set in use was fetched (none: never "
+                    "fetched).\n"
+                    "# TYPE cognito_identity_keys_age_seconds gauge\n");
+
+    for (i = 0; i < nk; i++) {
+        if (k[i].fetched == 0) {
+            continue;
+        }
+
+        p = ngx_sprintf(p, "cognito_identity_keys_age_seconds{source=\"");
+        p = ngx_http_cognito_identity_status_quote(p, k[i].uri.data,
+                                                   k[i].uri.len);
+        p = ngx_sprintf(p, "\"} %T\n",
+                        now > k[i].fetched ? now - k[i].fetched : 0);
+    }
+
+    p = ngx_sprintf(p, "# HELP cognito_identity_key_fetch_consecutive_"
+                    "failures Key set fetches failed since the last good "
+                    "one, by key source.\n"
+                    "# TYPE cognito_identity_key_fetch_consecutive_failures "
+                    "gauge\n");
+
+    for (i = 0; i < nk; i++) {
+        p = ngx_sprintf(p, "cognito_identity_key_fetch_consecutive_failures"
+                        "{source=\"");
+        p = ngx_http_cognito_identity_status_quote(p, k[i].uri.data,
+                                                   k[i].uri.len);
+        p = ngx_sprintf(p, "\"} %ui\n", k[i].fails);
+    }
+
+    /* by token cache zone */
+
+    p = ngx_sprintf(p, "# HELP cognito_identity_token_cache_entries Tokens "
+                    "held in the verified-token cache, by zone.\n"
+                    "# TYPE cognito_identity_token_cache_entries gauge\n");
+
+    for (i = 0; i < nc; i++) {
+        p = ngx_sprintf(p, "cognito_identity_token_cache_entries{zone=\"");
+        p = ngx_http_cognito_identity_status_quote(p, c[i].name.data,
+                                                   c[i].name.len);
+        p = ngx_sprintf(p, "\"} %ui\n", c[i].entries);
+    }
+
+    p = ngx_sprintf(p, "# HELP cognito_identity_token_cache_evictions_total "
+                    "Unexpired tokens dropped from a full verified-token "
+                    "cache, by zone.\n"
+                    "# TYPE cognito_identity_token_cache_evictions_total "
+                    "counter\n");
+
+    for (i = 0; i < nc; i++) {
+        p = ngx_sprintf(p, "cognito_identity_token_cache_evictions_total"
+                        "{zone=\"");
+        p = ngx_http_cognito_identity_status_quote(p, c[i].name.data,
+                                                   c[i].name.len);
+        p = ngx_sprintf(p, "\"} %ui\n", c[i].evictions);
+    }
+
+    /* what is known of the store credentials' expiry */
+
+    p = ngx_sprintf(p, "# HELP %s When the session token file of "
+                    "cognito_identity_s3_sign in use was written, in seconds "
+                    "since the epoch.\n# TYPE %s gauge\n",
+                    NGX_HTTP_COGNITO_IDENTITY_M_STORE_WRITTEN,
+                    NGX_HTTP_COGNITO_IDENTITY_M_STORE_WRITTEN);
+
+    for (i = 0; i < ns; i++) {
+        p = ngx_sprintf(p, "%s{file=\"",
+                        NGX_HTTP_COGNITO_IDENTITY_M_STORE_WRITTEN);
+        p = ngx_http_cognito_identity_status_quote(p, f[i].file.data,
+                                                   f[i].file.len);
+        p = ngx_sprintf(p, "\"} %T\n", f[i].mtime);
+    }
+
+    ssl = cig_openssl_version();
+
+    p = ngx_sprintf(p, "# HELP cognito_identity_build_info The module's "
+                    "release and the OpenSSL library it runs with.\n"
+                    "# TYPE cognito_identity_build_info gauge\n"
+                    "cognito_identity_build_info{version=\"%s\","
+                    "openssl=\"", CIG_VERSION);
+    p = ngx_http_cognito_identity_status_quote(p, (u_char *) ssl,
+                                               ngx_strlen(ssl));
+    p = ngx_sprintf(p, "\",server=\"nginx\"} 1\n");
+
     return p;
 }
 
@@ -413,10 +756,14 @@ ngx_http_cognito_identity_status_handler(ngx_http_request_t *r)
     size_t                                        len;
     ngx_int_t                                     rc;
     ngx_str_t                                     arg;
-    ngx_uint_t                                    format;
+    ngx_uint_t                                    format, nk, nc, ns, i;
     const char                                   *type;
     ngx_http_cognito_identity_status_sh_t        *sh;
+    ngx_http_cognito_identity_status_keys_t      *k;
+    ngx_http_cognito_identity_status_cache_t     *c;
+    ngx_http_cognito_identity_status_store_t     *f;
     ngx_http_cognito_identity_status_loc_conf_t  *slcf;
+    ngx_http_cognito_identity_status_main_conf_t *smcf;
 
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -461,8 +808,29 @@ ngx_http_cognito_identity_status_handler(ngx_http_request_t *r)
 
     /* generous: names and help texts plus 20 digits per counter */
 
+    k = NULL;
+    c = NULL;
+    nk = ngx_http_cognito_identity_status_sources(r, &k);
+    nc = ngx_http_cognito_identity_status_caches(r, &c);
+
     len = 4096 + (NGX_HTTP_COGNITO_IDENTITY_C_N + 1)
-                 * (128 + NGX_ATOMIC_T_LEN);
+                 * (128 + NGX_ATOMIC_T_LEN)
+          + ngx_http_cognito_identity_status_extra_len(k, nk, c, nc);
+
+    smcf = ngx_http_get_module_main_conf(r,
+                                     ngx_http_cognito_identity_status_module);
+
+    f = NULL;
+    ns = 0;
+
+    if (smcf->store_files != NULL) {
+        f = smcf->store_files->elts;
+        ns = smcf->store_files->nelts;
+    }
+
+    for (i = 0; i < ns; i++) {
+        len += 2 * (2 * f[i].file.len + 128 + NGX_TIME_T_LEN);
+    }
 
     body = ngx_pnalloc(r->pool, len);
     if (body == NULL) {
@@ -470,11 +838,13 @@ ngx_http_cognito_identity_status_handler(ngx_http_request_t *r)
     }
 
     if (format == NGX_HTTP_COGNITO_IDENTITY_STATUS_PROMETHEUS) {
-        p = ngx_http_cognito_identity_status_prometheus(body, sh);
+        p = ngx_http_cognito_identity_status_prometheus(body, sh, k, nk,
+                                                        c, nc, f, ns);
         type = "text/plain; version=0.0.4; charset=utf-8";
 
     } else {
-        p = ngx_http_cognito_identity_status_json(body, sh);
+        p = ngx_http_cognito_identity_status_json(body, sh, k, nk, c, nc,
+                                                  f, ns);
         type = "application/json";
     }
 
@@ -484,6 +854,65 @@ ngx_http_cognito_identity_status_handler(ngx_http_request_t *r)
 
 
 /* ---- configuration ---- */
+
+/*
+ * What is known of the store credentials' age: when the session token file
+ * that cognito_identity_s3_sign read was last written.  Once per file.
+ */
+
+ngx_int_t
+ngx_http_cognito_identity_status_store_file(ngx_conf_t *cf, ngx_str_t *name)
+{
+    size_t                                         n;
+    ngx_str_t                                      path;
+    ngx_uint_t                                     i;
+    ngx_file_info_t                                fi;
+    ngx_http_cognito_identity_status_store_t      *f;
+    ngx_http_cognito_identity_status_main_conf_t  *smcf;
+
+    path = *name;
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf,
+                                     ngx_http_cognito_identity_status_module);
+
+    if (smcf->store_files == NULL) {
+        n = sizeof(ngx_http_cognito_identity_status_store_t);
+
+        smcf->store_files = ngx_array_create(cf->pool, 2, n);
+        if (smcf->store_files == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    f = smcf->store_files->elts;
+
+    for (i = 0; i < smcf->store_files->nelts; i++) {
+        if (f[i].file.len == path.len
+            && ngx_strncmp(f[i].file.data, path.data, path.len) == 0)
+        {
+            return NGX_OK;
+        }
+    }
+
+    f = ngx_array_push(smcf->store_files);
+    if (f == NULL) {
+        return NGX_ERROR;
+    }
+
+    f->file = path;
+    f->mtime = 0;
+
+    if (ngx_file_info(path.data, &fi) != NGX_FILE_ERROR) {
+        f->mtime = ngx_file_mtime(&fi);
+    }
+
+    return NGX_OK;
+}
+
 
 static ngx_int_t
 ngx_http_cognito_identity_status_init_zone(ngx_shm_zone_t *shm_zone,

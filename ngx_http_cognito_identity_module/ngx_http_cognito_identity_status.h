@@ -22,5 +22,9 @@ void ngx_http_cognito_identity_status_decided(ngx_http_request_t *r);
 /* one of the NGX_HTTP_COGNITO_IDENTITY_STAT_* counters */
 void ngx_http_cognito_identity_status_count(ngx_uint_t counter);
 
+/* cognito_identity_s3_sign read a session token from this file */
+ngx_int_t ngx_http_cognito_identity_status_store_file(ngx_conf_t *cf,
+    ngx_str_t *name);
+
 
 #endif /* NGX_HTTP_COGNITO_IDENTITY_STATUS_H */

@@ -983,6 +983,15 @@ cig_code_t cig_sigv4_read_secret(const char *path, char *buf, size_t size,
 
 /* ---- end of SigV4 ------------------------------------------------------ */
 
+
+/*
+ * The release (debian/changelog's), and the OpenSSL library the process
+ * runs with, for the connectors' build_info metric.
+ */
+#define CIG_VERSION  "0.1.0"
+
+const char *cig_openssl_version(void);
+
 #ifdef __cplusplus
 }
 #endif

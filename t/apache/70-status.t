@@ -166,9 +166,15 @@ CONF
     for my $line (split /\n/, $r->{body}) {
         if ($line =~ /^# HELP cognito_identity_\w+ \S/) { next }
         if ($line =~ /^# TYPE (cognito_identity_\w+) (counter|gauge)$/) { $type{$1} = $2; next }
-        if ($line =~ /^(cognito_identity_\w+)(?:\{decision="(\w+)",reason="(\w+)"\})? (\d+)$/) {
-            push @bad, $line unless $type{$1};
-            $m{defined $3 ? "$2/$3" : $1} = $4;
+        if ($line =~ /^(cognito_identity_\w+)(?:\{((?:\w+="(?:[^"\\]|\\.)*",?)*)\})? (\d+)$/) {
+            my ($name, $labels, $v) = ($1, $2, $3);
+            my %l = defined $labels ? $labels =~ /(\w+)="((?:[^"\\]|\\.)*)"/g : ();
+            push @bad, $line unless $type{$name};
+            push @bad, "counter without _total: $line"
+                if $type{$name} eq 'counter' && $name !~ /_total$/;
+            $m{defined $l{decision} ? "$l{decision}/$l{reason}"
+               : %l ? "$name\{" . join(',', map { "$_=$l{$_}" } sort keys %l) . '}'
+               : $name} = $v;
             next;
         }
         push @bad, $line;
@@ -177,6 +183,30 @@ CONF
     is($m{'deny/expired'}, $want{expired}, "$mpm: prometheus deny/expired");
     is($m{'allow/ok'}, $want{ok}, "$mpm: prometheus allow/ok");
     is($m{cognito_identity_key_fetches_total}, 2, "$mpm: prometheus key fetches");
+
+    # by key URL, and the build: the nginx module's names
+    my $ok_url = 'http://127.0.0.1:' . $srv->port . '/jwks/jwks-k1.json';
+    my $bad_url = 'http://127.0.0.1:' . $srv->port . '/jwks/missing.json';
+    my $nk1 = scalar @{ JSON::PP::decode_json(CigTest::_slurp("$root/t/keys/jwks-k1.json"))->{keys} };
+    is($m{"cognito_identity_keys{source=$ok_url}"}, $nk1, "$mpm: keys in use by URL");
+    is($m{"cognito_identity_keys{source=$bad_url}"}, 0, "$mpm: none from the missing URL");
+    my $fetched = $m{"cognito_identity_keys_last_success_timestamp_seconds{source=$ok_url}"};
+    ok($fetched && $fetched >= $now->{since} && $fetched <= time, "$mpm: time of the last good fetch");
+    is($m{"cognito_identity_keys_last_success_timestamp_seconds{source=$bad_url}"}, 0,
+       "$mpm: never fetched: 0");
+    ok(defined $m{"cognito_identity_keys_age_seconds{source=$ok_url}"}, "$mpm: age of the keys in use");
+    ok(!exists $m{"cognito_identity_keys_age_seconds{source=$bad_url}"}, "$mpm: no age where never fetched");
+    is($m{"cognito_identity_key_fetch_consecutive_failures{source=$ok_url}"}, 0, "$mpm: no failures");
+    is($m{"cognito_identity_key_fetch_consecutive_failures{source=$bad_url}"}, 1, "$mpm: one failure");
+    my ($version) = CigTest::_slurp("$root/debian/changelog") =~ /^\S+ \(([^)-]+)/;
+    my ($build) = grep { /^cognito_identity_build_info\{/ } keys %m;
+    like($build, qr/^cognito_identity_build_info\{openssl=OpenSSL \d[^,]*,server=apache,version=\Q$version\E\}$/,
+         "$mpm: build_info");
+    is_deeply($now->{key_sources},
+              [ { source => $ok_url, keys => $nk1, fetched => $fetched, consecutive_failures => 0 },
+                { source => $bad_url, keys => 0, fetched => 0, consecutive_failures => 1 } ],
+              "$mpm: JSON key_sources");
+    is($now->{build}{version}, $version, "$mpm: JSON build version");
 
     $r = $srv->request('GET', '/status?format=xml');
     is($r->{status}, 400, "$mpm: an unknown format is 400");

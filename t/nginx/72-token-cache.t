@@ -22,6 +22,10 @@ my $srv = start_nginx(<<'CONF');
             cognito_identity "api";
             add_header X-Cache $cognito_identity_token_cache always;
         }
+
+        location = /metrics {
+            cognito_identity_status prometheus;
+        }
     }
 CONF
 
@@ -40,6 +44,13 @@ for my $t (@tokens, @tokens) {
 }
 is($bad, 0, 'a full zone never fails a request');
 is($ok, 80, 'all 80 requests answered');
+
+my $metrics = $srv->request('GET', '/metrics')->{body};
+my ($entries) = $metrics =~ /^cognito_identity_token_cache_entries\{zone="small"\} (\d+)$/m;
+my ($evictions) = $metrics =~ /^cognito_identity_token_cache_evictions_total\{zone="small"\} (\d+)$/m;
+ok(defined $entries && $entries > 0 && $entries < 40,
+   'the status counts the entries of the full zone') or diag($metrics);
+ok(defined $evictions && $evictions > 0, 'and the evictions that made room');
 
 my $last = $tokens[-1];
 my $r = $srv->request('GET', '/index.html', { Authorization => "Bearer $last" });

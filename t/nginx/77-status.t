@@ -2,7 +2,9 @@
 # Prometheus's text format, for allowed requests, each kind of refusal, the
 # token cache, key fetches; the status location under allow/deny and deaf
 # to client headers; counters through a reload; and the log variables
-# $cognito_identity_result and $cognito_identity_reason.
+# $cognito_identity_result and $cognito_identity_reason.  Also what alerting
+# needs: keys by key source, token cache entries, the store's session token
+# file, build_info.
 
 use strict;
 use warnings;
@@ -10,6 +12,7 @@ use warnings;
 use lib 't/lib';
 use CigTest;
 use CigToken;
+use File::Temp ();
 use JSON::PP;
 use Test::More;
 
@@ -17,6 +20,20 @@ my $ROLE = 'arn:aws:iam::123456789012:role/Auth';
 my $OTHER = 'arn:aws:iam::123456789012:role/Other';
 my $POOL = POOL;
 my $ID = IDENTITY;
+my $root = repo_root();
+
+# store credentials with a session token file written at a known time
+my $credir = File::Temp::tempdir(CLEANUP => 1);
+chmod 0755, $credir;
+my $written = time - 1000;
+for (['store.secret', "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"],
+     ['store.token', "FwoGZXIvYXdzEJr//////////wEaDOnx3K0+TYqv\n"]) {
+    open(my $fh, '>', "$credir/$_->[0]") or die "$_->[0]: $!";
+    print $fh $_->[1];
+    close $fh;
+    chmod 0600, "$credir/$_->[0]";
+}
+utime $written, $written, "$credir/store.token" or die "utime: $!";
 
 my $srv = start_nginx(<<"CONF", workers => 2);
     log_format cig '\$cognito_identity_result|\$cognito_identity_reason|'
@@ -40,6 +57,13 @@ my $srv = start_nginx(<<"CONF", workers => 2);
 
         location = /metrics {
             cognito_identity_status prometheus;
+        }
+
+        location /signed/ {
+            cognito_identity "signed";
+            cognito_identity_s3_sign AKIDEXAMPLE $credir/store.secret eu-west-1
+                                     session_token_file=$credir/store.token;
+            return 204;
         }
 
         location = /status-closed {
@@ -239,12 +263,17 @@ sub prometheus {
         } elsif ($line =~ /^# TYPE (cognito_identity_\w+) (counter|gauge)$/) {
             push @bad, "TYPE without HELP: $line" unless $help{$1};
             $type{$1} = $2;
-        } elsif ($line =~ /^(cognito_identity_\w+)(\{decision="(allow|deny)",reason="([a-z_]+)"\})? (\d+)$/) {
-            my ($name, $d, $reason, $v) = ($1, $3, $4, $5);
+        } elsif ($line =~ /^(cognito_identity_\w+)(?:\{((?:\w+="(?:[^"\\]|\\.)*",?)*)\})? (\d+)$/) {
+            my ($name, $labels, $v) = ($1, $2, $3);
+            my %l = defined $labels ? $labels =~ /(\w+)="((?:[^"\\]|\\.)*)"/g : ();
             push @bad, "sample without TYPE: $line" unless $type{$name};
             push @bad, "counter without _total: $line"
                 if ($type{$name} // '') eq 'counter' && $name !~ /_total$/;
-            $sample{defined $reason ? "$name/$d/$reason" : $name} = $v;
+            my $key = defined $l{decision} ? "$name/$l{decision}/$l{reason}"
+                    : %l ? "$name\{" . join(',', map { "$_=$l{$_}" } sort keys %l) . '}'
+                    : $name;
+            push @bad, "second sample: $line" if exists $sample{$key};
+            $sample{$key} = $v;
         } else {
             push @bad, "not exposition format: $line";
         }
@@ -271,8 +300,53 @@ is($m->{cognito_identity_credential_calls_total}, 2, 'prometheus credential call
 is($m->{cognito_identity_credential_failures_total}, 1, 'prometheus credential failures');
 is($m->{cognito_identity_start_time_seconds}, $now->{since}, 'start time gauge');
 
+# by key source, by token cache zone, and the build
+my $k1 = decode_json(CigTest::_slurp("$root/t/keys/jwks-k1.json"));
+my $nk1 = scalar @{$k1->{keys}};
+is($m->{'cognito_identity_keys{source=/_keys/jwks-k1.json}'}, $nk1,
+   'keys in use from /_keys/jwks-k1.json');
+is($m->{'cognito_identity_keys{source=/_keys/missing.json}'}, 0,
+   'no keys from /_keys/missing.json');
+my $fetched = $m->{'cognito_identity_keys_last_success_timestamp_seconds{source=/_keys/jwks-k1.json}'};
+ok($fetched && $fetched >= $now->{since} && $fetched <= time,
+   'time of the last good fetch');
+is($m->{'cognito_identity_keys_last_success_timestamp_seconds{source=/_keys/missing.json}'}, 0,
+   'never fetched: 0');
+ok(defined $m->{'cognito_identity_keys_age_seconds{source=/_keys/jwks-k1.json}'},
+   'the age of the keys in use');
+ok(!exists $m->{'cognito_identity_keys_age_seconds{source=/_keys/missing.json}'},
+   'no age where no keys were ever fetched');
+is($m->{'cognito_identity_key_fetch_consecutive_failures{source=/_keys/jwks-k1.json}'}, 0,
+   'no failures since the last good fetch');
+is($m->{'cognito_identity_key_fetch_consecutive_failures{source=/_keys/missing.json}'}, 1,
+   'one failed fetch of /_keys/missing.json');
+my $entries = $m->{'cognito_identity_token_cache_entries{zone=tc}'};
+ok($entries && $entries <= $misses, "token cache entries ($entries)");
+is($m->{'cognito_identity_token_cache_evictions_total{zone=tc}'}, 0,
+   'no evictions from a large zone');
+my ($version) = CigTest::_slurp("$root/debian/changelog") =~ /^\S+ \(([^)-]+)/;
+my ($build) = grep { /^cognito_identity_build_info\{/ } keys %$m;
+like($build, qr/^cognito_identity_build_info\{openssl=OpenSSL \d[^,]*,server=nginx,version=\Q$version\E\}$/,
+     "build_info: version $version (debian/changelog), OpenSSL");
+is($m->{$build}, 1, 'build_info is 1');
+is_deeply($now->{key_sources},
+          [ { source => '/_keys/jwks-k1.json', keys => $nk1, fetched => $fetched,
+              consecutive_failures => 0 },
+            { source => '/_keys/missing.json', keys => 0, fetched => 0,
+              consecutive_failures => 1 } ],
+          'JSON key_sources');
+is_deeply($now->{token_caches}, [ { zone => 'tc', entries => $entries, evictions => 0 } ],
+          'JSON token_caches');
+is($now->{build}{version}, $version, 'JSON build version');
+is($m->{"cognito_identity_store_credentials_written_timestamp_seconds{file=$credir/store.token}"},
+   $written, 'when the session token file in use was written');
+is_deeply($now->{store_credentials}, [ { file => "$credir/store.token", written => $written } ],
+          'JSON store_credentials');
+like($now->{build}{openssl}, qr/^OpenSSL \d/, 'JSON build openssl');
+
 # ?format= chooses, in both directions
 my $m2 = prometheus(status('/status?format=prometheus'));
+delete $_->{'cognito_identity_keys_age_seconds{source=/_keys/jwks-k1.json}'} for $m, $m2;
 is_deeply($m2, $m, '?format=prometheus on a JSON location');
 my $j2 = counters('/metrics?format=json');
 is_deeply($j2, $now, '?format=json on a Prometheus location');
