@@ -206,6 +206,24 @@ static const vt_req_t  vt_presigned = {
     { { "Host", "examplebucket.s3.amazonaws.com" } }
 };
 
+/* Transferring payload in multiple chunks: the seed signature. */
+static const vt_req_t  vt_chunked = {
+    "PUT", "/examplebucket/chunkObject.txt", "", "s3.amazonaws.com",
+    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
+    "aws4_request,SignedHeaders=content-encoding;content-length;host;"
+    "x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;"
+    "x-amz-storage-class,Signature=4f232c4386841ef735655705268965c44a0e4690b"
+    "aa4adea153f7db9fa80a0a9",
+    "us-east-1", VT_AWS_AKID, VT_AWS_SECRET,
+    { { "Host", "s3.amazonaws.com" },
+      { "x-amz-date", "20130524T000000Z" },
+      { "x-amz-storage-class", "REDUCED_REDUNDANCY" },
+      { "x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD" },
+      { "Content-Encoding", "aws-chunked" },
+      { "x-amz-decoded-content-length", "66560" },
+      { "Content-Length", "66824" } }
+};
+
 
 /* ---- botocore ---------------------------------------------------------- */
 
@@ -276,6 +294,14 @@ vt_vectors(void)
     vt_is(&vt_lifecycle, VT_AWS_NOW, "OK", "AWS: GET Bucket Lifecycle");
     vt_is(&vt_list, VT_AWS_NOW, "OK", "AWS: Get Bucket (list objects)");
     vt_is(&vt_presigned, VT_AWS_NOW + 3600, "OK", "AWS: presigned URL");
+
+    tap_is_str(vt_run(&vt_chunked, VT_AWS_NOW, &e, &auth), "OK",
+               "AWS: chunked upload, seed signature");
+    tap_ok(auth.payload == CIG_SIGV4_PAYLOAD_STREAMING
+           && strcmp(auth.signature, "4f232c4386841ef735655705268965c44a0e4"
+                     "690baa4adea153f7db9fa80a0a9") == 0,
+           "streaming mode and seed signature for the chunk verifier");
+    cig_arena_destroy(vt_kept);
 
     tap_is_str(vt_run(&vt_boto_get, VT_BOTO_NOW, &e, &auth), "OK",
                "botocore: GET with a query, a token and a port");
