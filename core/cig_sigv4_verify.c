@@ -3,6 +3,7 @@
  *
  * Design.  Verification is split so that the secret is needed last:
  *
+ *   cig_sigv4_parse (either form, as S3 picks it: both is InvalidArgument),
  *   cig_sigv4_parse_header / cig_sigv4_parse_presigned read the signature
  *   (access key id, scope, signed header names, the signature, x-amz-date,
  *   the session token, the payload hash) without any key;
@@ -873,6 +874,71 @@ cig_sigv4_parse_presigned(cig_str_t query, const cig_kv_t *headers,
     }
 
     return cig_sigv4_parse_payload(headers, nheaders, out, e);
+}
+
+
+cig_code_t
+cig_sigv4_parse(cig_str_t authorization, cig_str_t query,
+    const cig_kv_t *headers, size_t nheaders, const cig_allocator_t *a,
+    cig_sigv4_auth_t *out, cig_s3_error_t *e)
+{
+    int          rc, presigned;
+    size_t       start, end, eq;
+    cig_str_t    name;
+    const char  *q;
+
+    memset(out, 0, sizeof(cig_sigv4_auth_t));
+
+    q = query.data;
+    presigned = 0;
+
+    for (start = 0; start < query.len; start = end + 1) {
+        for (end = start; end < query.len && q[end] != '&'; end++) {
+            /* void */
+        }
+
+        for (eq = start; eq < end && q[eq] != '='; eq++) {
+            /* void */
+        }
+
+        rc = cig_sigv4_query_decode(a, q + start, eq - start, &name);
+
+        if (rc < 0) {
+            return cig_sigv4_nomem_s3(e);
+        }
+
+        if (rc == 0) {
+            /* an invalid name is no auth parameter, but fail closed */
+            return cig_s3_error_set(e, "InvalidArgument", "invalid "
+                                    "percent-encoding in the query");
+        }
+
+        if (cig_str_is(name, "X-Amz-Algorithm")
+            || cig_str_is(name, "X-Amz-Credential")
+            || cig_str_is(name, "X-Amz-Signature"))
+        {
+            presigned = 1;
+        }
+    }
+
+    if (presigned && authorization.data) {
+        return cig_s3_error_set(e, "InvalidArgument", "Only one auth "
+                                "mechanism allowed; only the X-Amz-Algorithm "
+                                "query parameter, Signature query string "
+                                "parameter or the Authorization header "
+                                "should be specified");
+    }
+
+    if (presigned) {
+        return cig_sigv4_parse_presigned(query, headers, nheaders, a, out, e);
+    }
+
+    if (authorization.data) {
+        return cig_sigv4_parse_header(authorization, headers, nheaders, a,
+                                      out, e);
+    }
+
+    return CIG_OK;
 }
 
 

@@ -6,7 +6,9 @@
  *   input = OPTS AUTHORIZATION-OR-QUERY \0 HEADERS \0 METHOD \0 PATH \0 HOST
  *
  * OPTS (one byte): bit 0 presigned (the second part is the raw query),
- * bits 1-2 the clock (the input's own x-amz-date, +15 min, +16 min, -1 day).
+ * bits 1-2 the clock (the input's own x-amz-date, +15 min, +16 min, -1 day),
+ * bit 3 cig_sigv4_parse picks the form (the second part is both the query
+ * and, unless bit 0, the Authorization header).
  * HEADERS: "Name: value" lines.  A parsed signature is well-formed (64
  * lower-case hex digits, an 8-digit day, a valid access key id, region and
  * service, x-amz-date that reads back as its time, X-Amz-Expires 1..604800,
@@ -157,7 +159,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(&e, 0, sizeof(e));
 
-    if (data[0] & 1) {
+    if (data[0] & 8) {
+        /* cig_sigv4_parse picks the form: the query, or the header */
+        r.query = first;
+        token.data = (data[0] & 1) ? NULL : first.data;
+        token.len = (data[0] & 1) ? 0 : first.len;
+        rc = cig_sigv4_parse(token, first, hs, n, &a, &auth, &e);
+
+        if (rc == CIG_OK && auth.form == 0) {
+            cig_arena_destroy(arena);
+            return 0;
+        }
+
+    } else if (data[0] & 1) {
         r.query = first;
         rc = cig_sigv4_parse_presigned(first, hs, n, &a, &auth, &e);
 

@@ -982,6 +982,16 @@ cig_code_t cig_sigv4_parse_presigned(cig_str_t query,
     cig_sigv4_auth_t *out, cig_s3_error_t *e);
 
 /*
+ * Either form, as S3 picks: an Authorization header (authorization.data
+ * not NULL) or X-Amz-Algorithm, X-Amz-Credential or X-Amz-Signature in the
+ * query; both: InvalidArgument "Only one auth mechanism allowed".  Neither:
+ * CIG_OK with out->form 0 (an anonymous request; the caller decides).
+ */
+cig_code_t cig_sigv4_parse(cig_str_t authorization, cig_str_t query,
+    const cig_kv_t *headers, size_t nheaders, const cig_allocator_t *a,
+    cig_sigv4_auth_t *out, cig_s3_error_t *e);
+
+/*
  * Verifies a parsed signature against the request with `key`, the signing
  * key of auth->date8 / req->region / req->service for the secret of
  * auth->access_key_id (cig_sigv4_derive_key; callers cache it per session

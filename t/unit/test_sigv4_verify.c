@@ -708,6 +708,56 @@ vt_tamper_presigned(void)
 
 
 static void
+vt_form(void)
+{
+    cig_kv_t           h[2];
+    cig_arena_t       *arena;
+    cig_allocator_t    a;
+    cig_s3_error_t     e;
+    cig_sigv4_auth_t   auth;
+    cig_str_t          none;
+
+    arena = cig_arena_create();
+    cig_arena_allocator(arena, &a);
+
+    none.data = NULL;
+    none.len = 0;
+
+    h[0].name = vt_str("x-amz-date");
+    h[0].value = vt_str("20130524T000000Z");
+    h[1].name = vt_str("x-amz-content-sha256");
+    h[1].value = vt_str(VT_EMPTY);
+
+    tap_ok(cig_sigv4_parse(none, vt_str("a=b&X-Amz-Date=1"), h, 2, &a, &auth,
+                           &e) == CIG_OK && auth.form == 0,
+           "neither form: anonymous, the caller decides");
+
+    tap_ok(cig_sigv4_parse(vt_str(vt_list.authorization), vt_str("prefix=J"),
+                           h, 2, &a, &auth, &e) == CIG_OK
+           && auth.form == CIG_SIGV4_FORM_HEADER, "header form picked");
+
+    tap_ok(cig_sigv4_parse(none, vt_str(vt_presigned.query), h, 0, &a, &auth,
+                           &e) == CIG_OK
+           && auth.form == CIG_SIGV4_FORM_PRESIGNED, "presigned form picked");
+
+    cig_sigv4_parse(vt_str(vt_list.authorization),
+                    vt_str(vt_presigned.query), h, 2, &a, &auth, &e);
+    tap_is_str(e.code, "InvalidArgument", "both forms refused");
+
+    cig_sigv4_parse(none, vt_str("X-Amz-Signature=00"), h, 0, &a, &auth,
+                    &e);
+    tap_is_str(e.code, "AuthorizationQueryParametersError",
+               "a lone X-Amz-Signature is a broken presigned URL");
+
+    cig_sigv4_parse(none, vt_str("X-Amz-Credential%3D=x"), h, 0, &a, &auth,
+                    &e);
+    tap_ok(auth.form == 0, "\"X-Amz-Credential=\" as a name is no parameter");
+
+    cig_arena_destroy(arena);
+}
+
+
+static void
 vt_xml(void)
 {
     char            buf[1024];
@@ -767,5 +817,6 @@ test_sigv4_verify(void)
     vt_vectors();
     vt_tamper_header_form();
     vt_tamper_presigned();
+    vt_form();
     vt_xml();
 }
