@@ -22,8 +22,9 @@
  *   spaces; SigV4a (AWS4-ECDSA-P256-SHA256) is refused by name; Credential
  *   is AKID/YYYYMMDD/REGION/SERVICE/aws4_request; the signature is 64
  *   lower-case hex digits; SignedHeaders lower-case names, sorted, unique;
- * - the time is x-amz-date (X-Amz-Date presigned); a request signed with
- *   only a Date header is refused (not supported yet); the scope's date is
+ * - the time is x-amz-date (X-Amz-Date presigned) or, without it, the
+ *   Date header (RFC 1123 form only), which must then be signed; the
+ *   scope's date is
  *   x-amz-date's day; header form: within 15 minutes of now
  *   (RequestTimeTooSkewed); presigned: X-Amz-Expires 1..604800, the URL
  *   expired (AccessDenied "Request has expired") or dated more than 15
@@ -344,6 +345,61 @@ cig_sigv4_parse_date(cig_str_t s, int64_t *out)
 }
 
 
+/*
+ * An RFC 1123 Date, "Fri, 24 May 2013 00:00:00 GMT" exactly, to the
+ * x-amz-date form in buf (CIG_SIGV4_DATE_LEN + 1 bytes); 0 if invalid.
+ */
+
+static int
+cig_sigv4_http_date(cig_str_t s, char *buf)
+{
+    size_t       m;
+    const char  *d;
+    static const char  days[] = "MonTueWedThuFriSatSun";
+    static const char  months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+    d = s.data;
+
+    if (s.len != 29 || memcmp(d + 3, ", ", 2) != 0 || d[7] != ' '
+        || d[11] != ' ' || d[16] != ' ' || d[19] != ':' || d[22] != ':'
+        || memcmp(d + 25, " GMT", 4) != 0)
+    {
+        return 0;
+    }
+
+    for (m = 0; m < 7 && memcmp(days + 3 * m, d, 3) != 0; m++) {
+        /* void */
+    }
+
+    if (m == 7) {
+        return 0;
+    }
+
+    for (m = 0; m < 12 && memcmp(months + 3 * m, d + 8, 3) != 0; m++) {
+        /* void */
+    }
+
+    if (m == 12) {
+        return 0;
+    }
+
+    /* YYYYMMDDTHHMMSSZ; the digits are checked by cig_sigv4_parse_date */
+
+    memcpy(buf, d + 12, 4);
+    buf[4] = (char) ('0' + (m + 1) / 10);
+    buf[5] = (char) ('0' + (m + 1) % 10);
+    memcpy(buf + 6, d + 5, 2);
+    buf[8] = 'T';
+    memcpy(buf + 9, d + 17, 2);
+    memcpy(buf + 11, d + 20, 2);
+    memcpy(buf + 13, d + 23, 2);
+    buf[15] = 'Z';
+    buf[16] = '\0';
+
+    return 1;
+}
+
+
 /* The one value of header `name` (lower case); 0: none; -1: repeated. */
 
 static int
@@ -580,6 +636,7 @@ cig_sigv4_parse_header(cig_str_t authorization, const cig_kv_t *headers,
     cig_s3_error_t *e)
 {
     int          rc, seen;
+    char         date[CIG_SIGV4_DATE_LEN + 1];
     size_t       i, start, end, eq;
     cig_str_t    name, v;
     cig_code_t   code;
@@ -673,9 +730,19 @@ cig_sigv4_parse_header(cig_str_t authorization, const cig_kv_t *headers,
     }
 
     if (rc == 0) {
-        /* S3 also takes a Date header; not supported yet */
-        return cig_s3_error_set(e, "AccessDenied", "AWS authentication "
-                                "requires a valid x-amz-date header");
+        /* S3 takes a Date header instead, which must then be signed */
+
+        rc = cig_sigv4_find_header(headers, nheaders, "date", &v);
+
+        if (rc != 1 || !cig_sigv4_http_date(v, date)) {
+            return cig_s3_error_set(e, "AccessDenied", "AWS authentication "
+                                    "requires a valid Date or x-amz-date "
+                                    "header");
+        }
+
+        v.data = date;
+        v.len = CIG_SIGV4_DATE_LEN;
+        out->date_header = 1;
     }
 
     code = cig_sigv4_parse_time(v, out, e);
@@ -1214,7 +1281,9 @@ cig_sigv4_check(const cig_sigv4_auth_t *auth, const cig_sigv4_received_t *req,
     if (!cig_sigv4_is_signed(auth->signed_headers, "host", 4)
         || (auth->form == CIG_SIGV4_FORM_HEADER
             && !cig_sigv4_is_signed(auth->signed_headers,
-                                    "x-amz-content-sha256", 20)))
+                                    "x-amz-content-sha256", 20))
+        || (auth->date_header
+            && !cig_sigv4_is_signed(auth->signed_headers, "date", 4)))
     {
         return cig_s3_error_set(e, "AccessDenied", CIG_S3_NOT_SIGNED);
     }

@@ -950,6 +950,7 @@ typedef struct {
     char                   signature[2 * CIG_SIGV4_KEY_LEN + 1];
     char                   amz_date[CIG_SIGV4_DATE_LEN + 1];
     int64_t                time;                /* amz_date, epoch seconds */
+    int                    date_header;         /* time from Date */
     int64_t                expires;             /* presigned; else 0 */
     cig_str_t              security_token;      /* empty: none */
     cig_str_t              payload_hash;        /* as signed */

@@ -437,7 +437,40 @@ vt_tamper_header_form(void)
     q = vt_get_object;
     q.headers[3][0] = "Date";
     q.headers[3][1] = "Fri, 24 May 2013 00:00:00 GMT";
-    vt_is(&q, VT_AWS_NOW, "AccessDenied", "Date without x-amz-date: refused");
+    vt_is(&q, VT_AWS_NOW, "AccessDenied",
+          "Date without x-amz-date, Date not signed");
+
+    q = vt_put_object;
+    q.headers[2][0] = "x-amz-meta-none";
+    vt_is(&q, VT_AWS_NOW, "AccessDenied",
+          "PUT Object without x-amz-date: its own x-amz-meta unsigned");
+
+    q.headers[2][0] = "Content-Type";
+    vt_is(&q, VT_AWS_NOW, "SignatureDoesNotMatch",
+          "PUT Object timed by its signed Date: x-amz-date was signed");
+
+    q.authorization = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/"
+        "20130524/us-east-1/s3/aws4_request,SignedHeaders=date;host;"
+        "x-amz-content-sha256;x-amz-storage-class,Signature=98ad721746da40c6"
+        "4f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd";
+    vt_is(&q, VT_AWS_NOW + 901, "RequestTimeTooSkewed",
+          "the Date header is the clock without x-amz-date");
+
+    /* signature computed with Python's hmac from the canonical request */
+    q.authorization = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/"
+        "20130524/us-east-1/s3/aws4_request,SignedHeaders=date;host;"
+        "x-amz-content-sha256;x-amz-storage-class,Signature=a6a2c10d4e16b332"
+        "065484150c386346f749c2d3641a640871051defa1f89583";
+    vt_is(&q, VT_AWS_NOW + 900, "OK", "timed by a signed Date header");
+
+    vt_set_header(&q, "Date", "Fri, 24 May 2013 00:00:01 GMT");
+    vt_is(&q, VT_AWS_NOW, "SignatureDoesNotMatch", "that Date changed");
+
+    vt_set_header(&q, "Date", "Fri, 24 May 2013 00:00:00 UTC");
+    vt_is(&q, VT_AWS_NOW, "AccessDenied", "Date not in RFC 1123 form");
+
+    vt_set_header(&q, "Date", "Fri, 24 Mai 2013 00:00:00 GMT");
+    vt_is(&q, VT_AWS_NOW, "AccessDenied", "Date with an unknown month");
 
     vt_is(&vt_get_object, VT_AWS_NOW + 900, "OK", "15 minutes late");
     vt_is(&vt_get_object, VT_AWS_NOW + 901, "RequestTimeTooSkewed",
