@@ -109,6 +109,7 @@ cig_s3_error_set(cig_s3_error_t *e, const char *code, const char *fmt, ...)
     e->code = cig_s3_errors[i].code ? cig_s3_errors[i].code : "InternalError";
     e->status = cig_s3_errors[i].status;
     e->region[0] = '\0';
+    e->not_signed[0] = '\0';
 
     va_start(args, fmt);
     vsnprintf(e->message, sizeof(e->message), fmt, args);
@@ -216,6 +217,14 @@ cig_s3_error_xml(const cig_s3_error_t *e, cig_str_t request_id, char *buf,
              && cig_s3_xml_put(&p, end, e->region,
                                strnlen(e->region, sizeof(e->region)), 1)
              && cig_s3_xml_lit(&p, end, "</Region>");
+    }
+
+    if (ok && e->not_signed[0]) {
+        ok = cig_s3_xml_lit(&p, end, "<HeadersNotSigned>")
+             && cig_s3_xml_put(&p, end, e->not_signed,
+                               strnlen(e->not_signed, sizeof(e->not_signed)),
+                               1)
+             && cig_s3_xml_lit(&p, end, "</HeadersNotSigned>");
     }
 
     ok = ok && cig_s3_xml_lit(&p, end, "<RequestId>")
@@ -1200,14 +1209,35 @@ cig_sigv4_signed_headers(const cig_sigv4_auth_t *auth,
 }
 
 
+/* The name S3 gives as HeadersNotSigned, lower case. */
+
+static void
+cig_sigv4_not_signed(cig_s3_error_t *e, const char *name, size_t len)
+{
+    size_t  i;
+
+    if (len >= sizeof(e->not_signed)) {
+        len = sizeof(e->not_signed) - 1;
+    }
+
+    for (i = 0; i < len; i++) {
+        e->not_signed[i] = (name[i] >= 'A' && name[i] <= 'Z')
+                           ? (char) (name[i] - 'A' + 'a') : name[i];
+    }
+
+    e->not_signed[len] = '\0';
+}
+
+
 /* The scope, the clock and the signed header list. */
 
 static cig_code_t
 cig_sigv4_check(const cig_sigv4_auth_t *auth, const cig_sigv4_received_t *req,
     int64_t now, cig_s3_error_t *e)
 {
-    size_t      i;
-    cig_code_t  code;
+    size_t       i;
+    cig_code_t   code;
+    const char  *must;
 
     if (req->access_key_id.len
         && !cig_ct_equal(auth->access_key_id.data, auth->access_key_id.len,
@@ -1278,14 +1308,27 @@ cig_sigv4_check(const cig_sigv4_auth_t *auth, const cig_sigv4_received_t *req,
         }
     }
 
-    if (!cig_sigv4_is_signed(auth->signed_headers, "host", 4)
-        || (auth->form == CIG_SIGV4_FORM_HEADER
-            && !cig_sigv4_is_signed(auth->signed_headers,
-                                    "x-amz-content-sha256", 20))
-        || (auth->date_header
-            && !cig_sigv4_is_signed(auth->signed_headers, "date", 4)))
+    must = NULL;
+
+    if (!cig_sigv4_is_signed(auth->signed_headers, "host", 4)) {
+        must = "host";
+
+    } else if (auth->form == CIG_SIGV4_FORM_HEADER
+               && !cig_sigv4_is_signed(auth->signed_headers,
+                                       "x-amz-content-sha256", 20))
     {
-        return cig_s3_error_set(e, "AccessDenied", CIG_S3_NOT_SIGNED);
+        must = "x-amz-content-sha256";
+
+    } else if (auth->date_header
+               && !cig_sigv4_is_signed(auth->signed_headers, "date", 4))
+    {
+        must = "date";
+    }
+
+    if (must) {
+        code = cig_s3_error_set(e, "AccessDenied", CIG_S3_NOT_SIGNED);
+        cig_sigv4_not_signed(e, must, strlen(must));
+        return code;
     }
 
     for (i = 0; i < req->nheaders; i++) {
@@ -1294,7 +1337,10 @@ cig_sigv4_check(const cig_sigv4_auth_t *auth, const cig_sigv4_received_t *req,
                                     req->headers[i].name.data,
                                     req->headers[i].name.len))
         {
-            return cig_s3_error_set(e, "AccessDenied", CIG_S3_NOT_SIGNED);
+            code = cig_s3_error_set(e, "AccessDenied", CIG_S3_NOT_SIGNED);
+            cig_sigv4_not_signed(e, req->headers[i].name.data,
+                                 req->headers[i].name.len);
+            return code;
         }
     }
 

@@ -903,6 +903,8 @@ typedef struct {
     int                    status;  /* 400, 403, 500 */
     char                   message[CIG_S3_ERR_MSG_LEN];
     char                   region[CIG_SIGV4_MAX_NAME + 1];  /* "": none */
+    char                   not_signed[CIG_SIGV4_MAX_NAME + 1];
+                                    /* HeadersNotSigned ("": none) */
 } cig_s3_error_t;
 
 /* Sets code (one of S3's, with its status), message; returns the

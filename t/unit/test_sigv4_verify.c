@@ -530,7 +530,9 @@ vt_tamper_header_form(void)
         "20130524/us-east-1/s3/aws4_request,SignedHeaders=range;x-amz-content-"
         "sha256;x-amz-date,Signature=f0e8bdb87c964420e857bd35b5"
         "d6ed310bd44f0170aba48dd91039c6036bdb41";
-    vt_is(&q, VT_AWS_NOW, "AccessDenied", "host not signed");
+    tap_is_str(vt_run(&q, VT_AWS_NOW, &e, NULL), "AccessDenied",
+               "host not signed");
+    tap_is_str(e.not_signed, "host", "HeadersNotSigned: host");
 
     q.authorization = "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/"
         "20130524/us-east-1/s3/aws4_request,SignedHeaders=host;range;"
@@ -567,6 +569,7 @@ vt_tamper_header_form(void)
     tap_is_str(vt_run(&q, VT_AWS_NOW, &e, NULL), "AccessDenied",
                "an x-amz-* header not signed");
     tap_like(e.message, "not signed", "says which rule");
+    tap_is_str(e.not_signed, "x-amz-acl", "and which header");
 
     q = vt_get_object;
     vt_set_header(&q, "X-Amz-Security-Token", "a-token");
@@ -835,6 +838,18 @@ vt_xml(void)
 
     tap_ok(strstr(buf, "IQoJb3") == NULL && strstr(buf, "e1574ff3") == NULL,
            "the document holds neither token nor signature");
+
+    q = vt_boto_get;
+    vt_set_header(&q, "X-Amz-Meta-Unsigned", "x");
+    vt_run(&q, VT_BOTO_NOW, &e, NULL);
+    cig_s3_error_xml(&e, vt_str("R"), buf, sizeof(buf));
+
+    tap_is_str(buf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>"
+               "<Code>AccessDenied</Code><Message>There were headers present "
+               "in the request which were not signed</Message>"
+               "<HeadersNotSigned>x-amz-meta-unsigned</HeadersNotSigned>"
+               "<RequestId>R</RequestId></Error>",
+               "S3's document for an unsigned header");
 
     tap_is_int(cig_s3_error_set(&e, "ExpiredToken", "The provided token has "
                                 "expired."), CIG_ERR_BAD_REQUEST,
