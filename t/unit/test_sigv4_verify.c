@@ -651,6 +651,39 @@ vt_tamper_presigned(void)
         "7751f604d404";
     vt_is(&q, VT_AWS_NOW, "SignatureDoesNotMatch", "X-Amz-Expires changed");
 
+    q.query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN"
+        "7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date="
+        "20130524T000001Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&"
+        "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d15"
+        "7751f604d404";
+    vt_is(&q, VT_AWS_NOW, "SignatureDoesNotMatch", "X-Amz-Date changed");
+
+    q.query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN"
+        "7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date="
+        "20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host%3B"
+        "user-agent&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da"
+        "4c265957d157751f604d404";
+    q.headers[1][0] = "User-Agent";
+    q.headers[1][1] = "curl";
+    vt_is(&q, VT_AWS_NOW, "SignatureDoesNotMatch",
+          "X-Amz-SignedHeaders changed");
+    q.headers[1][0] = NULL;
+
+    q.query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN"
+        "7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date="
+        "20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&"
+        "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d15"
+        "7751f604d405";
+    vt_is(&q, VT_AWS_NOW, "SignatureDoesNotMatch", "X-Amz-Signature changed");
+
+    q.query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN"
+        "7EXAMPLE%2F20130523%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date="
+        "20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&"
+        "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d15"
+        "7751f604d404";
+    vt_is(&q, VT_AWS_NOW, "AuthorizationQueryParametersError",
+          "X-Amz-Credential of another day");
+
     q.query = "X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265"
         "957d157751f604d404&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential="
         "AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&"
