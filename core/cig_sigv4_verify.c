@@ -33,8 +33,11 @@
  *   so must every x-amz-* header the request carries.  AWS's documentation
  *   says that x-amz-* headers must be signed; S3 answers an unsigned one
  *   with 403 AccessDenied "There were headers present in the request which
- *   were not signed" in both forms, and so do we (also for host and
- *   x-amz-content-sha256);
+ *   were not signed" and <HeadersNotSigned> in both forms, and so do we
+ *   (also for host, for a Date that times the request and, in the header
+ *   form, for x-amz-content-sha256, which AWS's pages list among the signed
+ *   headers even where S3 itself may tolerate it unsigned: fail closed);
+ *   x-amzn-* (no dash after "amz") need not be signed;
  * - a signed header that the request carries more than once is refused
  *   (SignatureDoesNotMatch): servers join repeated headers differently
  *   (", " or ","), so the signed bytes cannot be known; a signed header

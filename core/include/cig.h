@@ -973,8 +973,9 @@ typedef struct {
 } cig_sigv4_received_t;
 
 /* "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...",
- * with x-amz-date, x-amz-content-sha256 and x-amz-security-token read from
- * the headers.  CIG_OK, or the S3 error in e. */
+ * with x-amz-date (else Date), x-amz-content-sha256 and
+ * x-amz-security-token read from the headers.  CIG_OK, or the S3 error in
+ * e. */
 cig_code_t cig_sigv4_parse_header(cig_str_t authorization,
     const cig_kv_t *headers, size_t nheaders, const cig_allocator_t *a,
     cig_sigv4_auth_t *out, cig_s3_error_t *e);
