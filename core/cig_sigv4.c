@@ -235,17 +235,74 @@ cig_sigv4_derive_key(const char *secret, size_t len, const char *date8,
 }
 
 
+/*
+ * AWS4-HMAC-SHA256 \n DATE \n yyyymmdd/region/service/aws4_request \n
+ * hex(sha256(canonical request)), and its HMAC with the signing key in
+ * lower-case hex (2 * CIG_SIGV4_KEY_LEN bytes, not terminated) into sig.
+ */
+
+cig_code_t
+cig_sigv4_signature(cig_str_t canonical_request, const char *date,
+    cig_str_t region, cig_str_t service, const unsigned char *key,
+    const cig_allocator_t *a, cig_str_t *string_to_sign, char *sig,
+    cig_err_t *err)
+{
+    char            *sts;
+    char             hash[2 * CIG_SIGV4_KEY_LEN];
+    size_t           len, scope_len;
+    unsigned int     mdlen;
+    unsigned char    md[EVP_MAX_MD_SIZE];
+
+    if (!EVP_Digest(canonical_request.data, canonical_request.len, md,
+                    &mdlen, EVP_sha256(), NULL)
+        || mdlen != CIG_SIGV4_KEY_LEN)
+    {
+        cig_err_set(err, CIG_ERR_INTERNAL, "cannot sign: SHA-256 failed");
+        return CIG_ERR_INTERNAL;
+    }
+
+    cig_sigv4_hex(md, CIG_SIGV4_KEY_LEN, hash);
+
+    scope_len = 8 + 1 + region.len + 1 + service.len + 1
+                + sizeof(CIG_SIGV4_TERMINATOR) - 1;
+
+    len = sizeof(CIG_SIGV4_ALGORITHM) - 1 + 1 + CIG_SIGV4_DATE_LEN + 1
+          + scope_len + 1 + sizeof(hash);
+
+    sts = cig_sigv4_alloc(a, len + 1);
+    if (sts == NULL) {
+        return cig_sigv4_nomem(err);
+    }
+
+    snprintf(sts, len + 1, CIG_SIGV4_ALGORITHM "\n%.16s\n%.8s/%.*s/%.*s/"
+             CIG_SIGV4_TERMINATOR "\n%.*s", date, date,
+             (int) region.len, region.data, (int) service.len, service.data,
+             (int) sizeof(hash), hash);
+
+    string_to_sign->data = sts;
+    string_to_sign->len = len;
+
+    if (!cig_sigv4_hmac(key, CIG_SIGV4_KEY_LEN, sts, len, md)) {
+        cig_err_set(err, CIG_ERR_INTERNAL, "cannot sign: HMAC failed");
+        return CIG_ERR_INTERNAL;
+    }
+
+    cig_sigv4_hex(md, CIG_SIGV4_KEY_LEN, sig);
+    OPENSSL_cleanse(md, sizeof(md));
+
+    return CIG_OK;
+}
+
+
 cig_code_t
 cig_sigv4_sign(const cig_sigv4_request_t *req, const unsigned char *key,
     const cig_allocator_t *a, cig_sigv4_result_t *out, cig_err_t *err)
 {
-    char            *cr, *sts, *auth, *p;
-    char             hash[2 * CIG_SIGV4_KEY_LEN], sig[2 * CIG_SIGV4_KEY_LEN];
+    char            *cr, *auth, *p;
+    char             sig[2 * CIG_SIGV4_KEY_LEN];
     size_t           len, scope_len;
     cig_str_t        path, query, headers, signed_headers;
     cig_code_t       rc;
-    unsigned int     mdlen;
-    unsigned char    md[EVP_MAX_MD_SIZE];
 
     memset(out, 0, sizeof(cig_sigv4_result_t));
     memset(&path, 0, sizeof(cig_str_t));
@@ -323,46 +380,15 @@ cig_sigv4_sign(const cig_sigv4_request_t *req, const unsigned char *key,
     out->canonical_request.data = cr;
     out->canonical_request.len = (size_t) (p - cr);
 
-    if (!EVP_Digest(cr, out->canonical_request.len, md, &mdlen, EVP_sha256(),
-                    NULL)
-        || mdlen != CIG_SIGV4_KEY_LEN)
-    {
-        cig_err_set(err, CIG_ERR_INTERNAL, "cannot sign: SHA-256 failed");
-        return CIG_ERR_INTERNAL;
+    rc = cig_sigv4_signature(out->canonical_request, out->date, req->region,
+                             req->service, key, a, &out->string_to_sign, sig,
+                             err);
+    if (rc != CIG_OK) {
+        return rc;
     }
-
-    cig_sigv4_hex(md, CIG_SIGV4_KEY_LEN, hash);
-
-    /* AWS4-HMAC-SHA256 \n DATE \n yyyymmdd/region/service/aws4_request \n
-     * hex(sha256(canonical request)) */
 
     scope_len = 8 + 1 + req->region.len + 1 + req->service.len + 1
                 + sizeof(CIG_SIGV4_TERMINATOR) - 1;
-
-    len = sizeof(CIG_SIGV4_ALGORITHM) - 1 + 1 + CIG_SIGV4_DATE_LEN + 1
-          + scope_len + 1 + sizeof(hash);
-
-    sts = cig_sigv4_alloc(a, len + 1);
-    if (sts == NULL) {
-        return cig_sigv4_nomem(err);
-    }
-
-    snprintf(sts, len + 1, CIG_SIGV4_ALGORITHM "\n%s\n%.8s/%.*s/%.*s/"
-             CIG_SIGV4_TERMINATOR "\n%.*s", out->date, out->date,
-             (int) req->region.len, req->region.data,
-             (int) req->service.len, req->service.data,
-             (int) sizeof(hash), hash);
-
-    out->string_to_sign.data = sts;
-    out->string_to_sign.len = len;
-
-    if (!cig_sigv4_hmac(key, CIG_SIGV4_KEY_LEN, sts, len, md)) {
-        cig_err_set(err, CIG_ERR_INTERNAL, "cannot sign: HMAC failed");
-        return CIG_ERR_INTERNAL;
-    }
-
-    cig_sigv4_hex(md, CIG_SIGV4_KEY_LEN, sig);
-    OPENSSL_cleanse(md, sizeof(md));
 
     len = sizeof(CIG_SIGV4_ALGORITHM " Credential=") - 1
           + req->access_key_id.len + 1 + scope_len

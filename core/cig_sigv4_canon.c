@@ -72,7 +72,7 @@ cig_sigv4_hexval(unsigned char c)
  * store would refuse such a request, or read it another way.
  */
 
-static int
+int
 cig_sigv4_decode(const char *s, size_t len, char *out, size_t *out_len)
 {
     int     hi, lo;
@@ -410,9 +410,9 @@ cig_sigv4_is_token(cig_str_t s)
  * on whether they are white space.
  */
 
-static cig_code_t
-cig_sigv4_header_value(const cig_allocator_t *a, cig_str_t v,
-    cig_sigv4_header_t *h, cig_err_t *err)
+cig_code_t
+cig_sigv4_trim(const cig_allocator_t *a, cig_str_t v, cig_str_t *trimmed,
+    cig_err_t *err)
 {
     char           *out;
     size_t          i, n;
@@ -448,8 +448,8 @@ cig_sigv4_header_value(const cig_allocator_t *a, cig_str_t v,
         out[n++] = (char) c;
     }
 
-    h->value = out;
-    h->value_len = n;
+    trimmed->data = out;
+    trimmed->len = n;
 
     return CIG_OK;
 }
@@ -459,11 +459,22 @@ static cig_code_t
 cig_sigv4_header(const cig_allocator_t *a, const char *lname, cig_str_t v,
     cig_sigv4_header_t *h, size_t order, cig_err_t *err)
 {
+    cig_str_t   t;
+    cig_code_t  rc;
+
     h->name = (char *) lname;
     h->name_len = strlen(lname);
     h->order = order;
 
-    return cig_sigv4_header_value(a, v, h, err);
+    t.data = NULL;
+    t.len = 0;
+
+    rc = cig_sigv4_trim(a, v, &t, err);
+
+    h->value = (char *) t.data;
+    h->value_len = t.len;
+
+    return rc;
 }
 
 

@@ -14,6 +14,16 @@ cig_code_t cig_sigv4_bad(cig_err_t *err, const char *what);
 cig_code_t cig_sigv4_nomem(cig_err_t *err);
 /* an RFC 9110 token: a method or header name */
 int cig_sigv4_is_token(cig_str_t s);
+/* percent-decoding of a query name or value ('+' a space); 0 if invalid */
+int cig_sigv4_decode(const char *s, size_t len, char *out, size_t *out_len);
+/* a header value trimmed, inner white space collapsed (control: refused) */
+cig_code_t cig_sigv4_trim(const cig_allocator_t *a, cig_str_t v,
+    cig_str_t *trimmed, cig_err_t *err);
+/* the string to sign of a canonical request and its hex signature */
+cig_code_t cig_sigv4_signature(cig_str_t canonical_request, const char *date,
+    cig_str_t region, cig_str_t service, const unsigned char *key,
+    const cig_allocator_t *a, cig_str_t *string_to_sign, char *sig,
+    cig_err_t *err);
 cig_code_t cig_sigv4_canonical_path(const cig_sigv4_request_t *req,
     cig_str_t *out, cig_err_t *err);
 cig_code_t cig_sigv4_canonical_query(const cig_sigv4_request_t *req,

@@ -981,6 +981,123 @@ cig_str_t cig_sigv4_key_service(const cig_sigv4_key_t *k);
 cig_code_t cig_sigv4_read_secret(const char *path, char *buf, size_t size,
     size_t *len, unsigned *mode, cig_err_t *err);
 
+/* ---- SigV4 verification of S3 requests (cig_sigv4_verify.c) ---------- */
+
+/*
+ * An S3 error: the S3 code (NULL: none yet), its HTTP status, a message
+ * and, for a wrong region, the region expected.  Never holds a signature,
+ * a secret or a session token.  cig_s3_error_xml renders S3's document.
+ */
+
+#define CIG_S3_ERR_MSG_LEN   256
+
+typedef struct {
+    const char            *code;    /* "SignatureDoesNotMatch", ... */
+    int                    status;  /* 400, 403, 500 */
+    char                   message[CIG_S3_ERR_MSG_LEN];
+    char                   region[CIG_SIGV4_MAX_NAME + 1];  /* "": none */
+    char                   not_signed[CIG_SIGV4_MAX_NAME + 1];
+                                    /* HeadersNotSigned ("": none) */
+} cig_s3_error_t;
+
+/* Sets code (one of S3's, with its status), message; returns the
+ * cig_code_t of the status (403: CIG_ERR_FORBIDDEN, 400:
+ * CIG_ERR_BAD_REQUEST, else CIG_ERR_INTERNAL). */
+cig_code_t cig_s3_error_set(cig_s3_error_t *e, const char *code,
+    const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* S3's XML error document into buf (NUL-terminated); its length, or 0 when
+ * it does not fit. */
+size_t cig_s3_error_xml(const cig_s3_error_t *e, cig_str_t request_id,
+    char *buf, size_t size);
+
+#define CIG_SIGV4_MAX_SKEW     900         /* seconds, either way */
+#define CIG_SIGV4_MAX_EXPIRES  604800      /* X-Amz-Expires, seconds */
+#define CIG_SIGV4_MAX_SIGNED   64          /* names in SignedHeaders */
+
+typedef enum {
+    CIG_SIGV4_FORM_HEADER = 1,      /* Authorization: AWS4-HMAC-SHA256 */
+    CIG_SIGV4_FORM_PRESIGNED        /* X-Amz-Signature in the query */
+} cig_sigv4_form_t;
+
+typedef enum {
+    CIG_SIGV4_PAYLOAD_UNSIGNED = 1,             /* UNSIGNED-PAYLOAD */
+    CIG_SIGV4_PAYLOAD_SHA256,                   /* hex, to compare */
+    CIG_SIGV4_PAYLOAD_STREAMING,       /* STREAMING-AWS4-HMAC-SHA256-PAYLOAD */
+    CIG_SIGV4_PAYLOAD_STREAMING_TRAILER,        /* ...-PAYLOAD-TRAILER */
+    CIG_SIGV4_PAYLOAD_STREAMING_UNSIGNED_TRAILER
+                                    /* STREAMING-UNSIGNED-PAYLOAD-TRAILER */
+} cig_sigv4_payload_t;
+
+/* A parsed signature; strings point into the caller's input or the
+ * allocator. */
+typedef struct {
+    cig_sigv4_form_t       form;
+    cig_str_t              access_key_id;
+    char                   date8[9];            /* scope date, YYYYMMDD */
+    cig_str_t              region;              /* of the scope */
+    cig_str_t              service;             /* of the scope */
+    cig_str_t              signed_headers;      /* "host;x-amz-date" */
+    char                   signature[2 * CIG_SIGV4_KEY_LEN + 1];
+    char                   amz_date[CIG_SIGV4_DATE_LEN + 1];
+    int64_t                time;                /* amz_date, epoch seconds */
+    int                    date_header;         /* time from Date */
+    int64_t                expires;             /* presigned; else 0 */
+    cig_str_t              security_token;      /* empty: none */
+    cig_str_t              payload_hash;        /* as signed */
+    cig_sigv4_payload_t    payload;
+} cig_sigv4_auth_t;
+
+/* The request as received. */
+typedef struct {
+    cig_str_t              method;
+    cig_str_t              path;        /* as sent, no '?' */
+    cig_str_t              query;       /* raw, X-Amz-Signature included */
+    cig_str_t              host;        /* Host as sent, with its port */
+    const cig_kv_t        *headers;     /* every header; "host" skipped */
+    size_t                 nheaders;
+    cig_str_t              region;      /* expected in the scope */
+    cig_str_t              service;     /* expected: "s3" */
+    cig_str_t              access_key_id;   /* expected; empty: unchecked */
+} cig_sigv4_received_t;
+
+/* "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...",
+ * with x-amz-date (else Date), x-amz-content-sha256 and
+ * x-amz-security-token read from the headers.  CIG_OK, or the S3 error in
+ * e. */
+cig_code_t cig_sigv4_parse_header(cig_str_t authorization,
+    const cig_kv_t *headers, size_t nheaders, const cig_allocator_t *a,
+    cig_sigv4_auth_t *out, cig_s3_error_t *e);
+
+/* The X-Amz-* parameters of a presigned URL's raw query. */
+cig_code_t cig_sigv4_parse_presigned(cig_str_t query,
+    const cig_kv_t *headers, size_t nheaders, const cig_allocator_t *a,
+    cig_sigv4_auth_t *out, cig_s3_error_t *e);
+
+/*
+ * Either form, as S3 picks: an Authorization header (authorization.data
+ * not NULL) or X-Amz-Algorithm, X-Amz-Credential or X-Amz-Signature in the
+ * query; both: InvalidArgument "Only one auth mechanism allowed".  Neither:
+ * CIG_OK with out->form 0 (an anonymous request; the caller decides).
+ */
+cig_code_t cig_sigv4_parse(cig_str_t authorization, cig_str_t query,
+    const cig_kv_t *headers, size_t nheaders, const cig_allocator_t *a,
+    cig_sigv4_auth_t *out, cig_s3_error_t *e);
+
+/*
+ * Verifies a parsed signature against the request with `key`, the signing
+ * key of auth->date8 / req->region / req->service for the secret of
+ * auth->access_key_id (cig_sigv4_derive_key; callers cache it per session
+ * token and day).  CIG_OK, or the S3 error in e.
+ */
+cig_code_t cig_sigv4_verify(const cig_sigv4_auth_t *auth,
+    const cig_sigv4_received_t *req, const unsigned char *key, int64_t now,
+    const cig_allocator_t *a, cig_s3_error_t *e);
+
 /* ---- end of SigV4 ------------------------------------------------------ */
 
 

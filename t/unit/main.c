@@ -73,6 +73,7 @@ main(int argc, char **argv)
     test_roles();
     test_policy();
     test_sigv4();
+    test_sigv4_verify();
     test_creds();
     test_frozen();
     test_target();

@@ -28,6 +28,7 @@ void test_token(void);
 void test_roles(void);
 void test_policy(void);
 void test_sigv4(void);
+void test_sigv4_verify(void);
 void test_creds(void);
 void test_frozen(void);
 void test_target(void);
