@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The licence is stated where it must be: LICENSE holds the BSD 2-Clause
 # text, debian/copyright says the same in DEP-5 form, and every tracked
 # source file (C and headers, Perl, Python, shell and other scripts, Lua,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Shared by the debian/tests scripts: a scratch directory, a free loopback
 # port, a development token, and a check of one request's status.
 set -eu

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Debian's own package checker finds nothing to say about the packages
 # (build/deb, from make deb), even pedantically: the layout, the
 # maintainer scripts, the dependencies and the documentation are as Debian

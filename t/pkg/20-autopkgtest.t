@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The as-installed tests of debian/tests (DEP-8) run here: with autopkgtest
 # and its null testbed when it is installed, otherwise as autopkgtest would
 # run them: the built packages (build/deb, from make deb) installed with
