@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # cognito-identity-gateway: build, test and run.
 #
 #   make deps      install the Debian packages that are missing (root, apt-get)

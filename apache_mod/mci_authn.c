@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The request side: the authentication hook that verifies the token (and,
  * like the nginx module, refuses guests and identities without a role),

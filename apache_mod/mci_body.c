@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Request bodies the decision needs: S3 multi-object delete (POST
  * /bucket?delete), whose keys are in its XML body.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The verified-token cache (CognitoIdentityTokenCache): tokens whose
  * signature verified are remembered, keyed by the SHA-256 of the whole

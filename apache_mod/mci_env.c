@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The module's variables (COGNITO_IDENTITY_*) are the module's alone: no
  * value that a configuration set before the module's (SetEnvIf, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * What is authorized is what the backend is sent.  In S3 mode
  * (CognitoIdentityAuthorize s3), after mod_proxy canonicalised its URL

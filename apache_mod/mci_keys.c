@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Keys from a URL (CognitoIdentityKeyURL), fetched with libcurl in the
  * request that needs them (httpd's model: a worker may block briefly).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * CognitoIdentityLogin: the login provider's own ID token, presented beside
  * the OpenID token, whose claims the role mapping's Rules and Token read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * How the Require lines of nested sections combine (mod_authz_core's
  * AuthMerging), and Require cognito-policy for some methods only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Counters of what the check decided and why, and of key fetches, in an
  * anonymous shared memory segment that every child inherits, reported by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Subrequests and internal redirects (mod_include, mod_rewrite's
  * per-directory rules, ErrorDocument, mod_dir, mod_negotiation,

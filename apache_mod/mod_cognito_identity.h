@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * mod_cognito_identity: shared declarations of the Apache httpd 2.4
  * connector.  The connector translates only: request in, core decision out.

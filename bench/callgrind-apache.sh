@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/callgrind-apache.sh: instructions per request on Apache, without noise.
 #
 #   bench/callgrind-apache.sh [N] [SCENARIO...]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/callgrind.sh: instructions per request, end to end, without noise.
 #
 #   bench/callgrind.sh [N] [SCENARIO...]   (after bench/run.sh minted bench/work/)

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Generates the benchmark's inputs into a work directory (bench/work/).
 
 Usage: gen.py WORKDIR [--tokens N] [--pools N] [--force]

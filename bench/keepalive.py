@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """bench/keepalive.py PORT PATH TOKENFILE COUNT
 
 For bench/callgrind.sh and bench/callgrind-apache.sh: sends COUNT GET

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Core microbenchmark: nanoseconds per operation of the core's per-request
  * work, next to the cost of one bare OpenSSL RS512 verification with a key

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/profile.sh: where the time goes, for the lead who fixes it.
 #
 #   bench/profile.sh [micro|nginx|all]      (default all; after bench/run.sh)

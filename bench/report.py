@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Turns bench/run.sh's raw measurements into bench/results/.
 
 Usage: report.py --raw RAW.tsv --machine MACHINE.tsv --micro MICRO.tsv

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # bench/run.sh: the whole benchmark in one command (see bench/README.md).
 #
 # Builds the module (make) and the core microbenchmark, mints the tokens

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Base64.  Token parts must be canonical base64url (RFC 7515 section 2): no
  * padding, no characters outside the url alphabet, and the unused low bits

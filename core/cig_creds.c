@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The credential proxy's checks, without a server: what a client's
  * awsJson1_1 request to GetId, GetOpenIdToken or GetCredentialsForIdentity

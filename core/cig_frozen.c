@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A verified identity frozen into one flat block of bytes, and thawed back:
  * what the token caches keep (nginx's shared zone, Apache's shmcb), so that a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Core internals shared between the core's own files; connectors never
  * include this header.

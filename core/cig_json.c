@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A strict JSON parser (RFC 8259) that allocates only from the caller's
  * allocator.  It refuses what lenient parsers accept and attackers exploit:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * JWKS: RSA signing keys become OpenSSL keys once, when the set is loaded;
  * verification never parses a key.  Strict about what makes a key usable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * A local identity pool for development: tokens shaped exactly like
  * Cognito's, signed with a local RSA key, under an issuer of its own.

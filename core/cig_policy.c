@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * IAM identity policies: compiled once from the JSON that IAM takes, and
  * evaluated the way IAM evaluates them: default deny, any matching explicit

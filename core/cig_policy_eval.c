@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * IAM policy evaluation, the way IAM evaluates identity policies: default
  * deny, any matching explicit Deny wins, otherwise Allow if some statement

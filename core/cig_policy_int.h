@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Compiled IAM policies: the types shared by the compiler (cig_policy.c)
  * and the evaluator (cig_policy_eval.c).  Core-internal.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Role attachment, as an identity pool's `set-identity-pool-roles` defines
  * it: default roles for authenticated and guest identities, and per

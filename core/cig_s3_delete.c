@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * S3 multi-object delete (POST /bucket?delete): the XML body read by a
  * small strict reader, and the decision taken key by key.

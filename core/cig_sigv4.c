@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * AWS Signature Version 4 for requests the gateway forwards to an
  * S3-compatible store, signed with the store's own credentials.

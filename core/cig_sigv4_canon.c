@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * AWS Signature Version 4: the canonical request (path, query, headers),
  * built the way S3-compatible stores rebuild it; see cig_sigv4.c for the

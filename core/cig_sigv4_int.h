@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Internal to the SigV4 signer: what cig_sigv4.c (signing, keys) uses of
  * cig_sigv4_canon.c (the canonical request).

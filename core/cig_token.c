@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Verification of a compact JWS and of Cognito's claims.
  *

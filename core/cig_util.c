@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Errors, identifiers, string sets, constant-time comparison, a malloc arena
  * for tools and tests, and bounded file reading.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Starts (or stops) nginx on examples/quickstart/nginx.conf with the module
 # built in build/.  Usage: run-quickstart.sh start|stop [PORT] [APP_PORT]
 set -euo pipefail

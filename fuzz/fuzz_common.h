@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Shared by the fuzz targets of decision functions: an identity as the
  * token verifier would return it, built from a claims object (fixed, or the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the credential proxy (cognito_identity_credentials):
  * the client's awsJson1_1 request and the upstream's answers, as the core

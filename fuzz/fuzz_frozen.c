@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: frozen identities (cig_frozen.c), what the token caches
  * keep and read back on every hit.

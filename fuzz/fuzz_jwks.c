@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: JWKS loading (JSON, base64, RSA key construction).
  *

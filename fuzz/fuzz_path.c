@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: path normalisation (cig_path_decode, cig_path_check)
  * and the mapping of a request to IAM terms (cig_map_s3,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: IAM policy documents, compiled (cig_policy_from_json)
  * and, when they compile, evaluated.

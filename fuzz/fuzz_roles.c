@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the identity pool's role attachment (the JSON of
  * get-identity-pool-roles, as cognito_identity_roles and CognitoRoles

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the multi-object delete body (cig_s3_delete_parse) and
  * the decision key by key (cig_s3_delete_decide).

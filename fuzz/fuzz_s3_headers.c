@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the S3 request headers that are condition keys
  * (cig_s3_header, then cig_map_s3 setting the keys, x-amz-tagging read as

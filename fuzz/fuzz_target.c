@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the request target read once (cig_target_read,
  * cig_target_decoded).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: policy-variable templates (cig_vars.c), the substitution
  * behind policy resources and conditions and the connectors' path-prefix

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # fuzz/make-seeds.sh - regenerate the seed corpora in fuzz/corpus/.
 #
 # The seeds are committed; run this only to change them.  Tokens are signed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The identifier rules written plainly, as a reference for the fast checks
  * of core/cig_util.c (fuzz/fuzz_ids.c and t/unit/test_ids.c compare them):

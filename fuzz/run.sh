@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # fuzz/run.sh - build and run the libFuzzer targets of the core.
 #
 # Usage: fuzz/run.sh [SECONDS_PER_TARGET [TARGET...]]

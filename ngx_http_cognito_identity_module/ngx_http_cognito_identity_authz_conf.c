@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Directives of authorization: roles (cognito_identity_roles, _role,
  * _login), policies (cognito_identity_policy, _authorize, _allow_prefix),

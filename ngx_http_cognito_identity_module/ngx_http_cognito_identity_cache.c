@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The verified-token cache: a shared memory zone that remembers tokens whose
  * signature verified, so that a repeated token skips the RSA work and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cognito_identity_credentials: credential vending through the gateway.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Signing keys fetched from a URL, in the style of auth_request: a
  * subrequest to a location the operator defines (typically proxy_pass to

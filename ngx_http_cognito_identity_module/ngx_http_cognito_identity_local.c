@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cognito_identity_local_pool: a local identity pool for development,
  * speaking the Cognito Identity protocol (awsJson1_1) so that the AWS CLI

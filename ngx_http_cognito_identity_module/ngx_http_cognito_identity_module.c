@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ngx_http_cognito_identity_module: module tables, configuration and
  * directive handlers.  Everything a request needs (keys, sorted pool ids,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ngx_http_cognito_identity_module: shared declarations of the nginx
  * connector.  The connector translates only: request in, core decision out.

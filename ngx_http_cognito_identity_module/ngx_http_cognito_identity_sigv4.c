@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cognito_identity_s3_sign: requests this module authorized are forwarded
  * to an S3-compatible store signed with the store's own credentials (AWS

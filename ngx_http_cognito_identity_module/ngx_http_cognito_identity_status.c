@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ngx_http_cognito_identity_status_module: counters of what the access
  * check decided and why, of the token cache, key fetches and credential

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Counters of the module's decisions, shared by all workers
  * (ngx_http_cognito_identity_status.c).  Each hook is a single atomic add,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The request target, read once per request: the path and query that are
  * authorized are those of the canonical target that the store is sent

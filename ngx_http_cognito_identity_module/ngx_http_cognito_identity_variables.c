@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Variables that hand the verified identity to the rest of the
  * configuration (proxy_set_header, log_format, map).  They are empty unless

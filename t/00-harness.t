@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Self-test of t/lib/CigTest.pm using plain nginx (the cognito module is
 # NOT needed, so this test never skips for a missing module).
 use strict;

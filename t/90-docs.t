@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # docs/nginx.md against the code: every directive of the command table has a
 # section with Syntax, Default and Context rows, the contexts and argument
 # counts agree with the table's flags, every registered variable is listed

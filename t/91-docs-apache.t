@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # docs/apache.md against the Apache module's code: every directive of the
 # command table has a section with Syntax, Default and Context rows whose
 # context matches the table's (and never .htaccess where the table does not

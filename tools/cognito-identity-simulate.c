@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cognito-identity-simulate: why would the gateway allow or deny this
  * request?  In the spirit of `aws iam simulate-custom-policy`, built from

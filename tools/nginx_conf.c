@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nginx_conf: a reader of nginx's configuration syntax, following
  * ngx_conf_read_token(): words end at whitespace, ';' or '{' (but "${" is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * nginx_conf: nginx's configuration syntax read as nginx reads it, from a
  * file or from what `nginx -T` prints (each file after its

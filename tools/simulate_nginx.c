@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The effective cognito_identity_* configuration of one location, from an
  * nginx configuration as `nginx -T` prints it.  Levels are http, server,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The cognito_identity_* configuration in effect for one location of an
  * nginx configuration (as `nginx -T` prints it), with the module's own

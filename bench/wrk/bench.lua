@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: BSD-2-Clause
 -- wrk script of bench/run.sh.  Configured by the environment:
 --   BENCH_TOKENS  a file of tokens, one per line (unset: no header)
 --   BENCH_MODE    fixed: the first token on every request (a static request)

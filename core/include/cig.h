@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * cognito-identity-gateway core: server-agnostic validation of AWS Cognito
  * Identity OpenID tokens (and, later, role choice and IAM policy decisions).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # dev-token.sh - mint a Cognito-Identity-shaped development token signed with
 # the PUBLIC development key examples/dev/dev-key.pem (kid "dev-1").
 #

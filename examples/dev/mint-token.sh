@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # mint-token.sh - mint a compact JWS (RSASSA-PKCS1-v1_5) using only the openssl CLI.
 #
 # Usage: mint-token.sh -k KEY.pem -H 'HEADER_JSON' -P 'PAYLOAD_JSON' [-a ALG]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Every token validation rule of t/nginx/10-token-rules.t, through the real
 # Apache httpd with mod_cognito_identity: the same case table (from
 # t/lib/CigCases.pm), the same answers (401 with the same WWW-Authenticate

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Configuration errors: "apache2 -t" must refuse, naming the file, the line
 # and what is wrong; good configurations must pass.  Trust directives are
 # refused in .htaccess (see 30-require.t for the request side).

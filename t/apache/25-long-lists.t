@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Directives that take a list take all of it.  httpd's TAKE_ARGV hands a
 # directive at most 64 arguments and drops the rest without a word, so a
 # CognitoIdentityPool of 1,000 pools (bench/run.sh) accepted only the first

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The Apache side proper: Require providers alone and combined
 # (<RequireAll>, <RequireAny>, "not"), roles as the pool chooses them,
 # the identity in the environment, spoofed identity headers scrubbed,

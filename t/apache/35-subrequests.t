@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Subrequests and internal redirects are decided on their own URI.  httpd
 # skips authentication and authorization for a subrequest or an internal
 # redirect whose sections are those of its parent request: without the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # How Require lines of nested sections combine (AuthMerging Off, And, Or)
 # with <RequireAny> and <RequireAll>, under an enclosing section whose line
 # is "Require cognito-policy"; and Require cognito-policy for some methods

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The module's variables (COGNITO_IDENTITY_*) are the module's alone: a
 # value a configuration sets before the module's (SetEnvIf at server level
 # and in the section, from a client's header, in any case) never reaches a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # S3 condition keys from request headers and the connection, through Apache
 # httpd (the shared decision cases in t/decisions/s3-condition-keys.json
 # cover the mapping over plain HTTP): httpd joins a repeated header with

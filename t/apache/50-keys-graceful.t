@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Keys from a URL (CognitoIdentityKeyURL) and graceful restarts, under
 # mpm_event and mpm_prefork: the keys are fetched once and shared by all
 # children (processes and threads), an unknown kid triggers at most one

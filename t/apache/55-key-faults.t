@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Key fetches (CognitoIdentityKeyURL) from a faulty upstream: refused,
 # reset, reset mid-answer, truncated, garbage, oversized, redirected, 5xx,
 # hung.  Each is a 503 with Retry-After in bounded time (libcurl's 10 s at

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # examples/apache/cognito-identity.conf passes "apache2 -t" (with its paths
 # pointed at this repository's files), and docs/apache.md documents every
 # directive of the module's command table, and nothing else.

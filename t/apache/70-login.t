@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Role choice with login tokens through Apache httpd: CognitoIdentityLogin
 # mirrors nginx's cognito_identity_login, so these are the cases of
 # t/nginx/50-roles.t (user pool login tokens, RS256, presented beside the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # SetHandler cognito-identity-status: the counters of all children (prefork
 # processes and event threads), in JSON and Prometheus text, for allowed
 # requests and refusals of each kind and key fetches; access rules apply to

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The verified-token cache (CognitoIdentityTokenCache, mod_socache's shmcb
 # under a global mutex) and the CORS preflight switch
 # (CognitoIdentityCORSPreflight), with the semantics of nginx's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # S3 multi-object delete (POST /bucket?delete) through Apache httpd, as
 # t/nginx/81-s3-multi-delete.t does through nginx: each key of the XML body
 # is authorized as s3:DeleteObject (s3:DeleteObjectVersion with a

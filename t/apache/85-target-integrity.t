@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # What is authorized is exactly what is forwarded, through Apache httpd's
 # mod_proxy: the differential run of t/nginx/81-target-integrity.t (hostile
 # raw targets, an independent reader of the forwarded request line in

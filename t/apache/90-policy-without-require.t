@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # A policy in effect (CognitoIdentityAuthorize or CognitoIdentityAllowPrefix)
 # in a section whose Require lines do not include "Require cognito-policy"
 # is enforced by the authentication step, with the same answers (403 with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The attack suite (t/lib/CigAttacks.pm) through Apache httpd with
 # mod_cognito_identity: every hostile request, sent twice, must get the
 # answer written for httpd (which differs from nginx's only where httpd

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The attack suite (t/lib/CigAttacks.pm) through nginx: every hostile
 # request, sent twice, must get the answer written for nginx; a request
 # refused never reaches the upstream, and one let through reaches it with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-2-Clause
 # make-keys.sh - regenerate every test key and JWKS file in t/keys.
 #
 # Usage: t/keys/make-keys.sh

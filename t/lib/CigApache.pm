@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 package CigApache;
 
 # CigApache - the Apache httpd side of the test harness: starts Debian's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 package CigAttacks;
 
 # CigAttacks - the attack suite as data: named hostile requests, each with

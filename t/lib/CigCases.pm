@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 package CigCases;
 
 # CigCases - case tables and case-to-request code shared by the nginx and the

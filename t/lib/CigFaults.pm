@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 package CigFaults;
 
 # CigFaults - a hostile upstream for the fault tests of key and credential

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 package CigRecorder;
 
 # CigRecorder - a stand-in S3 store that records what reaches it: a loopback

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 package CigTarget;
 
 # CigTarget - an independent reading of S3 request targets, for the

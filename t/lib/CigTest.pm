@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 package CigTest;
 
 # CigTest - minimal, core-Perl-only test harness for the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 package CigToken;
 
 # Cognito-shaped test tokens, minted by independent implementations (the

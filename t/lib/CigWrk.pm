@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 package CigWrk;
 
 # CigWrk - load with wrk (Debian package wrk) for the reload, graceful and

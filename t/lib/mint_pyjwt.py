@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Independent JWS minter built on python3-jwt (PyJWT).
 
 Usage: mint_pyjwt.py --key KEY.pem --header 'JSON' --payload 'JSON' [--alg ALG]

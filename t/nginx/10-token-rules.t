@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Every token validation rule, through the real nginx, with tokens minted by
 # the openssl command line (and a second minter, python3-jwt, for the
 # accepted shapes).  Each case: what the client gets, and why in the log.

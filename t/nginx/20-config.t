@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Configuration errors: "nginx -t" must refuse, naming the file, the line
 # and what is wrong; good configurations must pass.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # How the check behaves inside nginx: token sources, challenges, guests,
 # variables, proxying, nested and limit_except locations, satisfy,
 # subrequests (auth_request, SSI), CORS preflight and error_page.

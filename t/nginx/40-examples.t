@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The examples work as the README says: the quick start is started with its
 # own script and walked through with curl, the real client; the production
 # example passes "nginx -t" with AWS-format keys.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Role choice through nginx, with a roles file in the format of
 # `aws cognito-identity get-identity-pool-roles` (t/roles/pool-roles.json)
 # and user pool login tokens (RS256) presented beside the OpenID token.

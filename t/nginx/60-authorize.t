@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Per-identity authorization through nginx: the path-prefix shorthand, IAM
 # policies in s3 and execute-api modes, ambiguous paths, the 403 dialects,
 # error_page and satisfy, and configuration errors of the directives.

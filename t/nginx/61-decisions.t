@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The shared decision cases (t/decisions/*.json), which the core's unit
 # tests also run, through the real nginx: each case's claims go into a real
 # token, its request is sent as is, and the answer must be the expected

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # S3 condition keys from request headers and the connection, through nginx
 # (the shared decision cases in t/decisions/s3-condition-keys.json cover
 # the mapping over plain HTTP): a repeated header is 400, s3:TlsVersion is

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Keys from a URL through a subrequest, shared by workers, refreshed and
 # rotated, with a loopback upstream (a second server of the same nginx)
 # that serves, rotates, breaks and floods JWKS responses; and the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # nginx -s reload under load (wrk): keys fetched from a URL survive the
 # reload (no new fetch); keys, the roles file and the policies change at
 # each reload; no request fails while wrk runs, and the new configuration is

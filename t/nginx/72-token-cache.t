@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The verified-token cache when its zone is full: least recently used
 # entries make room, no request ever fails for it, and recent tokens stay.
 

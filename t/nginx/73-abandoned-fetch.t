@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # A key fetch abandoned by the client that started it still counts: the
 # next requests do not start another fetch, they wait for or answer after
 # the one under way.  The upstream counts its connections.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Configuration of keys from URLs and of the token cache: what nginx -t
 # refuses, and a sized key zone at work.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The local identity pool, driven by the real AWS CLI (Debian's
 # /usr/bin/aws) with --endpoint-url, and its tokens validated by the same
 # gateway through cognito_identity_key_request on its own JWKS.

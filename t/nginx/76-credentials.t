@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Credential vending through the gateway, with a loopback upstream of ours
 # that speaks Cognito's JSON and STS's form/XML protocols and fails on
 # demand; driven by the real AWS CLI and boto3.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # cognito_identity_status: counters summed over two workers, in JSON and in
 # Prometheus's text format, for allowed requests, each kind of refusal, the
 # token cache, key fetches; the status location under allow/deny and deaf

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Upstream faults for key fetches and the credential proxy: refused, reset,
 # reset mid-answer, truncated, garbage, oversized, redirected, 5xx, slow and
 # hung upstreams, and a hostile credential upstream (error types with CR/LF,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # cognito_identity_s3_sign: first its configuration errors and the
 # example's nginx -t, then requests forwarded to an S3-compatible store
 # that verifies signatures.  The store is moto_server on loopback (skipped,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # S3 multi-object delete (POST /bucket?delete) through nginx: each key of
 # the XML body is authorized as s3:DeleteObject (s3:DeleteObjectVersion with
 # a VersionId), the whole request refused when one key is.  The store is a

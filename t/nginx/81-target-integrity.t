@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # What is authorized is exactly what is forwarded and signed.  A gateway
 # configured like examples/s3/nginx.conf forwards to a recording upstream
 # (a second server of the same nginx that answers with the request line and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The Debian packages (make deb, build/deb/*.deb) installed on this machine
 # with dpkg, as an operator would: the files land where Debian's own
 # libnginx-mod-* and libapache2-mod-* packages put theirs, the modules are

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # make install into a DESTDIR puts the same files in the same places as the
 # Debian packages (build/deb/*.deb, when built), with the same snippets;
 # PREFIX moves the binaries and the snippets name them by absolute path;
@@ -72,7 +73,8 @@ is(CigTest::_slurp("$dest/usr/share/nginx/modules-available/mod-http-cognito-ide
    "load_module modules/ngx_http_cognito_identity_module.so;\n",
    'nginx snippet: Debian\'s form, relative to nginx\'s prefix');
 is(CigTest::_slurp("$dest/etc/apache2/mods-available/cognito_identity.load"),
-   "# Depends: authn_core authz_core\n"
+   "# SPDX-License-Identifier: BSD-2-Clause\n"
+   . "# Depends: authn_core authz_core\n"
    . "LoadModule cognito_identity_module /usr/lib/apache2/modules/mod_cognito_identity.so\n",
    'Apache .load: a2enmod also enables what AuthType and Require need');
 ok(-x "$dest/usr/bin/cognito-identity-simulate", 'the simulator is executable');

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The simulator's man page (docs/cognito-identity-simulate.1, installed by
 # make install and the cognito-identity-tools package) documents every
 # option the simulator's --help lists, and no option it does not have.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The core's SigV4 signer against an independent one: every request of
 # t/sigv4/corpus.json (awkward paths and queries: encoded and raw reserved
 # characters, spaces, '+', '~', repeated and empty query keys, unicode,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Signs the requests of t/sigv4/corpus.json with botocore's S3 SigV4 signer.
 
 The independent half of t/sigv4/botocore.t: Debian's python3-botocore

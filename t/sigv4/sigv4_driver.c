@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Signs the requests of t/sigv4/corpus.json with the core's
  * cig_sigv4_sign(), for t/sigv4/botocore.t, which compares the result with

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: BSD-2-Clause
 # t/soak/soak.pl - the soak test (make soak; not part of make test).
 #
 # nginx (the ASan+UBSan build of the module) and Apache (its ASan build when

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The policy simulator answers every shared decision case (t/decisions) as
 # the core's tests and both servers do: same decision, same statement, and
 # exit status 0 for allow, 1 for deny, 2 for bad input.

@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs the C unit tests of the core (t/unit/*.c, built as build/unit/cig-unit
 # by "make unit"); their TAP passes straight through to prove.
 use strict;

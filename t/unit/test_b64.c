@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Base64: strict base64url for token parts, lenient base64 for JWKS members.
  */

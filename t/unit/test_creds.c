@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The credential proxy's checks (cig_creds.c): requests before they are
  * forwarded, Cognito's and STS's answers before they are relayed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Frozen identities (cig_frozen.c, cig_token_thaw): what the token caches
  * keep.  Tokens are minted with the core's signer from t/keys/k1.pem and

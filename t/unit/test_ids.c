@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Identifiers (identity pool ids, identity ids), sorted string sets,
  * constant-time comparison and other small helpers.

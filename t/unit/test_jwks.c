@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * JWKS: key sets from the files in t/keys (see t/keys/make-keys.sh) and from
  * documents written here.

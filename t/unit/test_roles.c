@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Role attachments: loading get-identity-pool-roles documents (and every way
  * they can be refused), choosing a role for identities built by hand, sets

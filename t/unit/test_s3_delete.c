@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * S3 multi-object delete (cig_s3_delete.c): the strict XML reader, the
  * mapping of POST /bucket?delete, and the decision key by key.

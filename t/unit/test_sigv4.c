@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * SigV4 signing (cig_sigv4.c): AWS's published vectors, the key cache,
  * canonical forms, and the requests that cannot be signed.  The signer is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The request target read once (cig_target_read, cig_target_decoded): the
  * decoded path authorization sees, and the canonical target the store is

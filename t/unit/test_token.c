@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Token verification: tokens are minted here with OpenSSL from the private
  * keys in t/keys, from header and payload JSON given verbatim, then checked

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """Loaded by moto_server in t/nginx/80-s3-sign.t (PYTHONPATH=t/lib/moto).
 
 moto checks a request's SigV4 signature (with botocore's S3 signer) against
