@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Credentials the gateway issues: a key ring read from a small JSON file,
  * and session tokens that seal a session so that any gateway holding the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * The S3 request headers that are condition keys (s3:x-amz-acl, the
  * grants, SSE, storage class, tags, object lock, ...) or that need

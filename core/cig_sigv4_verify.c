@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Verification of SigV4-signed S3 requests, as S3 verifies them.
  *

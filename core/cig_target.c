@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Reading a request: strict percent-decoding of paths and query parameters,
  * and the request target read once (cig_target_read), whose decoded path

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: session tokens of the credentials the gateway issues
  * (cig_issue.c).  The first byte of the input chooses:

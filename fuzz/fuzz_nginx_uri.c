@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the simulator's model of nginx (tools/simulate_nginx.c)
  * reading a request target into $uri (sim_uri_parse, after

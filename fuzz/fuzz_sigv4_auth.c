@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target: the SigV4 verifier's parsers (cig_sigv4_parse_header,
  * cig_sigv4_parse_presigned), then cig_sigv4_verify with a fixed signing

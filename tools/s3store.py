@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """s3store - a small S3 stand-in on loopback that verifies SigV4 itself.
 
 Python 3 standard library only (python3 is a Debian package), so that the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # What an operator sees at Apache's default LogLevel (warn): a refusal for
 # lack of keys (503) and a key fetch that fails are logged at "error"; an
 # ordinary 401 or 403 is not (it is logged at "info", which

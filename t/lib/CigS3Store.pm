@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 package CigS3Store;
 
 # CigS3Store - start tools/s3store.py (the S3 stand-in that verifies SigV4

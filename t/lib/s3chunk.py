@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 """s3chunk - a signer of S3 SigV4 requests, signed aws-chunked uploads too.
 
 botocore never sends signed chunks (STREAMING-AWS4-HMAC-SHA256-PAYLOAD and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Credentials the gateway issues: cognito_identity_credentials issue and the
 # local pool's GetCredentialsForIdentity, driven by the real AWS CLI and
 # boto3; the session tokens opened by an independent implementation of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # What an operator sees at nginx's default error_log level ("error"): a
 # refusal for lack of keys (503) and a key fetch that fails are logged
 # there; an ordinary 401 or 403 is not (it is logged at "info", which an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # examples/monitoring: the alert rules and the Grafana dashboard use only
 # metrics the modules export.  A running nginx and a running Apache are
 # scraped, after a key fetch and a token cache have had something to count,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # boto3 against the S3 stand-in alone (tools/s3store.py, no gateway):
 # Debian's boto3 over plain HTTP (upload_file 20 MiB multipart,
 # download_file's ranged GETs, put/get, generate_presigned_url GET and PUT

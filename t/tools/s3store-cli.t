@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Debian's aws CLI against the S3 stand-in alone (tools/s3store.py, no
 # gateway): s3 cp/ls/sync --delete/rm --recursive/mb/rb/presign + curl,
 # s3api put-object/get-object/list-objects-v2 (pages, delimiter,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The S3 stand-in (tools/s3store.py) and the signer of signed chunks
 # (t/lib/s3chunk.py) against AWS's worked examples: the S3 API reference's
 # "Signature Calculations for the Authorization Header: Transferring Payload

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """boto3 against tools/s3store.py, for t/tools/s3store-clients.t.
 
   python3 s3store_boto.py ENDPOINT BUCKET WORKDIR [CA_BUNDLE]

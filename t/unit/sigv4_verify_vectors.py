@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-2-Clause
 # Prints the botocore-signed requests of t/unit/test_sigv4_verify.c (kept
 # there as fixed vectors): python3-botocore's S3SigV4Auth and
 # S3SigV4QueryAuth at a fixed clock, with a session token.

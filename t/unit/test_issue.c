@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * Credentials the gateway issues (cig_issue.c): the key file's rules,
  * session tokens minted and opened, tampering, expiry, deployments,

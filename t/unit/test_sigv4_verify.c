@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * SigV4 verification (cig_sigv4_verify.c): AWS's documented S3 examples,
  * requests botocore signed (t/unit/sigv4_verify_vectors.py printed them),
