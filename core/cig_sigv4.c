@@ -299,7 +299,7 @@ cig_code_t
 cig_sigv4_sign(const cig_sigv4_request_t *req, const unsigned char *key,
     const cig_allocator_t *a, cig_sigv4_result_t *out, cig_err_t *err)
 {
-    char            *cr, *auth, *p;
+    char            *auth;
     char             sig[2 * CIG_SIGV4_KEY_LEN];
     size_t           len, scope_len;
     cig_str_t        path, query, headers, signed_headers;
@@ -349,37 +349,12 @@ cig_sigv4_sign(const cig_sigv4_request_t *req, const unsigned char *key,
         return rc;
     }
 
-    /* METHOD \n PATH \n QUERY \n HEADERS \n SIGNED \n PAYLOAD */
-
-    len = req->method.len + 1 + path.len + 1 + query.len + 1 + headers.len
-          + 1 + signed_headers.len + 1 + req->payload_hash.len;
-
-    cr = cig_sigv4_alloc(a, len);
-    if (cr == NULL) {
+    if (!cig_sigv4_canonical_request(a, req->method, path, query, headers,
+                                     signed_headers, req->payload_hash,
+                                     &out->canonical_request))
+    {
         return cig_sigv4_nomem(err);
     }
-
-    p = cr;
-    memcpy(p, req->method.data, req->method.len);
-    p += req->method.len;
-    *p++ = '\n';
-    memcpy(p, path.data, path.len);
-    p += path.len;
-    *p++ = '\n';
-    memcpy(p, query.data, query.len);
-    p += query.len;
-    *p++ = '\n';
-    memcpy(p, headers.data, headers.len);
-    p += headers.len;
-    *p++ = '\n';
-    memcpy(p, signed_headers.data, signed_headers.len);
-    p += signed_headers.len;
-    *p++ = '\n';
-    memcpy(p, req->payload_hash.data, req->payload_hash.len);
-    p += req->payload_hash.len;
-
-    out->canonical_request.data = cr;
-    out->canonical_request.len = (size_t) (p - cr);
 
     rc = cig_sigv4_signature(out->canonical_request, out->date, req->region,
                              req->service, key, a, &out->string_to_sign, sig,

@@ -650,3 +650,47 @@ cig_sigv4_canonical_headers(const cig_sigv4_request_t *req,
 
     return CIG_OK;
 }
+
+
+/* METHOD \n PATH \n QUERY \n HEADERS \n SIGNED \n PAYLOAD */
+
+int
+cig_sigv4_canonical_request(const cig_allocator_t *a, cig_str_t method,
+    cig_str_t path, cig_str_t query, cig_str_t headers, cig_str_t signed_headers,
+    cig_str_t payload_hash, cig_str_t *out)
+{
+    char    *cr, *p;
+    size_t   len;
+
+    len = method.len + 1 + path.len + 1 + query.len + 1 + headers.len + 1
+          + signed_headers.len + 1 + payload_hash.len;
+
+    cr = cig_sigv4_alloc(a, len);
+    if (cr == NULL) {
+        return 0;
+    }
+
+    p = cr;
+    memcpy(p, method.data, method.len);
+    p += method.len;
+    *p++ = '\n';
+    memcpy(p, path.data, path.len);
+    p += path.len;
+    *p++ = '\n';
+    memcpy(p, query.data, query.len);
+    p += query.len;
+    *p++ = '\n';
+    memcpy(p, headers.data, headers.len);
+    p += headers.len;
+    *p++ = '\n';
+    memcpy(p, signed_headers.data, signed_headers.len);
+    p += signed_headers.len;
+    *p++ = '\n';
+    memcpy(p, payload_hash.data, payload_hash.len);
+    p += payload_hash.len;
+
+    out->data = cr;
+    out->len = (size_t) (p - cr);
+
+    return 1;
+}

@@ -21,6 +21,10 @@ int cig_sigv4_decode(const char *s, size_t len, char *out, size_t *out_len);
 cig_code_t cig_sigv4_trim(const cig_allocator_t *a, cig_str_t v,
     cig_str_t *trimmed, cig_err_t *err);
 /* the string to sign of a canonical request and its hex signature */
+/* The canonical request of its six parts, in memory of a; 0: no memory. */
+int cig_sigv4_canonical_request(const cig_allocator_t *a, cig_str_t method,
+    cig_str_t path, cig_str_t query, cig_str_t headers, cig_str_t signed_headers,
+    cig_str_t payload_hash, cig_str_t *out);
 cig_code_t cig_sigv4_signature(cig_str_t canonical_request, const char *date,
     cig_str_t region, cig_str_t service, const unsigned char *key,
     const cig_allocator_t *a, cig_str_t *string_to_sign, char *sig,

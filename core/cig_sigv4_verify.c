@@ -1358,8 +1358,7 @@ cig_sigv4_verify(const cig_sigv4_auth_t *auth, const cig_sigv4_received_t *req,
     cig_s3_error_t *e)
 {
     int                   ok;
-    char                 *cr, *p, sig[2 * CIG_SIGV4_KEY_LEN];
-    size_t                len;
+    char                  sig[2 * CIG_SIGV4_KEY_LEN];
     cig_err_t             err;
     cig_str_t             path, query, headers, sts, canonical;
     cig_code_t            code;
@@ -1411,36 +1410,12 @@ cig_sigv4_verify(const cig_sigv4_auth_t *auth, const cig_sigv4_received_t *req,
         return code;
     }
 
-    /* METHOD \n PATH \n QUERY \n HEADERS \n SIGNED \n PAYLOAD */
-
-    len = req->method.len + 1 + path.len + 1 + query.len + 1 + headers.len
-          + 1 + auth->signed_headers.len + 1 + auth->payload_hash.len;
-
-    cr = cig_sigv4_alloc(a, len);
-    if (cr == NULL) {
+    if (!cig_sigv4_canonical_request(a, req->method, path, query, headers,
+                                     auth->signed_headers, auth->payload_hash,
+                                     &canonical))
+    {
         return cig_sigv4_nomem_s3(e);
     }
-
-    p = cr;
-    memcpy(p, req->method.data, req->method.len);
-    p += req->method.len;
-    *p++ = '\n';
-    memcpy(p, path.data, path.len);
-    p += path.len;
-    *p++ = '\n';
-    memcpy(p, query.data, query.len);
-    p += query.len;
-    *p++ = '\n';
-    memcpy(p, headers.data, headers.len);
-    p += headers.len;
-    *p++ = '\n';
-    memcpy(p, auth->signed_headers.data, auth->signed_headers.len);
-    p += auth->signed_headers.len;
-    *p++ = '\n';
-    memcpy(p, auth->payload_hash.data, auth->payload_hash.len);
-
-    canonical.data = cr;
-    canonical.len = len;
 
     code = cig_sigv4_signature(canonical, auth->amz_date, auth->region,
                                auth->service, key, a, &sts, sig, &err);
