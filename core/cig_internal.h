@@ -154,6 +154,10 @@ int cig_utf8_valid(const unsigned char *p, size_t n);
 
 /* ---- reading requests (cig_target.c, cig_s3_headers.c) --------------- */
 
+/* Sets a 400 error and evaluates to CIG_ERR_BAD_REQUEST. */
+#define cig_bad(err, ...)                                                     \
+    (cig_err_set(err, CIG_ERR_BAD_REQUEST, __VA_ARGS__), CIG_ERR_BAD_REQUEST)
+
 /*
  * Strict percent-decoding into memory of the allocator.  path: '/' must
  * be literal and dot segments are refused; else (query) '+' is a space.

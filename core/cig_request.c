@@ -15,10 +15,6 @@
 #include "cig_internal.h"
 
 
-#define cig_bad(err, ...)                                                     \
-    (cig_err_set(err, CIG_ERR_BAD_REQUEST, __VA_ARGS__), CIG_ERR_BAD_REQUEST)
-
-
 /*
  * The operation a request performs.  Each row: method, target (object or
  * bucket), the subresource parameter that selects it ("" for none), the

@@ -30,9 +30,6 @@
 #include "cig_internal.h"
 
 
-#define cig_bad(err, ...)                                                     \
-    (cig_err_set(err, CIG_ERR_BAD_REQUEST, __VA_ARGS__), CIG_ERR_BAD_REQUEST)
-
 /* for the tag readers, which answer -1 when the markup is broken */
 #define cig_s3x_bad(x, ...)                                                   \
     (cig_err_set((x)->err, CIG_ERR_BAD_REQUEST, __VA_ARGS__), -1)

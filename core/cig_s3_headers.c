@@ -13,10 +13,6 @@
 #include "cig_internal.h"
 
 
-#define cig_bad(err, ...)                                                     \
-    (cig_err_set(err, CIG_ERR_BAD_REQUEST, __VA_ARGS__), CIG_ERR_BAD_REQUEST)
-
-
 /*
  * CIG_MAX_REQUEST_KEYS holds every key one request can set (the header
  * values and the tags are bounded by cig_s3_header and cig_s3_tags).

@@ -15,10 +15,6 @@
 #include "cig_internal.h"
 
 
-#define cig_bad(err, ...)                                                     \
-    (cig_err_set(err, CIG_ERR_BAD_REQUEST, __VA_ARGS__), CIG_ERR_BAD_REQUEST)
-
-
 static int
 cig_hex(unsigned char c)
 {
@@ -242,8 +238,6 @@ cig_path_decode(const char *raw, size_t len, const cig_allocator_t *a,
 {
     return cig_decode(raw, len, 1, a, out, err);
 }
-
-
 
 
 cig_code_t
