@@ -764,6 +764,20 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
         return NGX_OK;
     }
 
+    alloc.alloc = ngx_http_cognito_identity_alloc;
+    alloc.ctx = r->pool;
+
+    /*
+     * A multi-object delete's body is in: the token was verified and the
+     * role chosen before it was read, so only the decision is left.
+     */
+
+    if (ctx->body_state == NGX_HTTP_COGNITO_IDENTITY_BODY_READ
+        && ctx->verified)
+    {
+        goto authorize;
+    }
+
     if (conf->token) {
         if (ngx_http_complex_value(r, conf->token, &token) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -784,9 +798,6 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
                                               CIG_ERR_INVALID_TOKEN,
                                               "empty bearer token");
     }
-
-    alloc.alloc = ngx_http_cognito_identity_alloc;
-    alloc.ctx = r->pool;
 
     /* the keys this request may use: files, and those fetched from URLs */
 
@@ -877,6 +888,8 @@ ngx_http_cognito_identity_check(ngx_http_request_t *r,
             return ngx_http_cognito_identity_fail(r, ctx, conf, rc, err.msg);
         }
     }
+
+authorize:
 
     if (conf->allow_prefix != NULL
         || conf->authorize != NGX_HTTP_COGNITO_IDENTITY_AUTHZ_OFF
